@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { RegistryError } from './errors.js';
+import { Reporter } from './output.js';
+
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export interface GlobalOptions {
+  json?: boolean;
+  quiet?: boolean;
+}
+
+type Handler = (reporter: Reporter, ...args: unknown[]) => Promise<void>;
+
+const storageOptions = (cmd: Command): Command =>
+  cmd
+    .option('--storage-root <dir>', 'file-system storage root (env FS_STORAGE_ROOT)')
+    .option('--s3-endpoint <url>', 'S3 endpoint URL (env S3_ENDPOINT)')
+    .option('--s3-bucket <name>', 'S3 bucket (env S3_BUCKET_NAME)')
+    .option('--s3-region <region>', 'S3 region (env S3_REGION)')
+    .option('--s3-access-key <key>', 'S3 access key id (env S3_ACCESS_KEY)')
+    .option('--s3-secret-key <key>', 'S3 secret key (env S3_SECRET_KEY)');
+
+const outputOptions = (cmd: Command): Command =>
+  cmd.option('--json', 'print one JSON object instead of text').option('-q, --quiet', 'print only errors');
+
+function buildProgram(run: (load: () => Promise<Handler>, args: unknown[]) => Promise<void>): Command {
+  const program = new Command('pesde-registry')
+    .description('Manage and serve a pesde package index (a Git repository) with file or S3 storage')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: () => undefined });
+
+  outputOptions(
+    program
+      .command('init')
+      .description('scaffold an index: config.toml with every option, a git repo, optionally a remote and a first push')
+      .argument('[dir]', 'folder of the index (created if needed)', '.')
+      .option('--api <url>', 'base URL of the registry API (asked for on a terminal when missing)')
+      .option('--download <template>', 'archive URL template')
+      .option('--github-oauth-client-id <id>', 'GitHub OAuth app client id (for GitHub auth)')
+      .option('--git-allowed <value>', 'true, false or comma-separated repository URLs')
+      .option('--other-registries-allowed <value>', 'true, false or comma-separated index URLs')
+      .option('--wally-allowed <value>', 'true, false or comma-separated Wally index URLs')
+      .option('--max-archive-size <bytes>', 'largest accepted archive in bytes')
+      .option('--scripts-packages <names>', 'comma-separated scope/name list')
+      .option('--remote <url>', 'set origin to this URL')
+      .option('--push', 'push main to origin')
+      .option('--force', 'overwrite an existing config.toml'),
+  ).action((...args: unknown[]) => run(async () => (await import('./commands/init.js')).initCommand as Handler, args));
+
+  outputOptions(
+    storageOptions(
+      program
+        .command('publish')
+        .description('validate a package archive, store it, commit the index entry and push')
+        .argument('<archive>', 'the package .tar.gz (as made by `pesde publish`)')
+        .option('--index <dir>', 'local clone of the index', '.')
+        .option('--owner <id>', 'publisher id written as owner of a new scope and checked against scope.toml', '0')
+        .option('--index-url <url>', 'another URL this index is known by (dependencies on it are allowed); repeatable', collect, [])
+        .option('--no-push', 'commit locally without pushing (the index may have no remote)')
+        .option('--dry-run', 'validate and print the entry; change nothing'),
+    ),
+  ).action((...args: unknown[]) => run(async () => (await import('./commands/publish.js')).publishCommand as Handler, args));
+
+  outputOptions(
+    storageOptions(
+      program
+        .command('serve')
+        .description('serve the registry HTTP API for the pesde client (starts an embedded local index when nothing is configured)')
+        .option('--index <dir>', 'serve this local clone of the index')
+        .option('--address <address>', 'address to listen on (env ADDRESS, default 127.0.0.1)')
+        .option('--port <port>', 'port to listen on (env PORT, default 8080)')
+        .option('--data-dir <dir>', 'where clones and the embedded default live (env DATA_DIR, default ./data)')
+        .option('--refresh-interval <seconds>', 'how often to fetch the index from origin', '10')
+        .option('--s3-proxy', 'stream S3 archives through the server instead of redirecting')
+        .addOption(new Option('--log-format <format>', 'request log format').choices(['text', 'json']).default('text')),
+    ),
+  ).action((...args: unknown[]) => run(async () => (await import('./commands/serve.js')).serveCommand as Handler, args));
+
+  outputOptions(
+    storageOptions(
+      program
+        .command('verify')
+        .description('check config.toml, every package file and scope.toml, and that storage holds every archive and doc page')
+        .option('--index <dir>', 'local clone of the index', '.'),
+    ),
+  ).action((...args: unknown[]) => run(async () => (await import('./commands/verify.js')).verifyCommand as Handler, args));
+
+  const adminOptions = (cmd: Command): Command =>
+    outputOptions(
+      cmd
+        .option('--index <dir>', 'local clone of the index', '.')
+        .option('--owner <id>', 'publisher id checked against scope.toml', '0')
+        .option('--no-push', 'commit locally without pushing'),
+    );
+  for (const yanked of [true, false]) {
+    adminOptions(
+      program
+        .command(yanked ? 'yank' : 'unyank')
+        .description(yanked ? 'mark a version as yanked (hidden from resolution, still downloadable)' : 'undo a yank')
+        .argument('<name>', 'package, scope/name')
+        .argument('<version>', 'the version')
+        .argument('[target]', 'a target kind, or all', 'all'),
+    ).action((...args: unknown[]) => run(async () => (await import('./commands/index-admin.js')).yankCommand(yanked) as Handler, args));
+  }
+  adminOptions(
+    program
+      .command('deprecate')
+      .description('mark a package as deprecated, with a reason shown to users')
+      .argument('<name>', 'package, scope/name')
+      .argument('<reason>', 'why, and what to use instead'),
+  ).action((...args: unknown[]) => run(async () => (await import('./commands/index-admin.js')).deprecateCommand as Handler, args));
+  adminOptions(
+    program.command('undeprecate').description('remove the deprecation of a package').argument('<name>', 'package, scope/name'),
+  ).action((...args: unknown[]) => run(async () => (await import('./commands/index-admin.js')).undeprecateCommand as Handler, args));
+
+  return program;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Runs the CLI and resolves to the process exit code (documented in the README). */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(async (load, args) => {
+    const cmd = args[args.length - 1] as Command;
+    const opts = cmd.opts<GlobalOptions>();
+    const reporter = await Reporter.create({ json: opts.json, quiet: opts.quiet });
+    try {
+      const handler = await load();
+      await handler(reporter, ...args.slice(0, -1));
+    } catch (error) {
+      exitCode = reporter.fail(error);
+    }
+  });
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      const reporter = await Reporter.create({ json: argv.includes('--json') });
+      return reporter.fail(new RegistryError('usage', error.message.replace(/^error: /, '')));
+    }
+    throw error;
+  }
+  return exitCode;
+}

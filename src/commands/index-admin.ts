@@ -1,0 +1,56 @@
+import { usageError } from '../errors.js';
+import { openLocalIndex } from '../index-repo/local-index.js';
+import { setDeprecated, setYanked, type MutationResult } from '../index-repo/mutations.js';
+import { parseTargetKind } from '../index-repo/names.js';
+import type { TargetKind } from '../index-repo/types.js';
+import type { Reporter } from '../output.js';
+import { parseOwnerFlag } from './flag-values.js';
+
+interface AdminFlags {
+  index: string;
+  owner: string;
+  push: boolean;
+}
+
+async function context(reporter: Reporter, flags: AdminFlags) {
+  const index = await openLocalIndex(flags.index, { requireRemote: flags.push });
+  return {
+    index: flags.push ? index : { ...index, remote: null },
+    onRetry: (attempt: number) => reporter.info(`the index moved (someone else pushed); rebuilding on the new tip (attempt ${attempt + 1})`),
+  };
+}
+
+function report(reporter: Reporter, result: MutationResult, pushed: boolean): void {
+  reporter.result(
+    { summary: result.summary, commit: result.commit, attempts: result.attempts, pushed },
+    `${result.summary} (commit ${result.commit.slice(0, 8)}${pushed ? ', pushed' : ', not pushed'})`,
+  );
+}
+
+function parseTargetArg(value: unknown): TargetKind | 'all' {
+  if (value === undefined || value === 'all') return 'all';
+  return parseTargetKind(String(value));
+}
+
+export function yankCommand(yanked: boolean) {
+  return async (reporter: Reporter, name: unknown, version: unknown, target: unknown, flags: AdminFlags): Promise<void> => {
+    const ctx = await context(reporter, flags);
+    reporter.step(`${yanked ? 'Yanking' : 'Unyanking'} ${String(name)}@${String(version)}`);
+    const result = await setYanked(ctx, { name: String(name), version: String(version), target: parseTargetArg(target), yanked, publisherId: parseOwnerFlag(flags.owner) });
+    report(reporter, result, flags.push);
+  };
+}
+
+export async function deprecateCommand(reporter: Reporter, name: unknown, reason: unknown, flags: AdminFlags): Promise<void> {
+  const text = String(reason ?? '').trim();
+  if (text === '') throw usageError('deprecate needs a non-empty reason, e.g. pesde-registry deprecate acme/foo "use acme/bar instead"');
+  const ctx = await context(reporter, flags);
+  reporter.step(`Deprecating ${String(name)}`);
+  report(reporter, await setDeprecated(ctx, { name: String(name), reason: text, publisherId: parseOwnerFlag(flags.owner) }), flags.push);
+}
+
+export async function undeprecateCommand(reporter: Reporter, name: unknown, flags: AdminFlags): Promise<void> {
+  const ctx = await context(reporter, flags);
+  reporter.step(`Undeprecating ${String(name)}`);
+  report(reporter, await setDeprecated(ctx, { name: String(name), reason: '', publisherId: parseOwnerFlag(flags.owner) }), flags.push);
+}

@@ -1,0 +1,69 @@
+import { readFile, stat } from 'node:fs/promises';
+import { RegistryError } from '../errors.js';
+import { openLocalIndex } from '../index-repo/local-index.js';
+import type { Reporter } from '../output.js';
+import { publishPackage, type PublishPhase } from '../publish.js';
+import { openStorage, resolveStorageOptions, type StorageFlags } from '../storage/storage-options.js';
+import { parseOwnerFlag } from './flag-values.js';
+
+interface PublishFlags extends StorageFlags {
+  index: string;
+  owner: string;
+  indexUrl: string[];
+  push: boolean;
+  dryRun?: boolean;
+}
+
+const PHASE_TEXT: Record<PublishPhase, string> = {
+  validate: 'Validating the package',
+  upload: 'Uploading to storage',
+  commit: 'Committing the index entry',
+  push: 'Pushing the index',
+};
+
+/** A hard cap on what is read from disk before config.toml's own limit is known. */
+const MAX_READ_BYTES = 1024 * 1024 * 1024;
+
+export async function readArchiveFile(file: string): Promise<Buffer> {
+  let size: number;
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new RegistryError('usage', `${file} is not a file: pass the package .tar.gz`);
+    size = info.size;
+  } catch (error) {
+    if (error instanceof RegistryError) throw error;
+    throw new RegistryError('usage', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  if (size > MAX_READ_BYTES) throw new RegistryError('too_large', `${file} is ${size} bytes; no index accepts archives that large`);
+  return readFile(file);
+}
+
+export async function publishCommand(reporter: Reporter, archivePath: unknown, flags: PublishFlags): Promise<void> {
+  const publisherId = parseOwnerFlag(flags.owner);
+  const storageOptions = resolveStorageOptions(flags, process.env);
+  if (storageOptions === null && !flags.dryRun) {
+    throw new RegistryError('usage', 'no storage configured: pass --storage-root <dir> or --s3-endpoint/--s3-bucket/..., or set FS_STORAGE_ROOT or S3_ENDPOINT, S3_BUCKET_NAME, S3_REGION, S3_ACCESS_KEY, S3_SECRET_KEY');
+  }
+  const index = await openLocalIndex(flags.index, { requireRemote: flags.push });
+  const effectiveIndex = flags.push ? index : { ...index, remote: null };
+  const archive = await readArchiveFile(String(archivePath));
+  const result = await publishPackage(
+    { index: effectiveIndex, storage: storageOptions === null ? null : openStorage(storageOptions), ownIndexUrls: [...flags.indexUrl, ...(index.remote === null ? [] : [index.remote])] },
+    archive,
+    {
+      publisherId,
+      dryRun: flags.dryRun,
+      onPhase: (phase) => reporter.step(PHASE_TEXT[phase]),
+      onRetry: (attempt) => reporter.info(`the index moved (someone else pushed); rebuilding on the new tip (attempt ${attempt + 1})`),
+    },
+  );
+  const what = `${result.name}@${result.version} ${result.target}`;
+  if (flags.dryRun) {
+    reporter.result({ dryRun: true, name: result.name, version: result.version, target: result.target, storageKeys: result.storageKeys, entry: result.entry }, `${what} is valid; it would add:\n${JSON.stringify(result.entry, null, 2)}`);
+    return;
+  }
+  reporter.result(
+    { name: result.name, version: result.version, target: result.target, commit: result.commit, storageKeys: result.storageKeys, attempts: result.attempts, pushed: flags.push },
+    `published ${what} (commit ${result.commit?.slice(0, 8)}${flags.push ? ', pushed' : ', not pushed'})`,
+  );
+}

@@ -1,0 +1,77 @@
+import { access, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { RegistryError } from '../errors.js';
+import { tryGit, firstLine } from './git.js';
+import { resolveRef } from './tree-reader.js';
+
+/** A local clone (or a plain repo) of an index that commands read from and write to. */
+export interface LocalIndex {
+  readonly dir: string;
+  /** URL of `origin`, or null for a repository without one (`--no-push`). */
+  readonly remote: string | null;
+  /** the index's branch: the one checked out, `main` by convention */
+  readonly branch: string;
+}
+
+export interface OpenOptions {
+  requireRemote: boolean;
+}
+
+export async function openLocalIndex(dirArg: string, opts: OpenOptions): Promise<LocalIndex> {
+  const dir = path.resolve(dirArg);
+  try {
+    await access(dir);
+  } catch {
+    throw new RegistryError('usage', `index folder ${dir} does not exist: pass --index <dir> with a clone of the index`);
+  }
+  const top = await tryGit(dir, ['rev-parse', '--show-toplevel']);
+  if (top.exitCode !== 0 || path.resolve(top.stdout.trim()) !== (await realDir(dir))) {
+    throw new RegistryError('usage', `${dir} is not the root of a git repository: pass --index <dir> with a clone of the index`);
+  }
+  const branchResult = await tryGit(dir, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+  const branch = branchResult.exitCode === 0 ? branchResult.stdout.trim() : 'main';
+  const remoteResult = await tryGit(dir, ['remote', 'get-url', 'origin']);
+  const remote = remoteResult.exitCode === 0 ? remoteResult.stdout.trim() : null;
+  if (remote === null && opts.requireRemote) {
+    throw new RegistryError('usage', `${dir} has no "origin" remote: add one with \`git remote add origin <url>\`, or pass --no-push to commit locally`);
+  }
+  return { dir, remote, branch };
+}
+
+async function realDir(dir: string): Promise<string> {
+  return path.resolve(await realpath(dir));
+}
+
+export async function fetchOrigin(index: LocalIndex): Promise<void> {
+  if (index.remote === null) return;
+  const result = await tryGit(index.dir, ['fetch', '--quiet', '--no-tags', 'origin', `+refs/heads/${index.branch}:refs/remotes/origin/${index.branch}`]);
+  if (result.exitCode !== 0) {
+    throw new RegistryError('git', `cannot fetch the index from ${index.remote}: ${firstLine(result.stderr)}`);
+  }
+}
+
+/** The commit writes build on and readers serve: origin's branch when there is a remote. */
+export async function tipCommit(index: LocalIndex): Promise<string> {
+  const ref = index.remote === null ? `refs/heads/${index.branch}` : `refs/remotes/origin/${index.branch}`;
+  const commit = await resolveRef(index.dir, ref);
+  if (commit === null) {
+    throw new RegistryError('git', `${index.dir} has no commit on ${ref}: is it an initialised index (pesde-registry init)?`);
+  }
+  return commit;
+}
+
+export async function cloneIndex(url: string, dir: string): Promise<void> {
+  const parent = path.dirname(path.resolve(dir));
+  const result = await tryGit(parent, ['clone', '--quiet', url, path.resolve(dir)]);
+  if (result.exitCode !== 0) {
+    throw new RegistryError('git', `cannot clone the index from ${url}: ${firstLine(result.stderr)}`);
+  }
+}
+
+export async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,108 @@
+import { errorMessage } from './errors.js';
+import { CONFIG_FILE, parseIndexConfig } from './index-repo/config.js';
+import { parsePackageName } from './index-repo/names.js';
+import { parseIndexFile, serializeIndexFile } from './index-repo/package-file.js';
+import { parseScopeInfo, serializeScopeInfo } from './index-repo/scope-file.js';
+import { BlobReader, listTree } from './index-repo/tree-reader.js';
+import type { DocEntry, IndexFile } from './index-repo/types.js';
+import { compareVersionIds, formatVersionId } from './index-repo/version.js';
+import { archiveKey, docKey } from './storage/keys.js';
+import type { Storage } from './storage/storage.js';
+
+export interface VerifyProblem {
+  /** the file, or `<name>@<version> <target>` */
+  where: string;
+  problem: string;
+}
+
+export interface VerifyReport {
+  commit: string;
+  packages: number;
+  versions: number;
+  objectsChecked: number;
+  problems: VerifyProblem[];
+}
+
+function docHashes(docs: DocEntry[] | undefined, into: Set<string>): void {
+  for (const doc of docs ?? []) {
+    if ('hash' in doc) into.add(doc.hash);
+    else docHashes(doc.items, into);
+  }
+}
+
+/**
+ * Checks an index at one commit, and optionally that storage holds every object it names.
+ * Storage is listed once (one walk or paginated listing), not probed per object, so the
+ * cost stays proportional to the store, not to round trips.
+ */
+export async function verifyIndex(dir: string, commit: string, storage: Storage | null): Promise<VerifyReport> {
+  const problems: VerifyProblem[] = [];
+  const files = await listTree(dir, commit);
+  const reader = BlobReader.open(dir);
+  const wantedKeys = new Map<string, string>();
+  let packages = 0;
+  let versions = 0;
+  try {
+    const texts = await Promise.all(files.map(async (f) => ({ path: f.path, text: (await reader.readText(f.oid)) ?? '' })));
+    const scopes = new Set(files.filter((f) => f.path.endsWith('/scope.toml')).map((f) => f.path.split('/')[0]));
+    for (const { path: filePath, text } of texts) {
+      const parts = filePath.split('/');
+      if (filePath === CONFIG_FILE) {
+        try {
+          parseIndexConfig(text);
+        } catch (error) {
+          problems.push({ where: filePath, problem: errorMessage(error) });
+        }
+        continue;
+      }
+      if (parts.length !== 2 || parts[0]!.startsWith('.')) continue;
+      const [scope, name] = parts as [string, string];
+      if (name === 'scope.toml') {
+        try {
+          const info = parseScopeInfo(text, filePath);
+          if (serializeScopeInfo(info) !== text) problems.push({ where: filePath, problem: 'not in canonical form (owners sorted, as the official writer emits it)' });
+        } catch (error) {
+          problems.push({ where: filePath, problem: errorMessage(error) });
+        }
+        continue;
+      }
+      let file: IndexFile;
+      try {
+        const full = parsePackageName(`${scope}/${name}`);
+        file = parseIndexFile(text, filePath);
+        packages++;
+        if (!scopes.has(scope)) problems.push({ where: filePath, problem: `scope has no ${scope}/scope.toml, so nobody owns it` });
+        const sorted = [...file.entries].sort((a, b) => compareVersionIds(a.id, b.id));
+        if (sorted.some((e, i) => e !== file.entries[i])) problems.push({ where: filePath, problem: 'entries are not in version order' });
+        else if (serializeIndexFile(file) !== text) problems.push({ where: filePath, problem: 'not byte-identical to the official writer output (re-serialising changes it)' });
+        for (const { id, entry } of file.entries) {
+          versions++;
+          const label = `${full.full}@${formatVersionId(id)}`;
+          wantedKeys.set(archiveKey(full, id), `${label}: archive`);
+          const hashes = new Set<string>();
+          docHashes(entry.docs, hashes);
+          for (const hash of hashes) wantedKeys.set(docKey(hash), `${label}: doc page ${hash}`);
+        }
+      } catch (error) {
+        problems.push({ where: filePath, problem: errorMessage(error) });
+      }
+    }
+  } finally {
+    reader.close();
+  }
+  if (storage !== null) {
+    const present = new Set<string>();
+    const prefixes = new Set([...wantedKeys.keys()].map((k) => `${k.split('/')[0]}/`));
+    try {
+      for (const prefix of prefixes) {
+        for await (const key of storage.listKeys(prefix)) present.add(key);
+      }
+      for (const [key, label] of wantedKeys) {
+        if (!present.has(key)) problems.push({ where: label.split(':')[0]!, problem: `${label.split(': ')[1]} missing from storage (${storage.describe()}, key ${key})` });
+      }
+    } catch (error) {
+      problems.push({ where: 'storage', problem: errorMessage(error) });
+    }
+  }
+  return { commit, packages, versions, objectsChecked: storage === null ? 0 : wantedKeys.size, problems };
+}
