@@ -30,7 +30,8 @@ function buildProgram(run: (load: () => Promise<Handler>, args: unknown[]) => Pr
   const program = new Command('pesde-registry')
     .description('Manage and serve a pesde package index (a Git repository) with file or S3 storage')
     .version(VERSION, '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
+    // set before subcommands are added so they inherit it: usage errors come back to main()
+    .exitOverride()
     .configureOutput({ outputError: () => undefined });
 
   outputOptions(
@@ -138,14 +139,13 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = reporter.fail(error);
     }
   });
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
       const reporter = await Reporter.create({ json: argv.includes('--json') });
-      return reporter.fail(new RegistryError('usage', error.message.replace(/^error: /, '')));
+      return reporter.fail(new RegistryError('usage', `${error.message.replace(/^error: /, '')} (run with --help for usage)`));
     }
     throw error;
   }

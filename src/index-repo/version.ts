@@ -21,7 +21,7 @@ export interface SemVer {
 /** Where a parse error happened, in the words of the Rust crate's messages. */
 export type SemverPosition = 'major' | 'minor' | 'patch' | 'pre' | 'build';
 
-const POSITION_TEXT: Record<SemverPosition, string> = {
+export const SEMVER_POSITION_TEXT: Record<SemverPosition, string> = {
   major: 'major version number',
   minor: 'minor version number',
   patch: 'patch version number',
@@ -38,10 +38,8 @@ export class SemverSyntaxError extends Error {
 
 const U64_MAX = 2n ** 64n - 1n;
 
-const describeChar = (text: string): string => {
-  const ch = String.fromCodePoint(text.codePointAt(0) ?? 0);
-  return `'${ch}'`;
-};
+/** The first character of `text`, quoted as Rust's messages quote it. */
+export const describeChar = (text: string): string => `'${String.fromCodePoint(text.codePointAt(0) ?? 0)}'`;
 
 /**
  * Reads a u64 at the start of `text`, without leading zeros; returns it and the rest.
@@ -51,20 +49,20 @@ export function scanNumber(text: string, position: SemverPosition): [bigint, str
   let length = 0;
   while (length < text.length && text.charCodeAt(length) >= 48 && text.charCodeAt(length) <= 57) {
     if (length === 1 && text[0] === '0') {
-      throw new SemverSyntaxError(`invalid leading zero in ${POSITION_TEXT[position]}`);
+      throw new SemverSyntaxError(`invalid leading zero in ${SEMVER_POSITION_TEXT[position]}`);
     }
     length++;
   }
   if (length === 0) {
     throw new SemverSyntaxError(
       text.length === 0
-        ? `unexpected end of input while parsing ${POSITION_TEXT[position]}`
-        : `unexpected character ${describeChar(text)} while parsing ${POSITION_TEXT[position]}`,
+        ? `unexpected end of input while parsing ${SEMVER_POSITION_TEXT[position]}`
+        : `unexpected character ${describeChar(text)} while parsing ${SEMVER_POSITION_TEXT[position]}`,
     );
   }
   const value = BigInt(text.slice(0, length));
   if (value > U64_MAX) {
-    throw new SemverSyntaxError(`value of ${POSITION_TEXT[position]} exceeds u64::MAX`);
+    throw new SemverSyntaxError(`value of ${SEMVER_POSITION_TEXT[position]} exceeds u64::MAX`);
   }
   return [value, text.slice(length)];
 }
@@ -84,10 +82,10 @@ export function scanIdentifiers(text: string, position: 'pre' | 'build'): [strin
     }
     if (end === start) {
       if (start === 0 && text[0] !== '.') return ['', text];
-      throw new SemverSyntaxError(`empty identifier segment in ${POSITION_TEXT[position]}`);
+      throw new SemverSyntaxError(`empty identifier segment in ${SEMVER_POSITION_TEXT[position]}`);
     }
     if (position === 'pre' && !nonDigit && end - start > 1 && text[start] === '0') {
-      throw new SemverSyntaxError(`invalid leading zero in ${POSITION_TEXT[position]}`);
+      throw new SemverSyntaxError(`invalid leading zero in ${SEMVER_POSITION_TEXT[position]}`);
     }
     if (text[end] !== '.') return [text.slice(0, end), text.slice(end)];
     end++;
@@ -98,8 +96,8 @@ function requireDot(text: string, position: SemverPosition): string {
   if (text.startsWith('.')) return text.slice(1);
   throw new SemverSyntaxError(
     text.length === 0
-      ? `unexpected end of input while parsing ${POSITION_TEXT[position]}`
-      : `unexpected character ${describeChar(text)} after ${POSITION_TEXT[position]}`,
+      ? `unexpected end of input while parsing ${SEMVER_POSITION_TEXT[position]}`
+      : `unexpected character ${describeChar(text)} after ${SEMVER_POSITION_TEXT[position]}`,
   );
 }
 
@@ -122,7 +120,7 @@ function parseSemverOrThrowSyntax(s: string): SemVer {
     if (build === '') throw new SemverSyntaxError('empty identifier segment in build metadata');
   }
   if (rest.length > 0) {
-    throw new SemverSyntaxError(`unexpected character ${describeChar(rest)} after ${POSITION_TEXT[position]}`);
+    throw new SemverSyntaxError(`unexpected character ${describeChar(rest)} after ${SEMVER_POSITION_TEXT[position]}`);
   }
   return { major, minor, patch, pre, build };
 }

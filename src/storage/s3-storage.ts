@@ -49,7 +49,10 @@ export class S3Storage implements Storage {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch (error) {
-      throw this.failure(`${this.describe()} is not reachable`, error);
+      const what = isMissingObject(error)
+        ? `${this.describe()} does not exist`
+        : `could not reach ${this.describe()}`;
+      throw this.failure(what, error);
     }
   }
 

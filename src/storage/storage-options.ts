@@ -38,14 +38,17 @@ export interface S3ClientTuning {
   /** including the first one */
   maxAttempts?: number;
   connectionTimeoutMs?: number;
-  /** how long a connection may sit idle mid-request; bounds a server that stops answering */
+  /**
+   * How long a connection may sit idle mid-request, bounding a server that stops answering.
+   * It also covers a streamed body, so a proxied download whose reader stalls this long fails.
+   */
   socketTimeoutMs?: number;
 }
 
 export const DEFAULT_S3_TUNING: Required<S3ClientTuning> = {
   maxAttempts: 3,
   connectionTimeoutMs: 3_000,
-  socketTimeoutMs: 30_000,
+  socketTimeoutMs: 20_000,
 };
 
 type S3Field = Exclude<keyof S3StorageConnection, 'kind'>;

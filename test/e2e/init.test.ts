@@ -74,7 +74,7 @@ describe('pesde-registry init', () => {
     const refused = await cli(['init', dir, '--api', 'http://b.example']);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /already exists: pass --force/);
-    assert.equal(refused.stderr.trim().split('\n').length, 1);
+    assert.equal(refused.stderr.split('\n').filter((l) => l.startsWith('error:')).length, 1);
     assert.equal(await readFile(path.join(dir, 'config.toml'), 'utf8'), before);
     assert.equal(await runGit(dir, ['rev-parse', 'HEAD']), head);
     const forced = await cli(['init', dir, '--api', 'http://b.example', '--force']);
@@ -106,7 +106,8 @@ describe('pesde-registry init', () => {
       const result = await cli(['init', dir, ...args]);
       assert.equal(result.code, 2, result.stderr);
       assert.match(result.stderr, pattern);
-      assert.equal(result.stderr.trim().split('\n').filter((l) => !l.startsWith('(run with')).length, 1, result.stderr);
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+      assert.match(result.stderr, /^error: /);
       await assert.rejects(readFile(path.join(dir, 'config.toml')));
       await assert.rejects(readFile(path.join(dir, '.git', 'HEAD')));
     });

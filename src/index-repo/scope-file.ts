@@ -1,0 +1,39 @@
+/**
+ * `<scope>/scope.toml`: who may publish into a scope. The official registry holds the
+ * owners in a `BTreeSet<u64>`, so it writes them deduplicated and in ascending order.
+ */
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { RegistryError } from '../errors.js';
+import type { ScopeInfo } from './types.js';
+import { tomlDocument } from './toml-emit.js';
+
+export function parseScopeInfo(text: string, where?: string): ScopeInfo {
+  const fail = (problem: string): never => {
+    throw new RegistryError('invalid_input', `invalid scope file${where === undefined ? '' : ` ${where}`}: ${problem}`);
+  };
+  let raw: Record<string, unknown>;
+  try {
+    // Owner ids are u64s; bigints keep large ones from being rounded silently.
+    raw = parseToml(text, { integersAsBigInt: true }) as Record<string, unknown>;
+  } catch (error) {
+    if (!(error instanceof TomlError)) throw error;
+    return fail(`not valid TOML (line ${error.line}, column ${error.column})`);
+  }
+  const owners = raw['owners'];
+  if (!Array.isArray(owners)) {
+    return fail('expected `owners = [<user id>, ...]` (add an owners array listing the publisher ids)');
+  }
+  return {
+    owners: owners.map((owner: unknown) => {
+      if (typeof owner !== 'bigint' || owner < 0n || owner > BigInt(Number.MAX_SAFE_INTEGER)) {
+        return fail(`owners must be non-negative integer user ids up to ${Number.MAX_SAFE_INTEGER}, found ${String(owner)}`);
+      }
+      return Number(owner);
+    }),
+  };
+}
+
+export function serializeScopeInfo(info: ScopeInfo): string {
+  const owners = [...new Set(info.owners)].sort((a, b) => a - b);
+  return tomlDocument({ owners });
+}

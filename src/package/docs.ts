@@ -1,0 +1,311 @@
+/**
+ * The documentation tree of a package, derived from its `docs/` folder exactly as the
+ * official registry does (registry/src/endpoints/publish_version.rs), quirks included:
+ *
+ *  - a page is every `*.md` file (suffix is case-sensitive); other files are ignored, but
+ *    every folder becomes a category, even one holding no pages (e.g. `docs/images/`);
+ *  - the page text is trimmed of Unicode white space (Rust's `str::trim`, which keeps a BOM),
+ *    hashed (SHA-256 hex of the trimmed text) and stored gzip-compressed at the best level;
+ *  - front matter is the lines between a first line `---` and the next `---`; the line right
+ *    after the closing `---` is skipped too (the official iterator consumes it), so a heading
+ *    there is not seen;
+ *  - the label is front matter `label`, else the first non-blank line if it starts with `# `,
+ *    else the file name without `.md` in convert_case 0.8 Title Case;
+ *  - `position` is front matter `sidebar_position` or `position` (giving both is an error,
+ *    as serde reports a duplicate field), a non-negative integer;
+ *  - a folder's category is labelled by its `_category_.json` (`label`, `position` or
+ *    `sidebar_position`, `collapsed`) or else its name in Title Case; a `_category_.json` at the
+ *    root of `docs/` is validated and otherwise unused;
+ *  - entries are ordered as the official `DocEntry` Ord: with a position before without,
+ *    positions ascending, then label in byte order. They live in a BTreeSet keyed by that
+ *    order, so of two entries with the same position and label only the first inserted is
+ *    kept. The official insertion order is the file system's directory order, which is
+ *    arbitrary; we walk each folder in byte order of names, so the first in that order wins.
+ */
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { constants, gzip as gzipCallback } from 'node:zlib';
+import { isMap, isScalar, parseDocument } from 'yaml';
+import { RegistryError } from '../errors.js';
+import type { DocEntry } from '../index-repo/types.js';
+
+const gzip = promisify(gzipCallback);
+
+export interface BuiltDocs {
+  /** sorted as the official registry writes them; a category with no items has `items: []` */
+  docs: DocEntry[];
+  /** hash -> gzip-compressed trimmed page text */
+  pages: Map<string, Buffer>;
+}
+
+/** What front matter or `_category_.json` may say about an entry. */
+interface EntryInfo {
+  label?: string;
+  position?: number;
+  collapsed: boolean;
+}
+
+interface Folder {
+  folders: Map<string, Folder>;
+  files: Map<string, Buffer>;
+}
+
+const invalid = (message: string): RegistryError => new RegistryError('invalid_package', message);
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * `files` maps paths relative to `docs/` to contents; a key ending in `/` declares a folder
+ * (so empty folders, and folders holding only ignored files, still become categories).
+ */
+export async function buildDocs(files: Map<string, Buffer>): Promise<BuiltDocs> {
+  const root: Folder = { folders: new Map(), files: new Map() };
+  for (const [key, content] of files) {
+    const isFolder = key.endsWith('/');
+    const parts = key.split('/').filter((part) => part !== '');
+    const fileName = isFolder ? undefined : parts.pop();
+    let folder = root;
+    for (const part of parts) {
+      let child = folder.folders.get(part);
+      if (!child) {
+        child = { folders: new Map(), files: new Map() };
+        folder.folders.set(part, child);
+      }
+      folder = child;
+    }
+    if (fileName !== undefined) folder.files.set(fileName, content);
+  }
+  const pages = new Map<string, Buffer>();
+  const { entries } = await walk(root, '', pages);
+  return { docs: entries, pages };
+}
+
+async function walk(folder: Folder, prefix: string, pages: Map<string, Buffer>): Promise<{ entries: DocEntry[]; info?: EntryInfo }> {
+  const set = new DocEntrySet();
+  let info: EntryInfo | undefined;
+  const names = [...new Set([...folder.folders.keys(), ...folder.files.keys()])].sort(compareUtf8);
+  for (const name of names) {
+    const sub = folder.folders.get(name);
+    if (sub) {
+      const child = await walk(sub, `${prefix}${name}/`, pages);
+      set.insert({
+        label: child.info?.label ?? titleCase(name),
+        ...(child.info?.position === undefined ? {} : { position: child.info.position }),
+        items: child.entries,
+        ...(child.info?.collapsed ? { collapsed: true } : {}),
+      });
+      continue;
+    }
+    const content = folder.files.get(name) as Buffer;
+    const path = `${prefix}${name}`;
+    if (name === '_category_.json') {
+      info = parseCategoryFile(content, path);
+    } else if (name.endsWith('.md')) {
+      set.insert(await page(content, path, name.slice(0, -'.md'.length), pages));
+    }
+  }
+  return info ? { entries: set.sorted(), info } : { entries: set.sorted() };
+}
+
+async function page(content: Buffer, path: string, stem: string, pages: Map<string, Buffer>): Promise<DocEntry> {
+  let text: string;
+  try {
+    text = utf8.decode(content);
+  } catch {
+    throw invalid(`docs/${path} is not valid UTF-8: save it as UTF-8`);
+  }
+  const trimmed = rustTrim(text);
+  const hash = createHash('sha256').update(trimmed, 'utf8').digest('hex');
+  pages.set(hash, await gzip(Buffer.from(trimmed, 'utf8'), { level: constants.Z_BEST_COMPRESSION }));
+  const { frontMatter, heading } = splitPage(trimmed);
+  const info = parseFrontMatter(frontMatter, path);
+  return {
+    label: info.label ?? heading ?? titleCase(stem),
+    ...(info.position === undefined ? {} : { position: info.position }),
+    // Rust's `with_extension("")`: a file named just `.md` has no extension to strip.
+    name: stem === '' ? path : path.slice(0, -'.md'.length),
+    hash,
+  };
+}
+
+/** Unicode White_Space, which Rust's `trim` removes; unlike JS `trim`, U+FEFF is not in it. */
+const RUST_WHITESPACE = '[\\u0009-\\u000d\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+const LEADING = new RegExp(`^${RUST_WHITESPACE}+`);
+const TRAILING = new RegExp(`${RUST_WHITESPACE}+$`);
+
+function rustTrim(text: string): string {
+  return text.replace(LEADING, '').replace(TRAILING, '');
+}
+
+/** Front matter and first heading, walking the lines as the official iterator does. */
+function splitPage(content: string): { frontMatter: string; heading?: string } {
+  // Rust's `lines()`: split on \n, drop one \r before it; trimmed text has no final newline.
+  const lines = content === '' ? [] : content.split('\n').map((line) => line.replace(/\r$/, ''));
+  let i = 0;
+  let frontMatter = '';
+  if (lines[0] === '---') {
+    const collected: string[] = [];
+    for (i = 1; i < lines.length; ) {
+      const line = lines[i++] as string;
+      if (line === '---') break;
+      collected.push(line);
+    }
+    // The official code skips one more line after the closing `---`.
+    i++;
+    frontMatter = collected.join('\n');
+  }
+  for (; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (rustTrim(line) === '') continue;
+    return line.startsWith('# ') ? { frontMatter, heading: line.slice(2) } : { frontMatter };
+  }
+  return { frontMatter };
+}
+
+function parseFrontMatter(text: string, path: string): EntryInfo {
+  const where = `docs/${path}: front matter`;
+  const doc = parseDocument(text, { uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const detail = (doc.errors[0]?.message ?? '').split('\n')[0];
+    throw invalid(`${where} is not valid YAML (${detail}): fix it or remove it`);
+  }
+  const contents = doc.contents;
+  if (contents === null || (isScalar(contents) && contents.value === null)) return { collapsed: false };
+  if (!isMap(contents)) throw invalid(`${where} must be a mapping such as "label: Intro": fix it or remove it`);
+  const fields: Record<string, unknown> = {};
+  for (const pair of contents.items) {
+    const key = isScalar(pair.key) ? pair.key.value : undefined;
+    if (typeof key !== 'string' || !INFO_KEYS.includes(key)) continue;
+    const value = pair.value;
+    if (!isScalar(value)) {
+      fields[key] = value === null ? null : Symbol('not a scalar');
+    } else if (key === 'label' && value.value !== null && typeof value.value !== 'string') {
+      // serde_yaml reads any plain scalar as text when a string is asked for: `label: 1.50`
+      // is "1.50", not 1.5.
+      fields[key] = value.source ?? String(value.value);
+    } else {
+      fields[key] = value.value;
+    }
+  }
+  return entryInfo(fields, where);
+}
+
+function parseCategoryFile(content: Buffer, path: string): EntryInfo {
+  const where = `docs/${path}`;
+  let value: unknown;
+  try {
+    value = JSON.parse(utf8.decode(content));
+  } catch (error) {
+    throw invalid(`${where} is not valid JSON (${error instanceof Error ? error.message : String(error)}): fix it`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalid(`${where} must be a JSON object such as {"label": "Guides", "position": 2}: fix it`);
+  }
+  return entryInfo(value as Record<string, unknown>, where);
+}
+
+const INFO_KEYS = ['label', 'sidebar_position', 'position', 'collapsed'];
+
+/** The official `DocEntryInfo` deserialisation: unknown keys ignored, types strict. */
+function entryInfo(fields: Record<string, unknown>, where: string): EntryInfo {
+  const info: EntryInfo = { collapsed: false };
+  const label = fields.label;
+  if (label !== undefined && label !== null) {
+    if (typeof label !== 'string') throw invalid(`${where}: label must be text: fix it`);
+    info.label = label;
+  }
+  if (fields.sidebar_position !== undefined && fields.position !== undefined) {
+    throw invalid(`${where}: gives both sidebar_position and position: keep one`);
+  }
+  const position = fields.sidebar_position ?? fields.position;
+  if (position !== undefined && position !== null) {
+    if (typeof position !== 'number' || !Number.isSafeInteger(position) || position < 0) {
+      throw invalid(`${where}: position must be a whole number of at least 0, found ${String(position)}: fix it`);
+    }
+    info.position = position;
+  }
+  const collapsed = fields.collapsed;
+  if (collapsed !== undefined) {
+    if (typeof collapsed !== 'boolean') throw invalid(`${where}: collapsed must be true or false: fix it`);
+    info.collapsed = collapsed;
+  }
+  return info;
+}
+
+/** A BTreeSet<DocEntry>: an entry equal in order to one already present is dropped. */
+class DocEntrySet {
+  private readonly entries: DocEntry[] = [];
+
+  insert(entry: DocEntry): void {
+    if (!this.entries.some((existing) => compareDocEntries(existing, entry) === 0)) this.entries.push(entry);
+  }
+
+  sorted(): DocEntry[] {
+    return [...this.entries].sort(compareDocEntries);
+  }
+}
+
+/** The official `DocEntry` Ord. */
+export function compareDocEntries(a: DocEntry, b: DocEntry): number {
+  if (a.position !== undefined && b.position !== undefined) {
+    if (a.position !== b.position) return a.position < b.position ? -1 : 1;
+  } else if (a.position !== undefined) {
+    return -1;
+  } else if (b.position !== undefined) {
+    return 1;
+  }
+  return compareUtf8(a.label, b.label);
+}
+
+/** Rust's `String` order: byte order of the UTF-8 encoding. */
+function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+const hasCase = (g: string): boolean => g.toUpperCase() !== g.toLowerCase();
+const isUpper = (g: string | undefined): boolean => g !== undefined && hasCase(g) && g === g.toUpperCase();
+const isLower = (g: string | undefined): boolean => g !== undefined && hasCase(g) && g === g.toLowerCase();
+const isDigit = (g: string | undefined): boolean => g !== undefined && /^[0-9]+$/.test(g);
+
+/**
+ * convert_case 0.8's default word boundaries, in its order: each is tested at a grapheme
+ * position and says where the split starts (relative to it) and how many graphemes it eats.
+ */
+const BOUNDARIES: ReadonlyArray<{ test: (g: string[], i: number) => boolean; start: number; length: number }> = [
+  { test: (g, i) => g[i] === '_', start: 0, length: 1 },
+  { test: (g, i) => g[i] === '-', start: 0, length: 1 },
+  { test: (g, i) => g[i] === ' ', start: 0, length: 1 },
+  { test: (g, i) => isLower(g[i]) && isUpper(g[i + 1]), start: 1, length: 0 },
+  { test: (g, i) => isLower(g[i]) && isDigit(g[i + 1]), start: 1, length: 0 },
+  { test: (g, i) => isUpper(g[i]) && isDigit(g[i + 1]), start: 1, length: 0 },
+  { test: (g, i) => isDigit(g[i]) && isLower(g[i + 1]), start: 1, length: 0 },
+  { test: (g, i) => isDigit(g[i]) && isUpper(g[i + 1]), start: 1, length: 0 },
+  { test: (g, i) => isUpper(g[i]) && isUpper(g[i + 1]) && isLower(g[i + 2]), start: 1, length: 0 },
+];
+
+/**
+ * `s.to_case(Case::Title)` of convert_case 0.8: split into words at the default
+ * boundaries, then each word gets its first grapheme upper-cased and the rest lower-cased,
+ * joined by spaces (`getting-started` -> `Getting Started`, `FAQ` -> `Faq`, `v2` -> `V 2`).
+ */
+export function titleCase(s: string): string {
+  const g = Array.from(graphemes.segment(s), (part) => part.segment);
+  const words: string[] = [];
+  let lastEnd = 0;
+  for (let i = 0; i < g.length; i++) {
+    const boundary = BOUNDARIES.find((b) => b.test(g, i));
+    if (!boundary) continue;
+    const start = Math.min(i + boundary.start, g.length);
+    words.push(g.slice(lastEnd, start).join(''));
+    lastEnd = Math.min(start + boundary.length, g.length);
+  }
+  words.push(g.slice(lastEnd).join(''));
+  return words
+    .filter((word) => word !== '')
+    .map((word) => {
+      const [first = '', ...rest] = Array.from(graphemes.segment(word), (part) => part.segment);
+      return first.toUpperCase() + rest.join('').toLowerCase();
+    })
+    .join(' ');
+}

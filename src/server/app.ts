@@ -1,0 +1,129 @@
+/**
+ * The HTTP request handler: CORS, routing, authentication, then the route; every failure
+ * becomes `{"error": "..."}` with its status (unexpected ones a logged 500), and every
+ * request is logged once when its answer is complete.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorMessage } from '../errors.js';
+import type { Handler, RequestContext, ServerContext } from './context.js';
+import { applyCors } from './cors.js';
+import { HttpError, errorAnswer } from './http-error.js';
+import { sendError } from './respond.js';
+import { Router, type RouteAuth } from './router.js';
+import { getArchive, getDoc, getReadme } from './routes/downloads.js';
+import { getHealth, getRoot } from './routes/health.js';
+import { getPackageVersion, getPackageVersionV0, getPackageVersions, getPackageVersionsV0 } from './routes/packages.js';
+import { searchPackages } from './routes/search.js';
+import { deprecate, publish, yank } from './routes/write.js';
+
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Routes of the official registry (main.rs), plus /health. */
+export function buildRouter(): Router<Handler> {
+  const router = new Router<Handler>()
+    .add('GET', '/', 'none', getRoot)
+    .add('GET', '/health', 'none', getHealth);
+  for (const v of ['v0', 'v1']) {
+    router
+      .add('GET', `/${v}/search`, 'read', searchPackages)
+      .add('POST', `/${v}/packages`, 'write', publish);
+  }
+  return router
+    .add('GET', '/v0/packages/{name}', 'read', getPackageVersionsV0)
+    .add('GET', '/v0/packages/{name}/{version}/{target}', 'read', getPackageVersionV0)
+    .add('GET', '/v1/packages/{name}', 'read', getPackageVersions)
+    .add('PUT', '/v1/packages/{name}/deprecate', 'write', deprecate)
+    .add('DELETE', '/v1/packages/{name}/deprecate', 'write', deprecate)
+    .add('GET', '/v1/packages/{name}/{version}/{target}', 'read', getPackageVersion)
+    .add('GET', '/v1/packages/{name}/{version}/{target}/archive', 'read', getArchive)
+    .add('GET', '/v1/packages/{name}/{version}/{target}/readme', 'read', getReadme)
+    .add('GET', '/v1/packages/{name}/{version}/{target}/doc', 'read', getDoc)
+    .add('PUT', '/v1/packages/{name}/{version}/{target}/yank', 'write', yank)
+    .add('DELETE', '/v1/packages/{name}/{version}/{target}/yank', 'write', yank);
+}
+
+export function createApp(server: ServerContext): RequestListener {
+  const router = buildRouter();
+  return (req, res) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => logRequest(server, req, res, started));
+    void handle(server, router, req, res);
+  };
+}
+
+async function handle(server: ServerContext, router: Router<Handler>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const rawUrl = req.url ?? '/';
+  const q = rawUrl.indexOf('?');
+  const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  try {
+    if (applyCors(req, res)) return;
+    const match = router.match(req.method ?? 'GET', path);
+    if (match.kind === 'not-found') throw new HttpError(404, `no route for ${req.method} ${path}`);
+    if (match.kind === 'method-not-allowed') {
+      throw new HttpError(405, `${req.method} is not allowed here`, { allow: match.allow.join(', ') });
+    }
+    const ctx: RequestContext = {
+      req,
+      res,
+      params: match.params,
+      query: new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1)),
+      publisherId: await authenticate(server, match.route.auth, req),
+      server,
+    };
+    await match.route.handler(ctx);
+  } catch (error) {
+    answerError(server, req, res, error);
+  }
+}
+
+async function authenticate(server: ServerContext, auth: RouteAuth, req: IncomingMessage): Promise<number | null> {
+  if (auth === 'none') return null;
+  const header = req.headers.authorization;
+  if (auth === 'read') {
+    if (!server.auth.readNeedsAuth) return null;
+    const id = await server.auth.forRead(header);
+    if (id === null) throw new HttpError(401, header === undefined ? 'a token is required to read from this registry' : 'the token is not valid for reading');
+    return id;
+  }
+  const id = await server.auth.forWrite(header);
+  if (id === null) throw new HttpError(401, header === undefined ? 'a token is required to write to this registry' : 'the token is not valid for writing');
+  return id;
+}
+
+function answerError(server: ServerContext, req: IncomingMessage, res: ServerResponse, error: unknown): void {
+  const answer = errorAnswer(error);
+  if (answer.internal) {
+    server.logger.error(`${req.method} ${req.url} failed: ${errorMessage(error)}`, {
+      stack: error instanceof Error ? error.stack : undefined,
+    });
+  }
+  if (res.headersSent) {
+    // a stream broke after the status went out: the client must see a truncated body
+    res.destroy();
+    return;
+  }
+  if (answer.closeConnection) closeAfterAnswer(req, res);
+  sendError(req, res, answer.status, answer.message, answer.headers);
+}
+
+/**
+ * The body was left unread: answer, then close. Reading on (and discarding) for a moment
+ * lets the client receive the answer instead of a reset caused by the unread bytes.
+ */
+function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
+  res.setHeader('connection', 'close');
+  res.on('finish', () => {
+    req.resume();
+    setTimeout(() => req.socket.destroy(), 2_000).unref();
+  });
+}
+
+function logRequest(server: ServerContext, req: IncomingMessage, res: ServerResponse, started: bigint): void {
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  server.logger.info(`${req.method} ${req.url} ${res.statusCode}`, {
+    method: req.method,
+    path: req.url,
+    status: res.statusCode,
+    ms: Math.round(ms * 10) / 10,
+  });
+}

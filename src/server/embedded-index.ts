@@ -1,0 +1,68 @@
+/**
+ * The zero-configuration index: a bare repository under the data folder acting as the
+ * index's origin, and a clone the server works in, scaffolded once with `api` pointing at
+ * this server. Later starts reuse both; if the server's URL changed, `api` follows it,
+ * since a pesde client would otherwise download from the old address.
+ */
+import { access, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Committer } from '../index-repo/committer.js';
+import { CONFIG_FILE, parseIndexConfig } from '../index-repo/config.js';
+import { git, tryGit } from '../index-repo/git.js';
+import { scaffoldIndex } from '../index-repo/scaffold.js';
+import { resolveRef } from '../index-repo/tree-reader.js';
+
+export interface EmbeddedIndex {
+  dir: string;
+  bareDir: string;
+  /** what to put under `[indices]` in a pesde.toml */
+  fileUrl: string;
+  created: boolean;
+  /** set when an existing index's `api` was rewritten to the server's current URL */
+  previousApi?: string;
+}
+
+export async function ensureEmbeddedIndex(opts: {
+  dir: string;
+  bareDir: string;
+  api: string;
+  committer?: Partial<Committer> | undefined;
+}): Promise<EmbeddedIndex> {
+  const { dir, bareDir, api } = opts;
+  const fileUrl = pathToFileURL(bareDir).href;
+  if (!(await exists(path.join(bareDir, 'HEAD')))) {
+    await mkdir(path.dirname(bareDir), { recursive: true });
+    await git(path.dirname(bareDir), ['init', '--quiet', '--bare', '--initial-branch=main', bareDir]);
+  }
+  const committer = completeCommitter(opts.committer);
+  const tip = (await exists(path.join(dir, '.git'))) ? await resolveRef(dir, 'HEAD') : null;
+  if (tip === null) {
+    await scaffoldIndex({ dir, config: { api }, remote: bareDir, push: true, force: true, committer });
+    return { dir, bareDir, fileUrl, created: true };
+  }
+  // a clone whose last push did not reach the bare repo (a crash) catches up here
+  await tryGit(dir, ['push', '--quiet', 'origin', 'HEAD:refs/heads/main']);
+  await tryGit(dir, ['fetch', '--quiet', 'origin']);
+  const configText = await tryGit(dir, ['show', `HEAD:${CONFIG_FILE}`]);
+  const config = configText.exitCode === 0 ? parseIndexConfig(configText.stdout) : null;
+  if (config !== null && config.api.replace(/\/+$/, '') === api) return { dir, bareDir, fileUrl, created: false };
+  // keep every other setting the admin made; only the address moves
+  const { api: previousApi, ...rest } = config ?? { api: '' };
+  await scaffoldIndex({ dir, config: { ...rest, api }, remote: bareDir, push: true, force: true, committer });
+  return { dir, bareDir, fileUrl, created: false, previousApi };
+}
+
+function completeCommitter(partial: Partial<Committer> | undefined): Committer | undefined {
+  if (partial?.name === undefined || partial.email === undefined) return undefined;
+  return { name: partial.name, email: partial.email };
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * An error that already knows its HTTP answer. Route code throws it (or a RegistryError,
+ * whose kind maps to a status); one place turns either into `{"error": "..."}`, and
+ * anything else into a logged 500 that reveals nothing.
+ */
+import { isRegistryError } from '../errors.js';
+
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+    /** the request body was left unread: close the connection after answering */
+    readonly closeConnection = false,
+  ) {
+    super(message);
+  }
+}
+
+export interface ErrorAnswer {
+  status: number;
+  message: string;
+  headers: Record<string, string>;
+  closeConnection: boolean;
+  /** true when the cause is ours (a bug or a failing backend), so it must be logged */
+  internal: boolean;
+}
+
+export function errorAnswer(error: unknown): ErrorAnswer {
+  if (error instanceof HttpError) {
+    return { status: error.status, message: error.message, headers: error.headers, closeConnection: error.closeConnection, internal: false };
+  }
+  if (isRegistryError(error)) {
+    const status = error.httpStatus;
+    // backend failures carry paths and hosts: those go to the log, not to the client
+    if (status >= 500) {
+      const what = error.kind === 'storage' ? 'the package storage' : error.kind === 'git' ? 'the index repository' : 'the server';
+      return { status, message: `${what} failed; try again later`, headers: {}, closeConnection: false, internal: true };
+    }
+    return { status, message: error.message, headers: {}, closeConnection: false, internal: false };
+  }
+  return { status: 500, message: 'internal server error', headers: {}, closeConnection: false, internal: true };
+}

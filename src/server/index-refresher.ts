@@ -1,0 +1,121 @@
+/**
+ * Keeps the served state in step with the index's origin: fetches every interval, and at
+ * once when asked (after the server's own writes), then advances the state if the tip
+ * moved. So versions pushed by anyone else (CI, another replica) appear within one
+ * interval, unlike the official registry, which only refreshes when it publishes itself.
+ * Failures are logged and retried next time; they never stop the server.
+ */
+import { errorMessage } from '../errors.js';
+import { fetchOrigin, tipCommit, type LocalIndex } from '../index-repo/local-index.js';
+import type { IndexState } from './index-state.js';
+import type { Logger } from './logger.js';
+import type { Mutex } from './mutex.js';
+
+export interface RefresherOptions {
+  index: LocalIndex;
+  initial: IndexState;
+  intervalMs: number;
+  logger: Logger;
+  /** shared with the server's writes, which fetch and push in the same clone */
+  gitLock: Mutex;
+}
+
+export interface RefreshRequest {
+  /** false when the origin ref is known to be current (our own push just updated it) */
+  fetch?: boolean;
+}
+
+export class IndexRefresher {
+  private current: IndexState;
+  private readonly opts: RefresherOptions;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  /** a refresh asked for while one runs: one more follows, however many were asked for */
+  private queued: { promise: Promise<void>; fetch: boolean } | undefined;
+  private stopped = false;
+  refreshedAt: Date;
+  lastError: string | null = null;
+
+  constructor(opts: RefresherOptions) {
+    this.opts = opts;
+    this.current = opts.initial;
+    this.refreshedAt = opts.initial.loadedAt;
+  }
+
+  get state(): IndexState {
+    return this.current;
+  }
+
+  start(): void {
+    if (this.opts.intervalMs <= 0 || this.timer !== undefined) return;
+    const tick = () => {
+      void this.refresh().finally(() => {
+        if (!this.stopped) this.timer = setTimeout(tick, this.opts.intervalMs).unref();
+      });
+    };
+    this.timer = setTimeout(tick, this.opts.intervalMs).unref();
+  }
+
+  /** Stops the timer and waits for a refresh in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+    await this.queued?.promise.catch(() => undefined);
+  }
+
+  /**
+   * Resolves once a refresh that started after this call has finished, so a caller that
+   * just pushed sees its commit. Never rejects: errors are logged and kept in lastError.
+   */
+  refresh(request: RefreshRequest = {}): Promise<void> {
+    const fetch = request.fetch ?? true;
+    if (this.running === undefined) return this.run(fetch);
+    if (this.queued !== undefined) {
+      this.queued.fetch ||= fetch;
+      return this.queued.promise;
+    }
+    const queued: { promise: Promise<void>; fetch: boolean } = { fetch, promise: Promise.resolve() };
+    queued.promise = this.running.then(() => {
+      this.queued = undefined;
+      return this.run(queued.fetch);
+    });
+    this.queued = queued;
+    return queued.promise;
+  }
+
+  private run(fetch: boolean): Promise<void> {
+    const running = this.refreshOnce(fetch).finally(() => {
+      if (this.running === running) this.running = undefined;
+    });
+    this.running = running;
+    return running;
+  }
+
+  private async refreshOnce(fetch: boolean): Promise<void> {
+    const { index, logger, gitLock } = this.opts;
+    try {
+      const tip = await gitLock.run(async () => {
+        if (fetch) await fetchOrigin(index);
+        return tipCommit(index);
+      });
+      if (tip !== this.current.commit) {
+        const before = this.current;
+        const next = await before.advance(tip, { warn: (m) => logger.warn(m) });
+        // a slower refresh must not replace a newer state (advance never runs twice at once, but be safe)
+        if (this.current === before) this.current = next;
+        logger.info(`index advanced to ${tip.slice(0, 12)} (${next.filesRead} changed files read)`, {
+          commit: tip,
+          from: before.commit,
+          filesRead: next.filesRead,
+        });
+      }
+      this.refreshedAt = new Date();
+      this.lastError = null;
+    } catch (error) {
+      this.lastError = errorMessage(error);
+      logger.warn(`index refresh failed: ${this.lastError}`);
+    }
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * Starting and stopping the registry server: prepare the index (a local clone, a clone of
+ * INDEX_REPO_URL, or the embedded default), load it into memory, choose auth from the
+ * environment, listen, and keep the state fresh. `serve` prints the banner and calls close().
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { errorMessage, RegistryError } from '../errors.js';
+import { cloneIndex, fetchOrigin, isDirectory, openLocalIndex, tipCommit, type LocalIndex } from '../index-repo/local-index.js';
+import { tryGit } from '../index-repo/git.js';
+import type { WriteContext } from '../publish.js';
+import { openStorage } from '../storage/storage-options.js';
+import type { Storage } from '../storage/storage.js';
+import { createApp } from './app.js';
+import { createAuthenticator, type Authenticator } from './auth.js';
+import type { ServerContext } from './context.js';
+import { ensureEmbeddedIndex } from './embedded-index.js';
+import { IndexRefresher } from './index-refresher.js';
+import { IndexState } from './index-state.js';
+import { createLogger, type Logger } from './logger.js';
+import { Mutex } from './mutex.js';
+import { RateLimiter } from './rate-limit.js';
+import { sendError } from './respond.js';
+import type { ServerOptions } from './server-options.js';
+
+export interface RunningServer {
+  /** base URL, e.g. http://127.0.0.1:8080 */
+  url: string;
+  /** the state requests are answered from right now */
+  readonly state: IndexState;
+  /** fetch the origin and advance now (what the timer does) */
+  refresh(): Promise<void>;
+  /** lines for `serve` to print: where everything is and how to use it */
+  banner: string[];
+  auth: Authenticator;
+  storage: Storage;
+  index: LocalIndex;
+  http: Server;
+  /** stops accepting, lets requests in flight finish (up to a grace period), stops refreshing */
+  close(): Promise<void>;
+}
+
+const CLOSE_GRACE_MS = 10_000;
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(options.logFormat);
+  let handler: ReturnType<typeof createApp> | undefined;
+  const http = createServer((req, res) => {
+    if (handler !== undefined) return handler(req, res);
+    sendError(req, res, 503, 'the registry is starting', { 'retry-after': '1' });
+  });
+  http.requestTimeout = options.requestTimeoutMs;
+  http.headersTimeout = Math.min(60_000, options.requestTimeoutMs);
+  // listen first: with port 0 the embedded index needs the real port for its `api`
+  const url = await listen(http, options.address, options.port);
+
+  let refresher: IndexRefresher | undefined;
+  try {
+    const banner: string[] = [`pesde-registry ${packageVersion()} listening on ${url}`];
+    const index = await prepareIndex(options, url, banner);
+    const storage = openStorage(options.storage);
+    await storage.check().catch((error: unknown) => logger.warn(`storage is not usable yet: ${errorMessage(error)}`));
+    if (index.remote !== null) {
+      await fetchOrigin(index).catch((error: unknown) => logger.warn(`cannot fetch the index, serving the local copy: ${errorMessage(error)}`));
+    }
+    const initial = await IndexState.load(index.dir, await tipCommit(index), { warn: (m) => logger.warn(m) });
+    const auth = createAuthenticator(options.auth, initial.config, { logger, userAgent: `pesde-registry/${packageVersion()}` });
+    const gitLock = new Mutex();
+    const activeRefresher = new IndexRefresher({ index, initial, intervalMs: options.refreshIntervalMs, logger, gitLock });
+    refresher = activeRefresher;
+    const write: WriteContext = {
+      index,
+      storage,
+      ownIndexUrls: [...options.ownIndexUrls, ...(options.index.kind === 'embedded' ? [pathToFileURL(options.index.bareDir).href] : [])],
+      committer: completeCommitter(options.committer),
+    };
+    const context: ServerContext = {
+      state: () => activeRefresher.state,
+      storage,
+      auth,
+      logger,
+      s3Proxy: options.s3Proxy,
+      write,
+      gitLock,
+      afterWrite: () => activeRefresher.refresh({ fetch: false }),
+      publishLimiter: options.publishRateLimit === null ? null : new RateLimiter(options.publishRateLimit),
+      serverName: `pesde-registry/${packageVersion()}`,
+      bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
+      health: () => ({
+        commit: activeRefresher.state.commit,
+        refreshedAt: activeRefresher.refreshedAt.toISOString(),
+        refreshError: activeRefresher.lastError,
+        storage: storage.kind,
+        packages: activeRefresher.state.packages.size,
+      }),
+    };
+    handler = createApp(context);
+    activeRefresher.start();
+
+    banner.push(
+      `index: ${index.dir} at ${initial.commit.slice(0, 12)} (${initial.packages.size} packages)${index.remote === null ? '' : `, origin ${index.remote}`}`,
+      `storage: ${storage.describe()}${storage.kind === 's3' ? (options.s3Proxy ? ' (archives streamed through)' : ' (archives redirected to pre-signed URLs)') : ''}`,
+      `auth: ${auth.describe()}${auth.readNeedsAuth ? ', reads need a token' : ''}`,
+      options.refreshIntervalMs > 0 ? `refreshing the index every ${options.refreshIntervalMs / 1000}s` : 'periodic index refresh is off',
+    );
+    if (initial.config.api.replace(/\/+$/, '') !== url && options.index.kind !== 'embedded') {
+      banner.push(`note: config.toml has api = "${initial.config.api}"; clients will call that address, not ${url}`);
+    }
+
+    return {
+      url,
+      get state() {
+        return activeRefresher.state;
+      },
+      refresh: () => activeRefresher.refresh(),
+      banner,
+      auth,
+      storage,
+      index,
+      http,
+      close: () => closeServer(http, activeRefresher),
+    };
+  } catch (error) {
+    await closeServer(http, refresher);
+    throw error;
+  }
+}
+
+async function prepareIndex(options: ServerOptions, url: string, banner: string[]): Promise<LocalIndex> {
+  const source = options.index;
+  if (source.kind === 'local') return openLocalIndex(source.dir, { requireRemote: false });
+  if (source.kind === 'clone') {
+    if (!(await isDirectory(path.join(source.dir, '.git')))) {
+      await cloneIndex(source.url, source.dir);
+    } else {
+      const origin = await tryGit(source.dir, ['remote', 'get-url', 'origin']);
+      if (origin.exitCode !== 0 || origin.stdout.trim() !== source.url) {
+        throw new RegistryError('usage', `${source.dir} is a clone of ${origin.stdout.trim() || 'no remote'}, not of INDEX_REPO_URL ${source.url}: move it away or use another DATA_DIR`);
+      }
+    }
+    return openLocalIndex(source.dir, { requireRemote: true });
+  }
+  const embedded = await ensureEmbeddedIndex({ dir: source.dir, bareDir: source.bareDir, api: url, committer: options.committer });
+  if (embedded.created) banner.push(`created an index at ${embedded.bareDir} (working clone ${embedded.dir}) and storage at ${options.storage.kind === 'fs' ? options.storage.root : 'S3'}`);
+  else banner.push(`using the index at ${embedded.bareDir} (working clone ${embedded.dir})`);
+  if (embedded.previousApi !== undefined) banner.push(`its api moved from ${embedded.previousApi || '(none)'} to ${url}`);
+  banner.push('point pesde at it in pesde.toml:', '  [indices]', `  default = "${embedded.fileUrl}"`);
+  return openLocalIndex(source.dir, { requireRemote: true });
+}
+
+function listen(http: Server, address: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const fail = (error: NodeJS.ErrnoException) => {
+      reject(new RegistryError('usage', `cannot listen on ${address}:${port}: ${error.code ?? error.message}`));
+    };
+    http.once('error', fail);
+    http.listen(port, address, () => {
+      http.off('error', fail);
+      const bound = http.address() as AddressInfo;
+      resolve(`http://${urlHost(address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address)}:${bound.port}`);
+    });
+  });
+}
+
+function urlHost(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+async function closeServer(http: Server, refresher: IndexRefresher | undefined): Promise<void> {
+  const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+  http.closeIdleConnections();
+  const grace = setTimeout(() => http.closeAllConnections(), CLOSE_GRACE_MS);
+  await refresher?.stop();
+  await closed;
+  clearTimeout(grace);
+}
+
+function completeCommitter(partial: ServerOptions['committer']): WriteContext['committer'] {
+  if (partial?.name === undefined || partial.email === undefined) return undefined;
+  return { name: partial.name, email: partial.email };
+}
+
+
+let version: string | undefined;
+/** from package.json, so `GET /` and the banner name the version actually running */
+export function packageVersion(): string {
+  if (version === undefined) {
+    const file = new URL('../../package.json', import.meta.url);
+    version = (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return version;
+}

@@ -1,0 +1,130 @@
+/**
+ * HTTP for server tests: node:http with the path sent exactly as given (fetch would
+ * normalise `%2e%2e` and `..` away before the server sees them), the body collected and
+ * gzip undone, so assertions look at what a client would decode; and a registry server
+ * started for one test file.
+ */
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import nodePath from 'node:path';
+import { silentLogger, type Logger } from '../../src/server/logger.js';
+import { resolveServerOptions, type ServeFlags, type ServerOptions } from '../../src/server/server-options.js';
+import { startServer, type RunningServer } from '../../src/server/start-server.js';
+
+export interface HttpAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** the bytes on the wire (still gzip when content-encoding says so) */
+  raw: Buffer;
+  /** the body with any gzip content-encoding undone */
+  body: Buffer;
+  text: string;
+  json<T = unknown>(): T;
+}
+
+export interface HttpOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: Buffer | string;
+  /** give up after this long (the answer is an error) */
+  timeoutMs?: number;
+}
+
+export function http(baseUrl: string, path: string, opts: HttpOptions = {}): Promise<HttpAnswer> {
+  const base = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: base.hostname,
+        port: base.port,
+        method: opts.method ?? 'GET',
+        path,
+        headers: { ...(opts.body !== undefined ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}), ...opts.headers },
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const raw = Buffer.concat(chunks);
+          const body = res.headers['content-encoding'] === 'gzip' && raw.length > 0 ? gunzipSync(raw) : raw;
+          const text = body.toString('utf8');
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            raw,
+            body,
+            text,
+            json: <T>() => JSON.parse(text) as T,
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    if (opts.timeoutMs !== undefined) req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));
+    req.end(opts.body);
+  });
+}
+
+/** A client bound to one server. */
+export function httpClient(baseUrl: string) {
+  return (path: string, opts: HttpOptions = {}) => http(baseUrl, path, opts);
+}
+
+/** `scope/name` as one path segment, the way the pesde client encodes it. */
+export const enc = encodeURIComponent;
+
+// ---------------------------------------------------------------------------------------
+// A registry server for a test file, on 127.0.0.1 and a free port.
+
+
+export interface TestServer extends RunningServer {
+  get(path: string, opts?: HttpOptions): Promise<HttpAnswer>;
+  /** removes what startTestServer created (not the index) */
+  dispose(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  flags?: ServeFlags;
+  env?: Record<string, string | undefined>;
+  /** changes to the resolved options */
+  tweak?: (options: ServerOptions) => void;
+  logger?: Logger;
+}
+
+/** Starts a server with periodic refresh off, silent logs, and fs storage in a temp folder unless told otherwise. */
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  const scratch = await mkdtemp(nodePath.join(tmpdir(), 'pesde-server-test-'));
+  const env = opts.env ?? {};
+  const storageGiven = opts.flags?.storageRoot !== undefined || opts.flags?.s3Endpoint !== undefined || env.FS_STORAGE_ROOT !== undefined || env.S3_ENDPOINT !== undefined;
+  const flags: ServeFlags = {
+    address: '127.0.0.1',
+    port: 0,
+    dataDir: nodePath.join(scratch, 'data'),
+    refreshInterval: 0,
+    ...(storageGiven || opts.flags?.index === undefined ? {} : { storageRoot: nodePath.join(scratch, 'storage') }),
+    ...opts.flags,
+  };
+  let server: RunningServer;
+  try {
+    const options = resolveServerOptions(flags, env, scratch);
+    options.logger = opts.logger ?? silentLogger;
+    opts.tweak?.(options);
+    server = await startServer(options);
+  } catch (error) {
+    await rm(scratch, { recursive: true, force: true });
+    throw error;
+  }
+  const get = (path: string, o: HttpOptions = {}) => http(server.url, path, o);
+  // the server as prototype keeps its live `state` getter
+  return Object.assign(Object.create(server) as RunningServer, {
+    get,
+    async dispose() {
+      await server.close();
+      await rm(scratch, { recursive: true, force: true });
+    },
+  }) as TestServer;
+}
