@@ -75,8 +75,12 @@ function buildProgram(run: (load: () => Promise<Handler>, args: unknown[]) => Pr
         .option('--address <address>', 'address to listen on (env ADDRESS, default 127.0.0.1)')
         .option('--port <port>', 'port to listen on (env PORT, default 8080)')
         .option('--data-dir <dir>', 'where clones and the embedded default live (env DATA_DIR, default ./data)')
-        .option('--refresh-interval <seconds>', 'how often to fetch the index from origin', '10')
+        .option('--refresh-interval <seconds>', 'how often to fetch the index from origin; 0 = only after own writes (default 10)')
         .option('--s3-proxy', 'stream S3 archives through the server instead of redirecting')
+        .option('--publish-rate-limit <burst/seconds>', 'per-user publish limit, e.g. 12/60 (the official one), or off')
+        .option('--request-timeout <seconds>', 'longest a request may take (default 120)')
+        .option('--index-url <url>', 'another URL this index is known by (dependencies on it are allowed); repeatable', collect, [])
+        .option('--github-api-url <url>', 'GitHub API base for GitHub auth (env GITHUB_API_URL)')
         .addOption(new Option('--log-format <format>', 'request log format').choices(['text', 'json']).default('text')),
     ),
   ).action((...args: unknown[]) => run(async () => (await import('./commands/serve.js')).serveCommand as Handler, args));

@@ -7,6 +7,7 @@
  * says both sides are stripped, which is what users expect, so we strip both. We also ignore
  * a trailing `/` and the case of the scheme and host, which no Git host distinguishes.
  */
+import { pathToFileURL } from 'node:url';
 import type { AllowList } from './types.js';
 
 /** `user@host:path`, the scp-like syntax Git (and gix) accept for SSH. */
@@ -14,13 +15,19 @@ const SCP_LIKE = /^([^@/\s]+)@([^:/\s]+):(?!\/\/)(.+)$/;
 
 /**
  * A canonical text for comparing repository URLs, or undefined when `url` is not an
- * absolute URL (nor scp-like): such a value can never match anything.
+ * absolute URL, scp-like address or absolute path: such a value can never match anything.
+ * (gix would read a relative path such as `default` as a local repository; that is always a
+ * mistake in a published package, an index name the client failed to replace.)
  */
 export function canonicalRepoUrl(url: string): string | undefined {
   const trimmed = url.trim();
   const scp = SCP_LIKE.exec(trimmed);
-  // gix reads scp-like addresses as ssh URLs; compare them as such.
-  const text = scp ? `ssh://${scp[1]}@${scp[2]}/${(scp[3] as string).replace(/^\/+/, '')}` : trimmed;
+  let text = trimmed;
+  // gix reads scp-like addresses as ssh URLs, and absolute paths (what `git remote get-url`
+  // prints for a local remote) as file URLs; compare them as such.
+  if (scp) text = `ssh://${scp[1]}@${scp[2]}/${(scp[3] as string).replace(/^\/+/, '')}`;
+  else if (/^[A-Za-z]:[\\/]/.test(trimmed)) text = pathToFileURL(`/${trimmed.replace(/\\/g, '/')}`).href;
+  else if (trimmed.startsWith('/')) text = pathToFileURL(trimmed).href;
   let parsed: URL;
   try {
     parsed = new URL(text);

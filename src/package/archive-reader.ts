@@ -8,7 +8,8 @@
  * to a pax `size`, the position of the end-of-archive marker, and pax records byte for byte.
  * Those are exactly where tar readers disagree, and the pesde client extracts with
  * `tokio-tar`: an archive that reads one way here and another way there could smuggle
- * entries we never checked (CVE-2025-62518). So every ambiguity is refused:
+ * entries we never checked (tokio-tar's "TARmageddon", CVE-2025-62518). So every ambiguity is
+ * refused:
  *  - a pax `size` that differs from the header's own size field;
  *  - two pax headers, or two GNU long names, for one entry; a pax path and a GNU long name
  *    together; GNU sparse records;
@@ -16,6 +17,10 @@
  *  - anything but zeros after the first all-zero block (tar-rs stops at that block; other
  *    readers wait for a second one and go on reading entries after a lone one);
  *  - a malformed size field (tar-rs refuses what lenient octal parsers accept).
+ * Entry names must be UTF-8 without control characters, relative, free of `..` and `\`,
+ * and unique after normalising (`./a//b` is `a/b`); only regular files and directories are
+ * accepted. The official registry checks less (UTF-8 only at the root and in docs/), but
+ * no archive `pesde publish` makes breaks these rules.
  * Trailing zero padding (after the tar end, or after the gzip stream) is accepted: GNU tar
  * pads archives to 10 KiB records. Non-zero bytes after the gzip stream are refused.
  * A multi-member gzip is read as one stream (RFC 1952); the official client reads only the
@@ -461,7 +466,6 @@ function decodeName(bytes: Buffer): string {
  */
 function normalizePath(raw: string, shown: string, maxBytes: number): string {
   if (raw.includes('\uFFFD')) throw invalid(`archive contains a file name that is not valid UTF-8 (${shown}): rename it`);
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(raw)) throw invalid(`archive entry ${shown} has a control character in its name: rename it`);
   if (raw.includes('\\')) throw invalid(`archive entry ${shown} has a backslash in its path: use / as the separator`);
   if (raw.startsWith('/')) throw invalid(`archive entry ${shown} has an absolute path: pack paths relative to the package root`);

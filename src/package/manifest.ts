@@ -160,7 +160,7 @@ function optionalTable(table: Table, key: string, path: string): Table | undefin
 export function parseManifest(text: string): Manifest {
   let raw: Table;
   try {
-    // The official reader keeps a BOM and the toml crate skips it; smol-toml would not.
+    // A BOM (some Windows editors write one) is not part of the document.
     raw = parseToml(text.replace(/^\uFEFF/, '')) as Table;
   } catch (error) {
     if (error instanceof TomlError) {
@@ -189,11 +189,12 @@ export function parseManifest(text: string): Manifest {
   const engines = parseEngines(optionalTable(raw, 'engines', 'engines'));
   checkClientOnlyFields(raw);
 
-  const tables = {} as Record<DependencyType, Record<string, ManifestDependencySpecifier>>;
   const seen = new Map<string, string>();
-  for (const [type, key] of Object.entries(DEPENDENCY_TABLES) as Array<[DependencyType, string]>) {
-    tables[type] = parseDependencyTable(optionalTable(raw, key, key), key, seen);
-  }
+  const dependencyTable = (key: string): Record<string, ManifestDependencySpecifier> =>
+    parseDependencyTable(optionalTable(raw, key, key), key, seen);
+  const dependencies = dependencyTable(DEPENDENCY_TABLES.standard);
+  const peerDependencies = dependencyTable(DEPENDENCY_TABLES.peer);
+  const devDependencies = dependencyTable(DEPENDENCY_TABLES.dev);
   // The official struct deserialised; now what the client checks before uploading.
   checkPublishable(raw.private === true, raw.target as Table, target);
 
@@ -205,9 +206,9 @@ export function parseManifest(text: string): Manifest {
     engines,
     includes,
     workspace_members: workspaceMembers,
-    dependencies: tables.standard,
-    peer_dependencies: tables.peer,
-    dev_dependencies: tables.dev,
+    dependencies,
+    peer_dependencies: peerDependencies,
+    dev_dependencies: devDependencies,
   };
   if (description !== undefined) manifest.description = description;
   if (license !== undefined) manifest.license = license;

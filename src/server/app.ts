@@ -102,6 +102,8 @@ function answerError(server: ServerContext, req: IncomingMessage, res: ServerRes
     res.destroy();
     return;
   }
+  // a body that failed before its first byte leaves its own headers behind
+  for (const header of ['content-encoding', 'content-length', 'content-type', 'location']) res.removeHeader(header);
   if (answer.closeConnection) closeAfterAnswer(req, res);
   sendError(req, res, answer.status, answer.message, answer.headers);
 }

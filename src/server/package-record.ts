@@ -3,7 +3,7 @@
  * semver order, `latest` resolved once, and each JSON body rendered at most once. A record
  * never changes; a new commit that touches the file builds a new record.
  */
-import type { IndexFile, PackageName, TargetKind } from '../index-repo/types.js';
+import type { IndexFile, PackageName } from '../index-repo/types.js';
 import { compareSemver, compareVersionIds, parseSemver, type SemVer } from '../index-repo/version.js';
 import { CachedBody } from './cached-body.js';
 import { toJson } from './json.js';
@@ -48,10 +48,6 @@ export class PackageRecord {
     this.searchable = findSearchable(this.groups);
   }
 
-  get versionCount(): number {
-    return this.groups.length;
-  }
-
   /** `latest`/`any` resolution of request_path.rs; null when nothing matches. */
   resolve(version: VersionParam, target: TargetParam): IdEntry | null {
     const wanted = version.kind === 'latest' ? this.latestVersion : version.version;
@@ -86,30 +82,19 @@ export class PackageRecord {
     const key = `${item.id.version} ${item.id.target}`;
     let body = this.versionBodies.get(key);
     if (body === undefined) {
-      body = new CachedBody(this.versionJsonText(item));
+      const group = this.byVersion.get(item.id.version);
+      body = new CachedBody(toJson(versionView(this.name.full, this.file, item, group?.entries ?? [item])));
       this.versionBodies.set(key, body);
     }
     return body;
   }
 
-  /** The bare JSON text, for embedding in lists (search). */
-  versionJsonText(item: IdEntry): string {
-    const cached = this.versionBodies.get(`${item.id.version} ${item.id.target}`);
-    if (cached !== undefined) return cached.text;
-    const group = this.byVersion.get(item.id.version);
-    return toJson(versionView(this.name.full, this.file, item, group?.entries ?? [item]));
-  }
-
   /** v0: one version response per version, each for the version's last target in kind order. */
   v0Json(): CachedBody {
     this.v0Body ??= new CachedBody(
-      `[${this.groups.map((g) => this.versionJsonText(g.entries[g.entries.length - 1]!)).join(',')}]`,
+      `[${this.groups.map((g) => this.versionJson(g.entries[g.entries.length - 1]!).text).join(',')}]`,
     );
     return this.v0Body;
-  }
-
-  hasTarget(version: string, target: TargetKind): boolean {
-    return this.byVersion.get(version)?.entries.some((e) => e.id.target === target) ?? false;
   }
 }
 

@@ -21,16 +21,16 @@ export interface IdEntry {
 }
 
 const KIND_RANK = new Map<string, number>(TARGET_KINDS.map((kind, i) => [kind, i]));
-export const kindRank = (kind: TargetKind): number => KIND_RANK.get(kind) ?? TARGET_KINDS.length;
+const kindRank = (kind: TargetKind): number => KIND_RANK.get(kind) ?? TARGET_KINDS.length;
 
 /** Rust compares `String`s by UTF-8 bytes, which is code point order, not UTF-16 order. */
-export function compareBytes(a: string, b: string): number {
+function compareBytes(a: string, b: string): number {
   if (a === b) return 0;
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 /** `{lib, bin, scripts?}`: which exports a target has, not their paths. */
-export function targetSummary(target: Target): { [key: string]: JsonValue } {
+function targetSummary(target: Target): { [key: string]: JsonValue } {
   const hasBin = target.environment === 'lune' || target.environment === 'luau';
   const scripts = hasBin && target.scripts ? Object.keys(target.scripts).sort(compareBytes) : [];
   return {
@@ -94,7 +94,7 @@ export function versionsView(name: string, file: IndexFile, groups: ReadonlyArra
 }
 
 /** Doc entries without page hashes, sorted by label, then position, then kind (derived `Ord`). */
-export function docsView(docs: readonly DocEntry[]): JsonValue[] {
+function docsView(docs: readonly DocEntry[]): JsonValue[] {
   const sorted = [...docs].sort(compareDocs);
   const unique = sorted.filter((doc, i) => i === 0 || compareDocs(sorted[i - 1]!, doc) !== 0);
   return unique.map((doc) => {
@@ -144,7 +144,7 @@ function compareOptional(a: number | undefined, b: number | undefined): number {
 }
 
 /** Aliases sorted case-insensitively (pesde's `Alias` ordering), each as `[specifier, type]`. */
-export function dependenciesView(deps: Readonly<Record<string, DependencyEntry>>): Map<string, JsonValue> {
+function dependenciesView(deps: Readonly<Record<string, DependencyEntry>>): Map<string, JsonValue> {
   const aliases = Object.keys(deps).sort((a, b) => compareBytes(a.toLowerCase(), b.toLowerCase()));
   const view = new Map<string, JsonValue>();
   for (const alias of aliases) {

@@ -53,7 +53,13 @@ export async function sendObject(req: IncomingMessage, res: ServerResponse, obje
     res.end();
     return;
   }
-  await pipeline(object.body, res);
+  try {
+    await pipeline(object.body, res);
+  } catch (error) {
+    // the client went away mid-download: nothing to answer and nothing wrong on our side
+    if ((error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+    throw error;
+  }
 }
 
 export function sendRedirect(req: IncomingMessage, res: ServerResponse, url: string): void {

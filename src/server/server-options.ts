@@ -71,26 +71,27 @@ export function resolveServerOptions(flags: ServeFlags, env: Env = process.env, 
   // the official default is the literal template `{CWD}/data`, and it expands {CWD} in any value
   const dataDir = path.resolve(cwd, (flags.dataDir ?? nonEmpty(env.DATA_DIR) ?? '{CWD}/data').replaceAll('{CWD}', cwd));
   const indexRepoUrl = flags.indexRepoUrl ?? nonEmpty(env.INDEX_REPO_URL);
-  if (flags.index !== undefined && indexRepoUrl !== undefined && flags.indexRepoUrl !== undefined) {
+  if (flags.index !== undefined && flags.indexRepoUrl !== undefined) {
     throw usageError('choose one index: --index <dir> (a local clone) or --index-repo-url <url> (cloned into the data folder)');
   }
   const configuredStorage = resolveStorageOptions(flags, env);
 
   let index: IndexSource;
-  let storage: StorageOptions;
   if (flags.index !== undefined) index = { kind: 'local', dir: path.resolve(cwd, flags.index) };
   else if (indexRepoUrl !== undefined) index = { kind: 'clone', url: indexRepoUrl, dir: path.join(dataDir, 'index') };
   else index = { kind: 'embedded', dir: path.join(dataDir, 'index'), bareDir: path.join(dataDir, 'index.git') };
 
-  if (configuredStorage !== null) storage = configuredStorage;
-  else if (index.kind === 'embedded') storage = { kind: 'fs', root: path.join(dataDir, 'storage') };
-  else {
-    throw usageError('no storage configured: pass --storage-root <dir> or the --s3-* flags, or set FS_STORAGE_ROOT or S3_ENDPOINT, S3_BUCKET_NAME, S3_REGION, S3_ACCESS_KEY, S3_SECRET_KEY');
-  }
+  // the embedded default is all or nothing: half a configuration is a mistake worth reporting
+  let storage: StorageOptions;
   if (index.kind === 'embedded') {
     if (configuredStorage !== null) {
       throw usageError('storage is configured but no index is: set INDEX_REPO_URL (or --index-repo-url), or pass --index <dir> with a clone of the index');
     }
+    storage = { kind: 'fs', root: path.join(dataDir, 'storage') };
+  } else if (configuredStorage !== null) {
+    storage = configuredStorage;
+  } else {
+    throw usageError('no storage configured: pass --storage-root <dir> or the --s3-* flags, or set FS_STORAGE_ROOT or S3_ENDPOINT, S3_BUCKET_NAME, S3_REGION, S3_ACCESS_KEY, S3_SECRET_KEY');
   }
 
   const auth = authSettingsFromEnv(env);

@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { errorMessage, RegistryError } from '../errors.js';
@@ -134,6 +135,7 @@ async function prepareIndex(options: ServerOptions, url: string, banner: string[
   if (source.kind === 'local') return openLocalIndex(source.dir, { requireRemote: false });
   if (source.kind === 'clone') {
     if (!(await isDirectory(path.join(source.dir, '.git')))) {
+      await mkdir(path.dirname(source.dir), { recursive: true });
       await cloneIndex(source.url, source.dir);
     } else {
       const origin = await tryGit(source.dir, ['remote', 'get-url', 'origin']);

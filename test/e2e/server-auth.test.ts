@@ -9,6 +9,9 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import type { IndexConfig } from '../../src/index-repo/types.js';
+import { authSettingsFromEnv, createAuthenticator } from '../../src/server/auth.js';
+import { silentLogger } from '../../src/server/logger.js';
 import { cloneFixtureIndex } from '../helpers/fixture-index.js';
 import { enc, startTestServer, type HttpAnswer, type TestServer } from '../helpers/http.js';
 
@@ -22,6 +25,15 @@ const GITHUB_USERS: Record<string, number> = { 'gho_owner_of_pesde': 72147841, '
 
 let indexDir: string;
 let github: FakeGitHub;
+
+const baseConfig: IndexConfig = {
+  api: 'http://127.0.0.1:1',
+  git_allowed: false,
+  other_registries_allowed: false,
+  wally_allowed: false,
+  max_archive_size: 4 * 1024 * 1024,
+  scripts_packages: [],
+};
 
 interface FakeGitHub {
   url: string;
@@ -264,18 +276,19 @@ describe('auth modes in detail', () => {
     });
   });
 
-  it('ACCESS_TOKEN wins over the other modes, as officially', async () => {
-    await withServer({ ACCESS_TOKEN, ...githubEnv(), READ_ACCESS_TOKEN: READ_TOKEN, WRITE_ACCESS_TOKEN: WRITE_TOKEN }, async (server) => {
-      assert.equal(server.auth.mode, 'token');
-      assert.equal((await server.get('/v1/search')).status, 200);
-    });
-    await withServer({ ...githubEnv(), READ_ACCESS_TOKEN: READ_TOKEN, WRITE_ACCESS_TOKEN: WRITE_TOKEN }, async (server) => {
-      assert.equal(server.auth.mode, 'github');
-    });
+  it('chooses the mode in the official order: ACCESS_TOKEN, then GitHub, then read/write tokens, then none', () => {
+    const config = { ...baseConfig, github_oauth_client_id: GITHUB_CLIENT_ID };
+    const choose = (env: Record<string, string>) => createAuthenticator(authSettingsFromEnv(env), config, { logger: silentLogger, userAgent: 'test' }).mode;
+    const rw = { READ_ACCESS_TOKEN: READ_TOKEN, WRITE_ACCESS_TOKEN: WRITE_TOKEN };
+    assert.equal(choose({ ACCESS_TOKEN, GITHUB_CLIENT_SECRET: GITHUB_SECRET, ...rw }), 'token');
+    assert.equal(choose({ GITHUB_CLIENT_SECRET: GITHUB_SECRET, ...rw }), 'github');
+    assert.equal(choose(rw), 'rw-token');
+    assert.equal(choose({}), 'none');
+    assert.equal(choose({ ACCESS_TOKEN: '' }), 'none', 'an empty token is no token');
   });
 
   it('refuses to start with a half-configured mode instead of silently allowing everyone', async () => {
-    await assert.rejects(startTestServer({ flags: { index: indexDir }, env: { READ_ACCESS_TOKEN: READ_TOKEN } }), /WRITE_ACCESS_TOKEN/);
+    assert.throws(() => createAuthenticator(authSettingsFromEnv({ READ_ACCESS_TOKEN: READ_TOKEN }), baseConfig, { logger: silentLogger, userAgent: 'test' }), /WRITE_ACCESS_TOKEN/);
     // the embedded default index has no github_oauth_client_id
     await assert.rejects(startTestServer({ env: { GITHUB_CLIENT_SECRET: GITHUB_SECRET } }), /github_oauth_client_id/);
   });

@@ -1,20 +1,45 @@
-/** `GET /v1/search?query=&offset=`: 50 packages a page, each as its newest unyanked version. */
+/**
+ * `GET /v1/search?query=&offset=`: 50 packages a page, each as its newest unyanked version.
+ * A state never changes, so a page rendered for it stays right for as long as it is served.
+ */
+import { CachedBody } from '../cached-body.js';
 import type { Handler } from '../context.js';
 import { HttpError } from '../http-error.js';
+import type { IndexState } from '../index-state.js';
 import { sendJson } from '../respond.js';
 
+/** Enough for the pages people actually open; a flood of distinct queries only evicts. */
+const MAX_CACHED_PAGES = 512;
+const pages = new WeakMap<IndexState, Map<string, CachedBody>>();
+
 export const searchPackages: Handler = (ctx) => {
-  const query = ctx.query.get('query') ?? '';
+  const query = (ctx.query.get('query') ?? '').trim();
   const offset = parseOffset(ctx.query.get('offset'));
   const state = ctx.server.state();
+  let cache = pages.get(state);
+  if (cache === undefined) {
+    cache = new Map();
+    pages.set(state, cache);
+  }
+  const key = `${offset} ${query.toLowerCase()}`;
+  let body = cache.get(key);
+  if (body === undefined) {
+    body = renderPage(state, query, offset);
+    if (cache.size >= MAX_CACHED_PAGES) cache.clear();
+    cache.set(key, body);
+  }
+  sendJson(ctx.req, ctx.res, 200, body);
+};
+
+function renderPage(state: IndexState, query: string, offset: number): CachedBody {
   const page = state.search.search(query, offset);
   const data: string[] = [];
   for (const id of page.ids) {
     const record = state.packages.get(id);
-    if (record?.searchable) data.push(record.versionJsonText(record.searchable));
+    if (record?.searchable) data.push(record.versionJson(record.searchable).text);
   }
-  sendJson(ctx.req, ctx.res, 200, `{"data":[${data.join(',')}],"count":${page.count}}`);
-};
+  return new CachedBody(`{"data":[${data.join(',')}],"count":${page.count}}`);
+}
 
 function parseOffset(raw: string | null): number {
   if (raw === null) return 0;
