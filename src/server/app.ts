@@ -46,7 +46,8 @@ export function createApp(server: ServerContext): RequestListener {
   const router = buildRouter();
   return (req, res) => {
     const started = process.hrtime.bigint();
-    res.on('finish', () => logRequest(server, req, res, started));
+    // 'close' comes for every request, also one whose client went away mid-answer
+    res.on('close', () => logRequest(server, req, res, started));
     void handle(server, router, req, res);
   };
 }
@@ -127,5 +128,6 @@ function logRequest(server: ServerContext, req: IncomingMessage, res: ServerResp
     path: req.url,
     status: res.statusCode,
     ms: Math.round(ms * 10) / 10,
+    aborted: res.writableFinished ? undefined : true,
   });
 }

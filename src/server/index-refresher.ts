@@ -71,11 +71,11 @@ export class IndexRefresher {
    */
   refresh(request: RefreshRequest = {}): Promise<void> {
     const fetch = request.fetch ?? true;
-    if (this.running === undefined) return this.run(fetch);
     if (this.queued !== undefined) {
       this.queued.fetch ||= fetch;
       return this.queued.promise;
     }
+    if (this.running === undefined) return this.run(fetch);
     const queued: { promise: Promise<void>; fetch: boolean } = { fetch, promise: Promise.resolve() };
     queued.promise = this.running.then(() => {
       this.queued = undefined;
