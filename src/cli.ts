@@ -81,7 +81,8 @@ function buildProgram(run: (load: () => Promise<Handler>, args: unknown[]) => Pr
         .option('--request-timeout <seconds>', 'longest a request may take (default 120)')
         .option('--index-url <url>', 'another URL this index is known by (dependencies on it are allowed); repeatable', collect, [])
         .option('--github-api-url <url>', 'GitHub API base for GitHub auth (env GITHUB_API_URL)')
-        .addOption(new Option('--log-format <format>', 'request log format').choices(['text', 'json']).default('text')),
+        .addOption(new Option('--log-format <format>', 'request log format (env LOG_FORMAT, default text)').choices(['text', 'json']))
+        .option('--index-repo-url <url>', 'clone this index into DATA_DIR/index (env INDEX_REPO_URL)'),
     ),
   ).action((...args: unknown[]) => run(async () => (await import('./commands/serve.js')).serveCommand as Handler, args));
 

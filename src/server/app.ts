@@ -123,7 +123,7 @@ function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
 
 function logRequest(server: ServerContext, req: IncomingMessage, res: ServerResponse, started: bigint): void {
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  server.logger.info(`${req.method} ${req.url} ${res.statusCode}`, {
+  server.logger.info('request', {
     method: req.method,
     path: req.url,
     status: res.statusCode,
