@@ -19,7 +19,7 @@ export interface WriteContext {
   storage: Storage | null;
   /** URLs under which this index is known, besides its origin (dependencies on it are always allowed) */
   ownIndexUrls: string[];
-  committer?: Committer | undefined;
+  committer?: Partial<Committer> | undefined;
 }
 
 export type PublishPhase = 'validate' | 'upload' | 'commit' | 'push';

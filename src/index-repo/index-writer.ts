@@ -21,7 +21,7 @@ export interface IndexChange {
 }
 
 export interface WriteOptions {
-  committer?: Committer | undefined;
+  committer?: Partial<Committer> | undefined;
   /** how many times to rebuild on a newer tip after a rejected push */
   maxAttempts?: number;
   onRetry?: (attempt: number, reason: string) => void;
@@ -106,7 +106,7 @@ async function buildOn(
   }
 }
 
-async function createCommit(index: LocalIndex, base: string, change: IndexChange, committer: Committer | undefined): Promise<string> {
+async function createCommit(index: LocalIndex, base: string, change: IndexChange, committer: Partial<Committer> | undefined): Promise<string> {
   const gitDir = path.resolve(index.dir, await git(index.dir, ['rev-parse', '--git-dir']));
   // a private index file per write keeps concurrent writers (and the user's own staging area) apart
   const indexFile = path.join(gitDir, `pesde-registry-${process.pid}-${randomBytes(6).toString('hex')}.index`);

@@ -10,7 +10,7 @@ import { parseVersion } from './version.js';
 
 export interface MutationContext {
   index: LocalIndex;
-  committer?: Committer | undefined;
+  committer?: Partial<Committer> | undefined;
   onRetry?: (attempt: number, reason: string) => void;
 }
 

@@ -1,6 +1,7 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RegistryError } from '../errors.js';
+import { pathExists } from '../path-exists.js';
 import { CONFIG_FILE, parseIndexConfig } from './config.js';
 import { renderConfigTemplate, type ConfigTemplateValues } from './config-template.js';
 import { committerEnv, resolveCommitter, type Committer } from './committer.js';
@@ -12,7 +13,7 @@ export interface ScaffoldOptions {
   remote?: string | undefined;
   push?: boolean | undefined;
   force?: boolean | undefined;
-  committer?: Committer | undefined;
+  committer?: Partial<Committer> | undefined;
 }
 
 export interface ScaffoldResult {
@@ -23,20 +24,11 @@ export interface ScaffoldResult {
 
 export const DEFAULT_BRANCH = 'main';
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await readFile(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Creates (or with `force`, rewrites) an index: config.toml committed on `main`, optionally pushed. */
 export async function scaffoldIndex(opts: ScaffoldOptions): Promise<ScaffoldResult> {
   const dir = path.resolve(opts.dir);
   const configPath = path.join(dir, CONFIG_FILE);
-  if (!opts.force && (await exists(configPath))) {
+  if (!opts.force && (await pathExists(configPath))) {
     throw new RegistryError('usage', `${configPath} already exists: pass --force to overwrite it, or choose another folder`);
   }
   const text = renderConfigTemplate(opts.config);

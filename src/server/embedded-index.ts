@@ -4,7 +4,8 @@
  * this server. Later starts reuse both; if the server's URL changed, `api` follows it,
  * since a pesde client would otherwise download from the old address.
  */
-import { access, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { pathExists } from '../path-exists.js';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Committer } from '../index-repo/committer.js';
@@ -31,12 +32,12 @@ export async function ensureEmbeddedIndex(opts: {
 }): Promise<EmbeddedIndex> {
   const { dir, bareDir, api } = opts;
   const fileUrl = pathToFileURL(bareDir).href;
-  if (!(await exists(path.join(bareDir, 'HEAD')))) {
+  if (!(await pathExists(path.join(bareDir, 'HEAD')))) {
     await mkdir(path.dirname(bareDir), { recursive: true });
     await git(path.dirname(bareDir), ['init', '--quiet', '--bare', '--initial-branch=main', bareDir]);
   }
-  const committer = completeCommitter(opts.committer);
-  const tip = (await exists(path.join(dir, '.git'))) ? await resolveRef(dir, 'HEAD') : null;
+  const committer = opts.committer;
+  const tip = (await pathExists(path.join(dir, '.git'))) ? await resolveRef(dir, 'HEAD') : null;
   if (tip === null) {
     await scaffoldIndex({ dir, config: { api }, remote: bareDir, push: true, force: true, committer });
     return { dir, bareDir, fileUrl, created: true };
@@ -53,16 +54,4 @@ export async function ensureEmbeddedIndex(opts: {
   return { dir, bareDir, fileUrl, created: false, previousApi };
 }
 
-function completeCommitter(partial: Partial<Committer> | undefined): Committer | undefined {
-  if (partial?.name === undefined || partial.email === undefined) return undefined;
-  return { name: partial.name, email: partial.email };
-}
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}

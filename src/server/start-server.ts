@@ -76,7 +76,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       index,
       storage,
       ownIndexUrls: [...options.ownIndexUrls, ...(options.index.kind === 'embedded' ? [pathToFileURL(options.index.bareDir).href] : [])],
-      committer: completeCommitter(options.committer),
+      committer: options.committer,
     };
     const context: ServerContext = {
       state: () => activeRefresher.state,
@@ -180,10 +180,6 @@ async function closeServer(http: Server, refresher: IndexRefresher | undefined):
   clearTimeout(grace);
 }
 
-function completeCommitter(partial: ServerOptions['committer']): WriteContext['committer'] {
-  if (partial?.name === undefined || partial.email === undefined) return undefined;
-  return { name: partial.name, email: partial.email };
-}
 
 
 let version: string | undefined;
