@@ -57,7 +57,7 @@ function buildProgram(run: (load: () => Promise<Handler>, args: unknown[]) => Pr
       program
         .command('publish')
         .description('validate a package archive, store it, commit the index entry and push')
-        .argument('<archive>', 'the package .tar.gz (as made by `pesde publish`)')
+        .argument('<archive>', 'the package .tar.gz (as made by `pesde publish`), or a package folder holding pesde.toml to pack')
         .option('--index <dir>', 'local clone of the index', '.')
         .option('--owner <id>', 'publisher id written as owner of a new scope and checked against scope.toml', '0')
         .option('--index-url <url>', 'another URL this index is known by (dependencies on it are allowed); repeatable', collect, [])

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { RegistryError } from '../errors.js';
 import { openLocalIndex } from '../index-repo/local-index.js';
 import type { Reporter } from '../output.js';
+import { packDirectory } from '../package/pack-directory.js';
 import { publishPackage, type PublishPhase } from '../publish.js';
 import { openStorage, resolveStorageOptions, type StorageFlags } from '../storage/storage-options.js';
 import { parseOwnerFlag } from './flag-values.js';
@@ -38,6 +39,22 @@ export async function readArchiveFile(file: string): Promise<Buffer> {
   return readFile(file);
 }
 
+interface PackageInput {
+  archive: Buffer;
+  /** set when a folder was packed: what went into the archive, and what pesde would warn about */
+  packed?: { files: string[]; warnings: string[] };
+}
+
+/** `<archive>` is a .tar.gz, or a package folder packed here as `pesde publish` would pack it. */
+async function readPackageInput(reporter: Reporter, input: string): Promise<PackageInput> {
+  const isDirectory = await stat(input).then((info) => info.isDirectory(), () => false);
+  if (!isDirectory) return { archive: await readArchiveFile(input) };
+  reporter.step(`Packing ${input}`);
+  const { archive, files, warnings } = await packDirectory(input);
+  for (const warning of warnings) reporter.warn(warning);
+  return { archive, packed: { files, warnings } };
+}
+
 export async function publishCommand(reporter: Reporter, archivePath: unknown, flags: PublishFlags): Promise<void> {
   const publisherId = parseOwnerFlag(flags.owner);
   const storageOptions = resolveStorageOptions(flags, process.env);
@@ -46,7 +63,7 @@ export async function publishCommand(reporter: Reporter, archivePath: unknown, f
   }
   const index = await openLocalIndex(flags.index, { requireRemote: flags.push });
   const effectiveIndex = flags.push ? index : { ...index, remote: null };
-  const archive = await readArchiveFile(String(archivePath));
+  const { archive, packed } = await readPackageInput(reporter, String(archivePath));
   const result = await publishPackage(
     { index: effectiveIndex, storage: storageOptions === null ? null : openStorage(storageOptions), ownIndexUrls: [...flags.indexUrl, ...(index.remote === null ? [] : [index.remote])] },
     archive,
@@ -58,12 +75,15 @@ export async function publishCommand(reporter: Reporter, archivePath: unknown, f
     },
   );
   const what = `${result.name}@${result.version} ${result.target}`;
+  const packedData = packed === undefined ? {} : { files: packed.files, warnings: packed.warnings };
   if (flags.dryRun) {
-    reporter.result({ dryRun: true, name: result.name, version: result.version, target: result.target, storageKeys: result.storageKeys, entry: result.entry }, `${what} is valid; it would add:\n${JSON.stringify(result.entry, null, 2)}`);
+    const packedText = packed === undefined ? '' : `\nit would publish these ${packed.files.length} files:\n${packed.files.map((f) => `  ${f}`).join('\n')}`;
+    reporter.result({ dryRun: true, name: result.name, version: result.version, target: result.target, storageKeys: result.storageKeys, entry: result.entry, ...packedData }, `${what} is valid; it would add:\n${JSON.stringify(result.entry, null, 2)}${packedText}`);
     return;
   }
+  if (packed !== undefined) reporter.info(`packed ${packed.files.length} files: ${packed.files.join(', ')}`);
   reporter.result(
-    { name: result.name, version: result.version, target: result.target, commit: result.commit, storageKeys: result.storageKeys, attempts: result.attempts, pushed: flags.push },
+    { name: result.name, version: result.version, target: result.target, commit: result.commit, storageKeys: result.storageKeys, attempts: result.attempts, pushed: flags.push, ...packedData },
     `published ${what} (commit ${result.commit?.slice(0, 8)}${flags.push ? ', pushed' : ', not pushed'})`,
   );
 }
