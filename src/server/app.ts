@@ -1,7 +1,7 @@
 /**
- * The HTTP request handler: CORS, routing, authentication, then the route; every failure
- * becomes `{"error": "..."}` with its status (unexpected ones a logged 500), and every
- * request is logged once when its answer is complete.
+ * The HTTP request handler: CORS, pages for browsers (web/), routing, authentication, then
+ * the route; every API failure becomes `{"error": "..."}` with its status (unexpected ones a
+ * logged 500), and every request is logged once when its answer is complete.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '../errors.js';
@@ -15,6 +15,7 @@ import { getHealth, getRoot } from './routes/health.js';
 import { getPackageVersion, getPackageVersionV0, getPackageVersions, getPackageVersionsV0 } from './routes/packages.js';
 import { searchPackages } from './routes/search.js';
 import { deprecate, publish, yank } from './routes/write.js';
+import { createWebRoutes, type WebAnswer } from './web/web-routes.js';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -44,20 +45,23 @@ export function buildRouter(): Router<Handler> {
 
 export function createApp(server: ServerContext): RequestListener {
   const router = buildRouter();
+  // browsers get pages; the API's own paths stay the API's for every other client
+  const web = createWebRoutes(server, (method, path) => router.match(method, path).kind !== 'not-found');
   return (req, res) => {
     const started = process.hrtime.bigint();
     // 'close' comes for every request, also one whose client went away mid-answer
     res.on('close', () => logRequest(server, req, res, started));
-    void handle(server, router, req, res);
+    void handle(server, router, web, req, res);
   };
 }
 
-async function handle(server: ServerContext, router: Router<Handler>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(server: ServerContext, router: Router<Handler>, web: WebAnswer, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const rawUrl = req.url ?? '/';
   const q = rawUrl.indexOf('?');
   const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
   try {
     if (applyCors(req, res)) return;
+    if (await web(req, res)) return;
     const match = router.match(req.method ?? 'GET', path);
     if (match.kind === 'not-found') throw new HttpError(404, `no route for ${req.method} ${path}`);
     if (match.kind === 'method-not-allowed') {

@@ -1,0 +1,70 @@
+/**
+ * The one stylesheet, inlined in every page: the CSP allows inline styles and nothing
+ * else, so pages need no second request and no static file route. Light and dark follow
+ * the reader's system setting.
+ */
+export const STYLESHEET = `
+:root{color-scheme:light dark;--bg:#fff;--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--soft:#f6f8fa;--accent:#0b63c5;--warn-bg:#fff8c5;--warn-line:#d4a72c;--bad:#b42318}
+@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--line:#3d444d;--soft:#151b23;--accent:#4493f8;--warn-bg:#2e2a13;--warn-line:#9e7a1b;--bad:#f47067}}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.6 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+a{color:var(--accent);text-decoration:none}
+a:hover{text-decoration:underline}
+code,pre,kbd,samp{font-family:ui-monospace,SFMono-Regular,"SF Mono",Menlo,Consolas,"Liberation Mono",monospace;font-size:.9em}
+.top{border-bottom:1px solid var(--line);background:var(--soft)}
+.top .wrap{display:flex;gap:1rem;align-items:center;flex-wrap:wrap;padding-top:.7rem;padding-bottom:.7rem}
+.brand{font-weight:700;color:var(--fg);font-size:1.1rem}
+.wrap{max-width:1120px;margin:0 auto;padding:0 1.25rem}
+main.wrap{padding-top:1.5rem;padding-bottom:3rem}
+form.search{display:flex;gap:.5rem;flex:1;min-width:240px;max-width:560px}
+input[type=search],input[type=password]{flex:1;font:inherit;padding:.4rem .6rem;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
+button{font:inherit;padding:.4rem .9rem;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg);cursor:pointer}
+button:hover{border-color:var(--accent)}
+form.logout{margin-left:auto}
+h1{font-size:1.8rem;line-height:1.25;margin:0 0 .4rem}
+h2{font-size:1.15rem;margin:1.6rem 0 .6rem}
+.muted{color:var(--muted)}
+.lead{font-size:1.1rem;color:var(--muted);margin:.1rem 0 1rem}
+.crumbs{font-size:.9rem;margin:0 0 .6rem}
+.small{font-size:.875rem}
+.badge{display:inline-block;font-size:.75rem;font-weight:600;line-height:1.5;padding:0 .45rem;border-radius:2em;border:1px solid var(--line);color:var(--muted);vertical-align:middle;white-space:nowrap}
+.badge.warn{border-color:var(--warn-line);background:var(--warn-bg);color:var(--fg)}
+.badge.bad{border-color:var(--bad);color:var(--bad)}
+.notice{border:1px solid var(--warn-line);background:var(--warn-bg);border-radius:6px;padding:.6rem .9rem;margin:1rem 0}
+.notice.bad{border-color:var(--bad)}
+ul.packages{list-style:none;margin:0;padding:0;border-top:1px solid var(--line)}
+ul.packages li{padding:.8rem 0;border-bottom:1px solid var(--line)}
+ul.packages .name{font-weight:600;font-size:1.05rem}
+ul.packages p{margin:.2rem 0 0}
+.pager{display:flex;gap:1rem;align-items:center;justify-content:space-between;margin-top:1.2rem}
+.layout{display:grid;grid-template-columns:minmax(0,1fr) 340px;gap:2.5rem}
+@media (max-width:880px){.layout{grid-template-columns:minmax(0,1fr)}}
+aside section{margin-bottom:1.5rem}
+aside h2{font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);margin:0 0 .4rem}
+dl.meta{margin:0;display:grid;grid-template-columns:auto 1fr;gap:.2rem .8rem;font-size:.925rem}
+dl.meta dt{color:var(--muted)}
+dl.meta dd{margin:0;overflow-wrap:anywhere}
+pre.copy{margin:.3rem 0;padding:.55rem .7rem;background:var(--soft);border:1px solid var(--line);border-radius:6px;user-select:all;white-space:pre-wrap;overflow-wrap:anywhere;font-size:.85em}
+.nowrap{white-space:nowrap}
+table.versions{width:100%;border-collapse:collapse;font-size:.925rem}
+table.versions td{padding:.25rem .4rem .25rem 0;border-bottom:1px solid var(--line);vertical-align:top}
+table.versions tr.current td{font-weight:600}
+ul.tree,ul.deps{margin:0;padding-left:1.1rem;font-size:.925rem}
+ul.tree ul{padding-left:1rem}
+ul.tree .here{font-weight:700;color:var(--fg)}
+.readme{overflow-wrap:break-word}
+.readme img{max-width:100%}
+.readme pre{background:var(--soft);border:1px solid var(--line);border-radius:6px;padding:.8rem 1rem;overflow-x:auto;line-height:1.45}
+.readme :not(pre)>code{background:var(--soft);padding:.1em .35em;border-radius:4px}
+.readme table{border-collapse:collapse;display:block;overflow-x:auto}
+.readme th,.readme td{border:1px solid var(--line);padding:.3rem .6rem}
+.readme blockquote{margin:0;padding:0 1rem;color:var(--muted);border-left:.25em solid var(--line)}
+.readme h1,.readme h2{border-bottom:1px solid var(--line);padding-bottom:.3rem}
+.readme h1{font-size:1.6rem;margin:1.2rem 0 .8rem}
+.readme h2{font-size:1.3rem}
+.readme>:first-child{margin-top:0}
+.login{max-width:460px}
+.login form{display:flex;gap:.5rem;margin-top:1rem}
+footer{border-top:1px solid var(--line);color:var(--muted);font-size:.85rem;padding:1rem 0 2rem}
+`;

@@ -1,0 +1,50 @@
+/**
+ * Sending pages with the headers every page carries: a CSP that allows no script at all
+ * (README markup is sanitised, and this is the second wall), nosniff, no framing, and no
+ * CORS: pages may carry a login cookie, so no other origin may read them, whatever the
+ * API's permissive CORS added before routing.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CachedBody } from '../cached-body.js';
+import { addVary, sendBody } from '../respond.js';
+
+export const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; form-action 'self'";
+
+const CORS_HEADERS = [
+  'access-control-allow-origin',
+  'access-control-allow-credentials',
+  'access-control-expose-headers',
+];
+
+export interface PageAnswerOptions {
+  /** the page is behind read auth: no shared cache may keep it */
+  private: boolean;
+  headers?: Record<string, string>;
+}
+
+function setPageHeaders(res: ServerResponse, opts: PageAnswerOptions): void {
+  for (const header of CORS_HEADERS) res.removeHeader(header);
+  res.setHeader('content-security-policy', CONTENT_SECURITY_POLICY);
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('x-frame-options', 'DENY');
+  // links in READMEs lead to other sites: they need not learn which private package was read
+  res.setHeader('referrer-policy', 'same-origin');
+  res.setHeader('cache-control', opts.private ? 'private, no-store' : 'no-cache');
+  // the same URL answers JSON or text to API clients, and pages depend on the login cookie
+  addVary(res, 'accept, cookie');
+  for (const [name, value] of Object.entries(opts.headers ?? {})) res.setHeader(name, value);
+}
+
+export function sendPage(req: IncomingMessage, res: ServerResponse, status: number, document: string, opts: PageAnswerOptions): void {
+  setPageHeaders(res, opts);
+  sendBody(req, res, status, 'text/html; charset=utf-8', new CachedBody(document));
+}
+
+/** 303: after a form POST the browser follows with a GET, so a reload does not re-post. */
+export function sendSeeOther(res: ServerResponse, location: string, opts: PageAnswerOptions): void {
+  setPageHeaders(res, opts);
+  res.statusCode = 303;
+  res.setHeader('location', location);
+  res.setHeader('content-length', 0);
+  res.end();
+}

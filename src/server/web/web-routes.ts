@@ -1,0 +1,205 @@
+/**
+ * The pages for people, in front of the API: a request whose Accept prefers HTML gets a
+ * page for `/`, `/packages/<scope>/<name>[/docs/<page>]`, and an HTML 404 for any path the
+ * API does not know either; every other request goes on to the API untouched. The login
+ * form's `/login` and `/logout` are pages whatever the Accept header says.
+ *
+ * Order per request: route, read auth (header or login cookie; the login form on 401),
+ * the page, the layout. Errors become error pages with the API's statuses and messages.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorMessage } from '../../errors.js';
+import { readBody } from '../body.js';
+import type { ServerContext } from '../context.js';
+import { HttpError, errorAnswer } from '../http-error.js';
+import { decodeSegment } from '../path-params.js';
+import { splitPath } from '../router.js';
+import { prefersHtml } from './accept.js';
+import { renderDocument } from './layout.js';
+import { docPage } from './page-doc.js';
+import { errorPage } from './page-error.js';
+import { loginPage } from './page-login.js';
+import { packagePage } from './page-package.js';
+import type { PageContent, PageHandler, PageRequest } from './page-request.js';
+import { listPage } from './pages-list.js';
+import {
+  authenticatePage,
+  clearedTokenCookie,
+  isSecureRequest,
+  MAX_TOKEN_LENGTH,
+  readCookie,
+  TOKEN_COOKIE,
+  tokenCookie,
+  tokenOpensReads,
+} from './session-cookie.js';
+import { sendPage, sendSeeOther } from './web-response.js';
+
+/** true when the request was answered here; false sends it on to the API */
+export type WebAnswer = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+type WebRoute =
+  | { kind: 'page'; handler: PageHandler; params: Record<string, string> }
+  | { kind: 'login' }
+  | { kind: 'logout' };
+
+/** A form body holds a token and a path: a few KiB at most. */
+const FORM_BODY_LIMIT = 16 * 1024;
+const MAX_NEXT_LENGTH = 2048;
+
+export function createWebRoutes(server: ServerContext, isApiPath: (method: string, path: string) => boolean): WebAnswer {
+  return async (req, res) => {
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+    const method = req.method ?? 'GET';
+    const query = new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1));
+    let route: WebRoute | null;
+    try {
+      route = matchRoute(path);
+    } catch (error) {
+      if (!prefersHtml(req.headers.accept)) return false;
+      await sendError(server, req, res, error);
+      return true;
+    }
+    const isForm = route?.kind === 'login' || route?.kind === 'logout';
+    if (!isForm && !prefersHtml(req.headers.accept)) return false;
+    if (route === null && isApiPath(method, path)) return false;
+    try {
+      if (route === null) throw new HttpError(404, `there is no page at ${path}`);
+      await answer(server, req, res, route, method, rawUrl, query);
+    } catch (error) {
+      await sendError(server, req, res, error);
+    }
+    return true;
+  };
+}
+
+function matchRoute(path: string): WebRoute | null {
+  const segments = splitPath(path);
+  const [first, scope, name, docs, ...page] = segments;
+  if (first === undefined) return { kind: 'page', handler: listPage, params: {} };
+  if (first === 'login' && segments.length === 1) return { kind: 'login' };
+  if (first === 'logout' && segments.length === 1) return { kind: 'logout' };
+  if (first !== 'packages' || scope === undefined || name === undefined) return null;
+  const params = { scope: decodeSegment(scope, 'scope'), name: decodeSegment(name, 'package name') };
+  if (docs === undefined) return { kind: 'page', handler: packagePage, params };
+  if (docs !== 'docs' || page.length === 0) return null;
+  // nested doc pages are named by their folders too (`guide/intro`); one encoded segment works as well
+  return { kind: 'page', handler: docPage, params: { ...params, page: page.map((s) => decodeSegment(s, 'doc page')).join('/') } };
+}
+
+async function answer(
+  server: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: WebRoute,
+  method: string,
+  rawUrl: string,
+  query: URLSearchParams,
+): Promise<void> {
+  const isPrivate = server.auth.readNeedsAuth;
+  if (route.kind === 'logout') {
+    allowMethods(method, ['POST']);
+    requireSameOrigin(req);
+    return sendSeeOther(res, '/', { private: isPrivate, headers: { 'set-cookie': clearedTokenCookie(isSecureRequest(req)) } });
+  }
+  if (route.kind === 'login') {
+    allowMethods(method, ['GET', 'HEAD', 'POST']);
+    if (method === 'POST') return logIn(server, req, res);
+    const next = safeNext(query.get('next'));
+    if (!isPrivate) return sendSeeOther(res, next, { private: false });
+    return send(server, req, res, { ...loginPage(next, false), status: 200 }, false);
+  }
+
+  allowMethods(method, ['GET', 'HEAD']);
+  const auth = await authenticatePage(server.auth, req);
+  if (!auth.ok) {
+    // a cookie that no longer works (token revoked) is dropped, so the form starts afresh
+    const hadCookie = readCookie(req, TOKEN_COOKIE) !== null;
+    const headers: Record<string, string> = hadCookie ? { 'set-cookie': clearedTokenCookie(isSecureRequest(req)) } : {};
+    return send(server, req, res, loginPage(safeNext(rawUrl), auth.reason === 'invalid'), false, headers);
+  }
+  const page: PageRequest = { server, req, params: route.params, query, signedIn: auth.signedIn };
+  return send(server, req, res, await route.handler(page), auth.signedIn);
+}
+
+/** POST /login: a valid token becomes the cookie and the reader goes back where they were. */
+async function logIn(server: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  requireSameOrigin(req);
+  const body = await readBody(req, { maxBytes: FORM_BODY_LIMIT, idleTimeoutMs: server.bodyIdleTimeoutMs });
+  const form = new URLSearchParams(body.toString('utf8'));
+  const next = safeNext(form.get('next'));
+  if (!server.auth.readNeedsAuth) return sendSeeOther(res, next, { private: false });
+  const token = (form.get('token') ?? '').trim();
+  if (token.length > MAX_TOKEN_LENGTH || !(await tokenOpensReads(server.auth, token))) {
+    return send(server, req, res, loginPage(next, true), false);
+  }
+  sendSeeOther(res, next, { private: true, headers: { 'set-cookie': tokenCookie(token, isSecureRequest(req)) } });
+}
+
+function send(
+  server: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  content: PageContent,
+  signedIn: boolean,
+  headers: Record<string, string> = {},
+): void {
+  const document = renderDocument({
+    title: content.title,
+    body: content.body,
+    query: content.query,
+    signedIn,
+    serverName: server.serverName,
+  });
+  sendPage(req, res, content.status ?? 200, document, { private: server.auth.readNeedsAuth, headers });
+}
+
+async function sendError(server: ServerContext, req: IncomingMessage, res: ServerResponse, error: unknown): Promise<void> {
+  const answer = errorAnswer(error);
+  if (answer.internal) {
+    server.logger.error(`${req.method} ${req.url} failed: ${errorMessage(error)}`, {
+      stack: error instanceof Error ? error.stack : undefined,
+    });
+  }
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (answer.closeConnection) {
+    // as the API does: read on briefly so the client sees the answer, not a reset
+    res.setHeader('connection', 'close');
+    res.on('finish', () => {
+      req.resume();
+      setTimeout(() => req.socket.destroy(), 2_000).unref();
+    });
+  }
+  send(server, req, res, errorPage(answer.status, answer.message), false, answer.headers);
+}
+
+function allowMethods(method: string, allowed: string[]): void {
+  if (!allowed.includes(method)) throw new HttpError(405, `${method} is not allowed here`, { allow: allowed.join(', ') });
+}
+
+/**
+ * Forms post only from these pages. SameSite=Strict already keeps other sites' posts from
+ * carrying the cookie; checking Origin also stops them from signing a browser in or out.
+ */
+function requireSameOrigin(req: IncomingMessage): void {
+  const origin = req.headers.origin;
+  if (origin === undefined) return;
+  let host: string | null;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    host = null;
+  }
+  if (host === null || host !== req.headers.host) throw new HttpError(403, 'this form can only be sent from this site');
+}
+
+/** Where to go after signing in: a path on this site, never another site (`//host`, `/\host`). */
+function safeNext(raw: string | null): string {
+  if (raw === null || raw.length > MAX_NEXT_LENGTH) return '/';
+  if (!raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\') || /[\u0000-\u001f\u007f]/.test(raw)) return '/';
+  return raw;
+}
