@@ -5,6 +5,7 @@ import { canonicalRepoUrl, isAllowed, sameRepoUrl } from '../../src/index-repo/a
 import type { DependencyType, IndexConfig } from '../../src/index-repo/types.js';
 import { checkDependencySources } from '../../src/package/dependency-policy.js';
 import type { ManifestDependencyEntry, ManifestDependencySpecifier } from '../../src/package/manifest.js';
+import { assertRegistryError } from '../helpers/registry-error.js';
 
 const OWN = 'https://github.com/acme/index';
 const OTHER = 'https://github.com/pesde-pkg/index';
@@ -38,10 +39,7 @@ function check(
     checkDependencySources(deps(spec, type), config(overrides), own);
     return undefined;
   } catch (error) {
-    assert.ok(error instanceof RegistryError, String(error));
-    assert.equal(error.kind, 'invalid_package');
-    assert.ok(!error.message.includes('\n'));
-    return error.message;
+    return assertRegistryError(error, 'invalid_package');
   }
 }
 

@@ -10,6 +10,7 @@ import type { InspectOptions } from '../../src/package/inspect-package.js';
 import { buildTarGz } from '../helpers/archive-builder.js';
 import type { EntrySpec } from '../helpers/archive-builder.js';
 import { buildPackage } from '../helpers/package-fixture.js';
+import { assertRegistryError } from '../helpers/registry-error.js';
 
 const OWN = 'https://github.com/acme/index';
 
@@ -41,10 +42,7 @@ async function refusal(archive: Buffer, kind: ErrorKind = 'invalid_package', opt
   try {
     await inspectPackage(archive, opts);
   } catch (error) {
-    assert.ok(error instanceof RegistryError, String(error));
-    assert.equal(error.kind, kind);
-    assert.ok(!error.message.includes('\n'));
-    return error.message;
+    return assertRegistryError(error, kind);
   }
   assert.fail('expected the package to be refused');
 }

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RegistryError } from '../../src/errors.js';
 import {
   compareTargetKinds,
   isRobloxTarget,
@@ -11,16 +10,7 @@ import {
   parseWallyName,
 } from '../../src/index-repo/names.js';
 import { TARGET_KINDS } from '../../src/index-repo/types.js';
-
-function assertInvalid(fn: () => unknown, message: RegExp | string): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof RegistryError, `expected a RegistryError, got ${String(error)}`);
-    assert.equal(error.kind, 'invalid_input');
-    if (typeof message === 'string') assert.equal(error.message, message);
-    else assert.match(error.message, message);
-    return true;
-  });
-}
+import { assertInvalid } from '../helpers/registry-error.js';
 
 describe('parsePackageName', () => {
   const valid: Array<[string, string, string]> = [

@@ -15,16 +15,7 @@ import type { TomlValue } from '../../src/index-repo/toml-emit.js';
 import type { IndexEntry, IndexFile } from '../../src/index-repo/types.js';
 import { formatVersionId, parseVersionId } from '../../src/index-repo/version.js';
 import { cloneFixtureIndex, git, readObjects } from '../helpers/fixture-index.js';
-
-function assertInvalid(fn: () => unknown, message: RegExp | string): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof RegistryError, `expected a RegistryError, got ${String(error)}`);
-    assert.equal(error.kind, 'invalid_input');
-    if (typeof message === 'string') assert.equal(error.message, message);
-    else assert.match(error.message, message);
-    return true;
-  });
-}
+import { assertInvalid } from '../helpers/registry-error.js';
 
 /**
  * What the current official writer does to a file written by the registry before February

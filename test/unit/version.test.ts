@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { RegistryError } from '../../src/errors.js';
 import type { TargetKind, VersionId } from '../../src/index-repo/types.js';
 import {
   compareVersionIds,
@@ -14,15 +13,7 @@ import {
 } from '../../src/index-repo/version.js';
 import { parseVersionReq, versionReqMatches } from '../../src/index-repo/version-req.js';
 import { cloneFixtureIndex, git } from '../helpers/fixture-index.js';
-
-function assertInvalid(fn: () => unknown, message: RegExp): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof RegistryError, `expected a RegistryError, got ${String(error)}`);
-    assert.equal(error.kind, 'invalid_input');
-    assert.match(error.message, message);
-    return true;
-  });
-}
+import { assertInvalid } from '../helpers/registry-error.js';
 
 describe('parseVersion', () => {
   const valid = [
