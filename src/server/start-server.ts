@@ -21,7 +21,7 @@ import type { ServerContext } from './context.js';
 import { ensureEmbeddedIndex } from './embedded-index.js';
 import { IndexRefresher } from './index-refresher.js';
 import { IndexState } from './index-state.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger } from './logger.js';
 import { Mutex } from './mutex.js';
 import { RateLimiter } from './rate-limit.js';
 import { sendError } from './respond.js';

@@ -40,8 +40,6 @@ const refuses = async (input: Buffer, pattern: RegExp, limits?: ArchiveLimits): 
   assert.match(error.message, pattern);
 };
 
-const refusesEntries = (entries: EntrySpec[], pattern: RegExp): Promise<void> => refuses(buildTarGz(entries), pattern);
-
 const withLimits = (limits: Partial<ArchiveLimits>): ArchiveLimits => ({ ...DEFAULT_ARCHIVE_LIMITS, ...limits });
 
 describe('readArchive: valid archives', () => {

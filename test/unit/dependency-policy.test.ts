@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RegistryError } from '../../src/errors.js';
 import { canonicalRepoUrl, isAllowed, sameRepoUrl } from '../../src/index-repo/allow-list.js';
 import type { DependencyType, IndexConfig } from '../../src/index-repo/types.js';
 import { checkDependencySources } from '../../src/package/dependency-policy.js';

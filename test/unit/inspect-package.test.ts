@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { RegistryError } from '../../src/errors.js';
 import type { ErrorKind } from '../../src/errors.js';
 import type { IndexConfig, TargetKind } from '../../src/index-repo/types.js';
 import { inspectPackage } from '../../src/package/inspect-package.js';
