@@ -39,9 +39,35 @@ export function searchDocFor(record: PackageRecord): SearchDoc | null {
   };
 }
 
+/** More ranked results than this are shown by sorting every match instead of keeping a top list. */
+const MAX_KEPT = 1000;
+
+/**
+ * Name, scope and description in one string per document: a query word found in none of
+ * them (most documents, for most words) is ruled out with one search instead of three.
+ * Documents are shared by the states that follow, so this outlives any one index.
+ */
+const haystacks = new WeakMap<SearchDoc, string>();
+
+function haystackOf(doc: SearchDoc): string {
+  let text = haystacks.get(doc);
+  if (text === undefined) {
+    // query words never contain whitespace, so none can match across the separators
+    text = `${doc.name}\n${doc.scope}\n${doc.description}`;
+    haystacks.set(doc, text);
+  }
+  return text;
+}
+
+interface Scored {
+  doc: SearchDoc;
+  score: number;
+}
+
 export class SearchIndex {
   private readonly docs: ReadonlyMap<string, SearchDoc>;
   private newestFirst: SearchDoc[] | undefined;
+  private scanList: { docs: SearchDoc[]; haystacks: string[] } | undefined;
 
   constructor(docs: ReadonlyMap<string, SearchDoc>) {
     this.docs = docs;
@@ -64,8 +90,11 @@ export class SearchIndex {
 
   search(query: string, offset: number, limit = SEARCH_PAGE_SIZE): SearchPage {
     const terms = query.trim().toLowerCase().split(/\s+/).filter((t) => t.length > 0);
-    const ordered = terms.length === 0 ? this.byDate() : this.ranked(terms);
-    return { ids: ordered.slice(offset, offset + limit).map((d) => d.id), count: ordered.length };
+    if (terms.length === 0) {
+      const ordered = this.byDate();
+      return { ids: ordered.slice(offset, offset + limit).map((d) => d.id), count: ordered.length };
+    }
+    return this.ranked(terms, offset, limit);
   }
 
   private byDate(): SearchDoc[] {
@@ -73,15 +102,63 @@ export class SearchIndex {
     return this.newestFirst;
   }
 
-  private ranked(terms: string[]): SearchDoc[] {
-    const scored: Array<{ doc: SearchDoc; score: number }> = [];
-    for (const doc of this.docs.values()) {
+  /**
+   * Every match is counted, but only the first offset + limit in rank order are shown:
+   * keeping those in a short sorted list costs far less than sorting tens of thousands of
+   * matches (a common word or `pkg` matches most of a large index).
+   */
+  private ranked(terms: string[], offset: number, limit: number): SearchPage {
+    const { docs, haystacks: texts } = this.scanned();
+    const wanted = offset + limit;
+    const keepAll = wanted <= 0 || wanted > MAX_KEPT;
+    const kept: Scored[] = [];
+    let count = 0;
+    for (let i = 0; i < docs.length; i++) {
+      const text = texts[i]!;
+      let found = false;
+      for (const term of terms) {
+        if (text.includes(term)) {
+          found = true;
+          break;
+        }
+      }
+      if (!found) continue;
+      const doc = docs[i]!;
       const score = scoreDoc(doc, terms);
-      if (score > 0) scored.push({ doc, score });
+      if (score <= 0) continue;
+      count++;
+      const item = { doc, score };
+      if (keepAll) {
+        kept.push(item);
+        continue;
+      }
+      if (kept.length >= wanted && compareRank(item, kept[kept.length - 1]!) >= 0) continue;
+      let lo = 0;
+      let hi = kept.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (compareRank(item, kept[mid]!) < 0) hi = mid;
+        else lo = mid + 1;
+      }
+      kept.splice(lo, 0, item);
+      if (kept.length > wanted) kept.pop();
     }
-    scored.sort((a, b) => b.score - a.score || newestFirst(a.doc, b.doc));
-    return scored.map((s) => s.doc);
+    if (keepAll) kept.sort(compareRank);
+    return { ids: kept.slice(offset, offset + limit).map((s) => s.doc.id), count };
   }
+
+  private scanned(): { docs: SearchDoc[]; haystacks: string[] } {
+    if (this.scanList === undefined) {
+      const docs = [...this.docs.values()];
+      this.scanList = { docs, haystacks: docs.map(haystackOf) };
+    }
+    return this.scanList;
+  }
+}
+
+/** Negative when `a` ranks before `b`: higher score, then newest, then id (a total order). */
+function compareRank(a: Scored, b: Scored): number {
+  return b.score - a.score || newestFirst(a.doc, b.doc);
 }
 
 function scoreDoc(doc: SearchDoc, terms: string[]): number {

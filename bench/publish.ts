@@ -1,0 +1,118 @@
+/**
+ * One CLI publish (`pesde-registry publish <archive> --index <clone> --storage-root <dir>`)
+ * into the 780-package fixture index and into the 50,000-package index, each with its own
+ * bare origin, next to what it cannot avoid: the bare git commands of an index change
+ * (write one file, `git add`, `git commit`, `git push`) in the same clone, plus Node's own
+ * start-up (`node -e 0`). Runs are interleaved so a slow moment on the machine hits all.
+ *
+ *   npm run bench:publish [-- --quick] [-- --profile]
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { buildPackage } from '../test/helpers/package-fixture.js';
+import { publishWithCli } from './lib/cli.js';
+import { gitCalls } from './lib/git-trace.js';
+import { bigCopy, fixtureCopy, GIT_ENV } from './lib/indexes.js';
+import { OUT_DIR, ROOT } from './lib/paths.js';
+import { printProfiles, profileDir, report, scriptFlags } from './lib/script.js';
+import { median, ms, ratio, type Figure } from './lib/stats.js';
+
+const execFileAsync = promisify(execFile);
+const NAME = 'bench/publish_probe';
+const SCALE_TARGET = 1.2;
+const BARE_TARGET = 1.5;
+
+const flags = scriptFlags();
+const runs = flags.quick ? 3 : 9;
+const work = path.join(OUT_DIR, 'publish');
+
+console.log('copying the indexes (the 50,000-package one checks out 50,000 files)');
+const setups = [
+  { label: '780 packages', ...(await fixtureCopy(path.join(work, 'fixture'))) },
+  { label: '50,000 packages', ...(await bigCopy(path.join(work, 'big'))) },
+].map((s) => ({ ...s, storage: path.join(path.dirname(s.clone), 'storage'), publish: [] as number[], bareGit: [] as number[] }));
+
+// archives are built before any timing; version 0.0.x is the untimed warm-up (it also creates the scope)
+const archives: string[] = [];
+await mkdir(path.join(work, 'archives'), { recursive: true });
+for (let i = 0; i <= runs; i++) {
+  const file = path.join(work, 'archives', `probe-${i}.tar.gz`);
+  const version = i === 0 ? '0.0.1' : `1.0.${i}`;
+  await writeFile(file, await buildPackage({ name: NAME, version, description: 'Publish latency probe' }));
+  archives.push(file);
+}
+
+async function timed(command: string, args: string[], cwd: string): Promise<number> {
+  const started = performance.now();
+  await execFileAsync(command, args, { cwd, env: { ...process.env, ...GIT_ENV } });
+  return performance.now() - started;
+}
+
+/** What any index change costs at least: one file written, added, committed and pushed. */
+async function bareGitChange(clone: string, i: number): Promise<number> {
+  const file = path.join(clone, 'bench', 'bare_probe');
+  const started = performance.now();
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `["1.0.${i} luau"]\npublished_at = "2030-01-01T00:00:00Z"\ndescription = "bare git probe"\n`);
+  await execFileAsync('git', ['-c', 'gc.auto=0', 'add', 'bench/bare_probe'], { cwd: clone, env: { ...process.env, ...GIT_ENV } });
+  await execFileAsync('git', ['-c', 'gc.auto=0', '-c', 'commit.gpgsign=false', 'commit', '--quiet', '-m', `bare probe ${i}`], { cwd: clone, env: { ...process.env, ...GIT_ENV } });
+  await execFileAsync('git', ['push', '--quiet', 'origin', 'HEAD:main'], { cwd: clone, env: { ...process.env, ...GIT_ENV } });
+  return performance.now() - started;
+}
+
+const nodeStart: number[] = [];
+for (const s of setups) {
+  await publishWithCli(archives[0]!, s.clone, s.storage);
+  await bareGitChange(s.clone, 0);
+}
+for (let i = 1; i <= runs; i++) {
+  for (const s of i % 2 === 1 ? setups : [...setups].reverse()) {
+    s.publish.push((await publishWithCli(archives[i]!, s.clone, s.storage)).ms);
+    s.bareGit.push(await bareGitChange(s.clone, i));
+  }
+  nodeStart.push(await timed(process.execPath, ['-e', '0'], ROOT));
+  console.log(`  run ${i}: ${setups.map((s) => `${s.label} publish ${ms(s.publish.at(-1)!, 0)}, bare git ${ms(s.bareGit.at(-1)!, 0)}`).join('; ')}; node -e 0 ${ms(nodeStart.at(-1)!, 0)}`);
+}
+
+// one more publish into each, traced, to show which git processes the time goes to
+const breakdown: string[] = [];
+const profile = flags.profile ? await profileDir('publish') : undefined;
+for (const [k, s] of setups.entries()) {
+  const traceFile = path.join(work, `trace-${k}.json`);
+  await rm(traceFile, { force: true });
+  const archive = path.join(work, 'archives', `traced-${k}.tar.gz`);
+  await writeFile(archive, await buildPackage({ name: NAME, version: `2.0.0`, description: 'Publish latency probe' }));
+  const run = await publishWithCli(archive, s.clone, s.storage, profile === undefined || k === 0 ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`], { GIT_TRACE2_EVENT: traceFile });
+  const calls = await gitCalls(traceFile);
+  const gitMs = calls.reduce((sum, c) => sum + c.ms, 0);
+  breakdown.push(
+    `Traced publish into the ${s.label} index: ${ms(run.ms, 0)} in all, ${calls.length} git processes taking ${ms(gitMs, 0)} (run one after another), so ${ms(run.ms - gitMs, 0)} in Node: ` +
+      calls.map((c) => `\`git ${c.argv.length > 60 ? `${c.argv.slice(0, 57)}...` : c.argv}\` ${c.ms.toFixed(0)}`).join(', ') + ' (ms).',
+  );
+}
+
+const nodeMs = median(nodeStart);
+const figures: Figure[] = [];
+const [small, big] = setups as [(typeof setups)[0], (typeof setups)[0]];
+const scale = median(big.publish) / median(small.publish);
+figures.push({ name: 'publish median, 50,000 / 780 packages', value: `${ratio(scale)} (${ms(median(big.publish), 0)} / ${ms(median(small.publish), 0)})`, target: `<= ${SCALE_TARGET}`, met: scale <= SCALE_TARGET });
+for (const s of setups) {
+  const baseline = median(s.bareGit) + nodeMs;
+  const r = median(s.publish) / baseline;
+  figures.push({
+    name: `publish into ${s.label}, / (bare git + node -e 0)`,
+    value: `${ratio(r)} (${ms(median(s.publish), 0)} / (${ms(median(s.bareGit), 0)} + ${ms(nodeMs, 0)}))`,
+    target: `<= ${BARE_TARGET}`,
+    met: r <= BARE_TARGET,
+  });
+}
+report(
+  'publish',
+  flags,
+  `Median of ${runs} CLI publishes (\`bin/pesde-registry.js publish <archive> --index <clone> --storage-root <dir>\`, a new version of one small package each time, after an untimed first one) into a private copy of each index with its own bare origin; beside it, in the same clone, the bare git commands of one index change (write a file, \`git add\`, \`git commit\`, \`git push\`) and \`node -e 0\`, all interleaved.`,
+  figures,
+  breakdown,
+);
+if (profile !== undefined) await printProfiles(profile);

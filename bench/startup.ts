@@ -1,0 +1,85 @@
+/**
+ * `pesde-registry serve` start-up on the 50,000-package index: time from spawning the
+ * process to its first 200 answer for a package, and its resident memory then. Beside it,
+ * what any start must pay: Node's own start-up (`node -e 0`) and git listing and reading
+ * every file of the index (`git ls-tree -r` into `git cat-file --batch`).
+ *
+ *   npm run bench:startup [-- --quick] [-- --profile]
+ */
+import { execFile, spawn } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { bigIndex } from './lib/indexes.js';
+import { OUT_DIR, ROOT } from './lib/paths.js';
+import { startRegistry } from './lib/processes.js';
+import { printProfiles, profileDir, report, scriptFlags } from './lib/script.js';
+import { mb, median, ms, type Figure } from './lib/stats.js';
+
+const execFileAsync = promisify(execFile);
+const READY_TARGET_MS = 3000;
+const RSS_TARGET = 300 * 1024 * 1024;
+
+const flags = scriptFlags();
+const runs = flags.quick ? 1 : 3;
+const index = await bigIndex();
+const storage = path.join(OUT_DIR, 'startup', 'storage');
+
+/** What git alone takes to hand over every blob of the tree, the floor of any full load. */
+async function gitReadAll(): Promise<number> {
+  const started = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const list = spawn('git', ['ls-tree', '-r', '--full-tree', '--format=%(objectname)', 'HEAD'], { cwd: index.clone, stdio: ['ignore', 'pipe', 'inherit'] });
+    const cat = spawn('git', ['cat-file', '--batch'], { cwd: index.clone, stdio: ['pipe', 'pipe', 'inherit'] });
+    list.stdout.pipe(cat.stdin);
+    cat.stdout.resume();
+    cat.on('error', reject);
+    cat.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`git cat-file exited ${code}`))));
+  });
+  return performance.now() - started;
+}
+
+const ready: number[] = [];
+const rss: number[] = [];
+const peak: number[] = [];
+const nodeStart: number[] = [];
+const gitRead: number[] = [];
+const profile = flags.profile ? await profileDir('startup') : undefined;
+for (let i = 0; i < runs; i++) {
+  const started = performance.now();
+  await execFileAsync(process.execPath, ['-e', '0'], { cwd: ROOT });
+  nodeStart.push(performance.now() - started);
+  gitRead.push(await gitReadAll());
+  const server = await startRegistry({
+    index: index.clone,
+    storageRoot: storage,
+    label: 'startup',
+    readyPath: `/v1/packages/${encodeURIComponent('scope_0/pkg_0')}`,
+    ...(profile === undefined ? {} : { cpuProfDir: profile }),
+  });
+  try {
+    const memory = await server.rss();
+    ready.push(server.readyMs);
+    rss.push(memory.rss);
+    peak.push(memory.peak);
+    console.log(`  start ${i + 1}: ready in ${ms(server.readyMs, 0)}, resident ${mb(memory.rss)} (peak ${mb(memory.peak)}); node -e 0 ${ms(nodeStart.at(-1)!, 0)}, git reading every file ${ms(gitRead.at(-1)!, 0)}`);
+  } finally {
+    await server.stop();
+  }
+}
+
+const readyMs = median(ready);
+const rssBytes = median(rss);
+const figures: Figure[] = [
+  { name: 'ready (spawn to first 200)', value: ms(readyMs, 0), target: `< ${READY_TARGET_MS / 1000} s`, met: readyMs < READY_TARGET_MS },
+  { name: 'resident memory when ready', value: mb(rssBytes), target: `< ${mb(RSS_TARGET)}`, met: rssBytes < RSS_TARGET },
+  { name: 'peak resident memory (VmHWM)', value: mb(median(peak)), target: '', met: null },
+  { name: 'baseline: node -e 0', value: ms(median(nodeStart), 0), target: '', met: null },
+  { name: 'baseline: git listing and reading every index file', value: ms(median(gitRead), 0), target: '', met: null },
+];
+report(
+  'startup',
+  flags,
+  `Median of ${runs} start(s) of \`bin/pesde-registry.js serve --index <clone>\` on the ${index.packages.toLocaleString('en-US')}-package index (${index.versions.toLocaleString('en-US')} versions), timed from spawning the process to the first 200 answer to \`GET /v1/packages/scope_0%2Fpkg_0\`; memory from /proc/<pid>/status at that moment.`,
+  figures,
+);
+if (profile !== undefined) await printProfiles(profile);
