@@ -89,7 +89,7 @@ export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: P
       if (ctx.index.remote !== null) opts.onPhase?.('push');
       return built.change;
     },
-    { committer: ctx.committer, onRetry: opts.onRetry },
+    { committer: ctx.committer, onRetry: opts.onRetry, alreadyFetched: true },
   );
   return {
     name: pkg.name.full,

@@ -65,7 +65,7 @@ export async function publishCommand(reporter: Reporter, archivePath: unknown, f
   const effectiveIndex = flags.push ? index : { ...index, remote: null };
   const { archive, packed } = await readPackageInput(reporter, String(archivePath));
   const result = await publishPackage(
-    { index: effectiveIndex, storage: storageOptions === null ? null : openStorage(storageOptions), ownIndexUrls: [...flags.indexUrl, ...(index.remote === null ? [] : [index.remote])] },
+    { index: effectiveIndex, storage: storageOptions === null ? null : await openStorage(storageOptions), ownIndexUrls: [...flags.indexUrl, ...(index.remote === null ? [] : [index.remote])] },
     archive,
     {
       publisherId,

@@ -16,7 +16,7 @@ export async function verifyCommand(reporter: Reporter, flags: VerifyFlags): Pro
   if (options === null) reporter.warn('no storage configured: checking the index only (pass --storage-root or S3 flags to check archives too)');
   reporter.step(`Verifying ${index.dir} at ${commit.slice(0, 8)}`);
   const started = performance.now();
-  const report = await verifyIndex(index.dir, commit, options === null ? null : openStorage(options));
+  const report = await verifyIndex(index.dir, commit, options === null ? null : await openStorage(options));
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
   if (!reporter.json) for (const p of report.problems) reporter.info(`${p.where}: ${p.problem}`);
   const summary = `${report.packages} packages, ${report.versions} versions, ${report.objectsChecked} stored objects checked in ${seconds} s`;

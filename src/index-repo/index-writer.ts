@@ -1,6 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RegistryError } from '../errors.js';
 import { firstLine, git, tryGit } from './git.js';
@@ -25,6 +22,8 @@ export interface WriteOptions {
   /** how many times to rebuild on a newer tip after a rejected push */
   maxAttempts?: number;
   onRetry?: (attempt: number, reason: string) => void;
+  /** the caller fetched origin moments ago: build the first attempt on what it has */
+  alreadyFetched?: boolean;
 }
 
 export interface WriteResult {
@@ -74,11 +73,13 @@ async function writeWithRetry(
   opts: WriteOptions,
 ): Promise<WriteResult> {
   const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const identity = committerEnv(await resolveCommitter(index.dir, opts.committer));
   for (let attempt = 1; ; attempt++) {
-    await fetchOrigin(index);
+    // a caller that has just fetched saves a round trip; a stale tip only costs a retry
+    if (attempt > 1 || !opts.alreadyFetched) await fetchOrigin(index);
     const base = await tipCommit(index);
     const change = await buildOn(index, base, build);
-    const commit = await createCommit(index, base, change, opts.committer);
+    const commit = await createCommit(index, base, change, identity);
     const outcome = await publishCommit(index, base, commit);
     if (outcome === 'updated') {
       return { commit, attempts: attempt, localUpdated: await fastForwardCheckout(index, base, commit) };
@@ -106,25 +107,60 @@ async function buildOn(
   }
 }
 
-async function createCommit(index: LocalIndex, base: string, change: IndexChange, committer: Partial<Committer> | undefined): Promise<string> {
-  const gitDir = path.resolve(index.dir, await git(index.dir, ['rev-parse', '--git-dir']));
-  // a private index file per write keeps concurrent writers (and the user's own staging area) apart
-  const indexFile = path.join(gitDir, `pesde-registry-${process.pid}-${randomBytes(6).toString('hex')}.index`);
-  const env = { GIT_INDEX_FILE: indexFile };
-  try {
-    await git(index.dir, ['read-tree', base], { env });
-    const lines: string[] = [];
-    for (const [filePath, content] of change.files) {
-      const oid = await git(index.dir, ['hash-object', '-w', '--stdin'], { input: content });
-      lines.push(`100644 ${oid}\t${filePath}`);
-    }
-    await git(index.dir, ['update-index', '--index-info'], { env, input: `${lines.join('\n')}\n` });
-    const tree = await git(index.dir, ['write-tree'], { env });
-    const identity = committerEnv(await resolveCommitter(index.dir, committer));
-    return await git(index.dir, ['commit-tree', tree, '-p', base, '-F', '-'], { env: identity, input: change.message });
-  } finally {
-    await rm(indexFile, { force: true });
+interface TreeEntry {
+  mode: string;
+  type: string;
+  oid: string;
+}
+
+async function readTree(dir: string, treeish: string): Promise<Map<string, TreeEntry>> {
+  const entries = new Map<string, TreeEntry>();
+  const result = await tryGit(dir, ['ls-tree', '-z', treeish]);
+  // a missing folder (a new scope) is simply an empty tree
+  if (result.exitCode !== 0) return entries;
+  for (const record of result.stdout.split('\0')) {
+    if (record === '') continue;
+    const tab = record.indexOf('\t');
+    const [mode, type, oid] = record.slice(0, tab).split(' ') as [string, string, string];
+    entries.set(record.slice(tab + 1), { mode, type, oid });
   }
+  return entries;
+}
+
+async function writeTree(dir: string, entries: Map<string, TreeEntry>): Promise<string> {
+  const input = [...entries].map(([name, e]) => `${e.mode} ${e.type} ${e.oid}\t${name}\0`).join('');
+  return git(dir, ['mktree', '-z'], { input });
+}
+
+/**
+ * Builds the new tree from the trees it changes only (the root and each touched scope
+ * folder), so the cost of a write follows the number of scopes it touches, not the
+ * number of files in the index; the work tree and the user's staging area are never used.
+ */
+async function createCommit(index: LocalIndex, base: string, change: IndexChange, identity: Record<string, string>): Promise<string> {
+  const root = await readTree(index.dir, base);
+  const folders = new Map<string, Map<string, string>>();
+  for (const [filePath, content] of change.files) {
+    const parts = filePath.split('/');
+    if (parts.length > 2 || parts.some((p) => p === '' || p === '.' || p === '..')) {
+      throw new RegistryError('git', `cannot write ${filePath}: index files live at most one folder deep`);
+    }
+    const oid = await git(index.dir, ['hash-object', '-w', '--stdin'], { input: content });
+    if (parts.length === 1) root.set(filePath, { mode: '100644', type: 'blob', oid });
+    else {
+      const [folder, name] = parts as [string, string];
+      if (!folders.has(folder)) folders.set(folder, new Map());
+      folders.get(folder)!.set(name, oid);
+    }
+  }
+  for (const [folder, files] of folders) {
+    const existing = root.get(folder);
+    const entries = existing?.type === 'tree' ? await readTree(index.dir, existing.oid) : new Map<string, TreeEntry>();
+    for (const [name, oid] of files) entries.set(name, { mode: '100644', type: 'blob', oid });
+    root.set(folder, { mode: '040000', type: 'tree', oid: await writeTree(index.dir, entries) });
+  }
+  const tree = await writeTree(index.dir, root);
+  return git(index.dir, ['commit-tree', tree, '-p', base, '-F', '-'], { env: identity, input: change.message });
 }
 
 type PushOutcome = 'updated' | 'rejected:non-fast-forward';

@@ -62,7 +62,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     const banner: string[] = [`pesde-registry ${packageVersion()} listening on ${url}`];
     const index = await prepareIndex(options, url, banner);
-    const storage = openStorage(options.storage);
+    const storage = await openStorage(options.storage);
     await storage.check().catch((error: unknown) => logger.warn(`storage is not usable yet: ${errorMessage(error)}`));
     if (index.remote !== null) {
       await fetchOrigin(index).catch((error: unknown) => logger.warn(`cannot fetch the index, serving the local copy: ${errorMessage(error)}`));

@@ -2,11 +2,12 @@
  * Which backend to use, from command-line flags and the environment variables the official
  * registry reads (protocol section 8), and turning that choice into a live Storage.
  */
-import { S3Client } from '@aws-sdk/client-s3';
 import { usageError } from '../errors.js';
 import { FsStorage } from './fs-storage.js';
-import { S3Storage } from './s3-storage.js';
+import type { S3ClientTuning } from './s3-client.js';
 import type { Storage } from './storage.js';
+
+export type { S3ClientTuning } from './s3-client.js';
 
 export interface StorageFlags {
   storageRoot?: string;
@@ -32,24 +33,6 @@ export interface S3StorageConnection {
 }
 
 export type StorageOptions = FsStorageOptions | S3StorageConnection;
-
-/** How hard to try before an S3 request fails: a down store should fail in seconds. */
-export interface S3ClientTuning {
-  /** including the first one */
-  maxAttempts?: number;
-  connectionTimeoutMs?: number;
-  /**
-   * How long a connection may sit idle mid-request, bounding a server that stops answering.
-   * It also covers a streamed body, so a proxied download whose reader stalls this long fails.
-   */
-  socketTimeoutMs?: number;
-}
-
-export const DEFAULT_S3_TUNING: Required<S3ClientTuning> = {
-  maxAttempts: 3,
-  connectionTimeoutMs: 3_000,
-  socketTimeoutMs: 20_000,
-};
 
 type S3Field = Exclude<keyof S3StorageConnection, 'kind'>;
 
@@ -109,39 +92,17 @@ export function resolveStorageOptions(
   return connection;
 }
 
-export function openStorage(options: StorageOptions, tuning: S3ClientTuning = {}): Storage {
+/**
+ * The AWS SDK is loaded only when S3 is used: importing it costs more than a whole
+ * file-system publish, so the fs path never pays for it.
+ */
+export async function openStorage(options: StorageOptions, tuning: S3ClientTuning = {}): Promise<Storage> {
   if (options.kind === 'fs') return new FsStorage(options.root);
+  const [{ S3Storage }, { createS3Client }] = await Promise.all([import('./s3-storage.js'), import('./s3-client.js')]);
   return new S3Storage({
     client: createS3Client(options, tuning),
     bucket: options.bucket,
     endpoint: options.endpoint,
-  });
-}
-
-export function createS3Client(
-  connection: Omit<S3StorageConnection, 'kind'>,
-  tuning: S3ClientTuning = {},
-): S3Client {
-  const { maxAttempts, connectionTimeoutMs, socketTimeoutMs } = { ...DEFAULT_S3_TUNING, ...tuning };
-  // Node 20 is a supported runtime here; the SDK's notice about its own future Node
-  // requirement would otherwise land in the middle of the CLI's output.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  return new S3Client({
-    endpoint: connection.endpoint,
-    region: connection.region,
-    credentials: {
-      accessKeyId: connection.accessKeyId,
-      secretAccessKey: connection.secretAccessKey,
-    },
-    // What the official registry uses, and what S3-compatible stores (MinIO, R2,
-    // Garage, s3rver) support without DNS set up per bucket.
-    forcePathStyle: true,
-    // The default CRC checksums of recent SDKs are rejected or mishandled by several
-    // S3-compatible stores, and a checksum mode on GET would leak into pre-signed URLs.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts,
-    requestHandler: { connectionTimeout: connectionTimeoutMs, socketTimeout: socketTimeoutMs },
   });
 }
 

@@ -16,11 +16,8 @@ import type { PackageName, TargetKind } from '../../src/index-repo/types.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
 import { archiveKey, docKey, readmeKey } from '../../src/storage/keys.js';
 import { S3Storage } from '../../src/storage/s3-storage.js';
-import {
-  createS3Client,
-  openStorage,
-  resolveStorageOptions,
-} from '../../src/storage/storage-options.js';
+import { createS3Client } from '../../src/storage/s3-client.js';
+import { openStorage, resolveStorageOptions } from '../../src/storage/storage-options.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
 
@@ -403,7 +400,7 @@ describe('s3 storage against an unreliable server', () => {
   it('fails a down store within seconds with the default client settings too', async () => {
     const options = resolveStorageOptions({}, s3.env);
     assert.ok(options);
-    const defaults = openStorage(options);
+    const defaults = await openStorage(options);
     await defaults.check();
     await s3.stop();
     try {

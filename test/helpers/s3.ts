@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createS3Client, type S3ClientTuning } from '../../src/storage/storage-options.js';
+import { createS3Client, type S3ClientTuning } from '../../src/storage/s3-client.js';
 
 export interface TestS3 {
   endpoint: string;

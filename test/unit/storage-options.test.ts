@@ -178,15 +178,15 @@ describe('resolveStorageOptions', () => {
 });
 
 describe('openStorage', () => {
-  it('opens the file system backend at an absolute root', () => {
-    const storage = openStorage({ kind: 'fs', root: 'relative/root' });
+  it('opens the file system backend at an absolute root', async () => {
+    const storage = await openStorage({ kind: 'fs', root: 'relative/root' });
     assert.ok(storage instanceof FsStorage);
     assert.equal(storage.kind, 'fs');
     assert.match(storage.describe(), /^file system at \/.+\/relative\/root$/);
   });
 
-  it('opens the S3 backend without touching the network', () => {
-    const storage = openStorage({
+  it('opens the S3 backend without touching the network', async () => {
+    const storage = await openStorage({
       kind: 's3',
       endpoint: 'http://127.0.0.1:1',
       bucket: 'b',
