@@ -143,6 +143,9 @@ try {
   const seconds = (performance.now() - started) / 1000;
   console.log(`first response after ${firstResponseS.toFixed(2)} s; autocannon duration ${result.duration} s; wall ${seconds.toFixed(1)} s`);
   const peak = (await registry.rss()).peak;
+  // what is left once the server is idle again (V8's memory reducer collects after load drops)
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  const rssAfterIdle = (await registry.rss()).rss;
   const rssAt = await Promise.all(marks.map((m) => atMark.get(m) ?? Promise.resolve(Number.NaN)));
   const errors = result.errors + result.timeouts;
   const rps = result.requests.total / seconds;
@@ -162,6 +165,7 @@ try {
     { name: 'server RSS after 25 / 50 / 75 / 100 % of the requests', value: rssAt.map((r) => mb(r)).join(' / '), target: '', met: null },
     { name: 'server RSS peak, first half / second half of the run', value: `${mb(peakFirstHalf)} / ${mb(peakSecondHalf)}`, target: 'second <= 1.15 x first', met: peakSecondHalf <= peakFirstHalf * 1.15 },
     { name: 'server peak RSS (VmHWM)', value: mb(peak), target: '', met: null },
+    { name: 'server RSS 5 s after the run', value: mb(rssAfterIdle), target: '', met: null },
   );
   notes.push(
     `RSS every second (s: requests done, RSS): ${timeline

@@ -136,10 +136,10 @@ describe('verify with file storage', () => {
       name: 'entries out of version order',
       prepare: async () => {
         const text = await readFile(path.join(setup.clone, 'acme/alpha'), 'utf8');
-        // the official layout: each version is its entry table plus its target table
-        const blocks = text.trimEnd().split('\n\n');
-        assert.equal(blocks.length, 4, text);
-        const swapped = `${[...blocks.slice(2), ...blocks.slice(0, 2)].join('\n\n')}\n`;
+        // one chunk per version: from its `["<version> <target>"]` header to the next one
+        const versions = text.trimEnd().split(/\n\n(?=\["[^"\]]+"\]\n)/);
+        assert.equal(versions.length, 2, text);
+        const swapped = `${versions[1]}\n\n${versions[0]}\n`;
         return { index: await brokenClone({ 'acme/alpha': swapped }), storage: setup.storage };
       },
       line: () => /^acme\/alpha: entries are not in version order$/,
