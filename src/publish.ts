@@ -40,6 +40,8 @@ export interface PublishResult {
   storageKeys: string[];
   entry: IndexEntry;
   attempts: number;
+  /** false when the pushed commit could not be checked out in the local clone (local edits, a stale lock) */
+  localUpdated: boolean;
 }
 
 export function indexUrls(ctx: WriteContext): string[] {
@@ -69,7 +71,7 @@ export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: P
   const id: VersionId = { version: pkg.version, target: pkg.target };
   const keys = storageKeys(pkg, id, archive);
   if (opts.dryRun) {
-    return { name: pkg.name.full, version: pkg.version, target: pkg.target, commit: null, storageKeys: keys.map((k) => k.key), entry: { published_at: publishedAtNow(), ...pkg.entry }, attempts: 0 };
+    return { name: pkg.name.full, version: pkg.version, target: pkg.target, commit: null, storageKeys: keys.map((k) => k.key), entry: { published_at: publishedAtNow(), ...pkg.entry }, attempts: 0, localUpdated: true };
   }
   if (ctx.storage === null) {
     throw new RegistryError('usage', 'no storage configured: pass --storage-root <dir> or the S3 flags, or set FS_STORAGE_ROOT or S3_* variables');
@@ -99,6 +101,7 @@ export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: P
     storageKeys: keys.map((k) => k.key),
     entry: entry!,
     attempts: written.attempts,
+    localUpdated: written.localUpdated,
   };
 }
 

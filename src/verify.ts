@@ -1,5 +1,5 @@
 import { parse as parseToml } from 'smol-toml';
-import { errorMessage } from './errors.js';
+import { errorMessage, isRegistryError, RegistryError } from './errors.js';
 import { CONFIG_FILE, parseIndexConfig } from './index-repo/config.js';
 import { parsePackageName } from './index-repo/names.js';
 import { parseIndexFile, serializeIndexFile } from './index-repo/package-file.js';
@@ -105,7 +105,10 @@ export async function verifyIndex(dir: string, commit: string, storage: Storage 
         if (!present.has(key)) problems.push({ where: label.split(':')[0]!, problem: `${label.split(': ')[1]} missing from storage (${storage.describe()}, key ${key})` });
       }
     } catch (error) {
-      problems.push({ where: 'storage', problem: errorMessage(error) });
+      // an unreachable store says nothing about the index: a distinct failure (exit 8), so a
+      // CI gate can tell "index broken" from "storage down"
+      if (isRegistryError(error)) throw error;
+      throw new RegistryError('storage', `cannot list ${storage.describe()}: ${errorMessage(error)}`);
     }
   }
   return { commit, packages, versions, objectsChecked: storage === null ? 0 : wantedKeys.size, problems };

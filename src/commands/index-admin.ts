@@ -5,6 +5,7 @@ import { parseTargetKind } from '../index-repo/names.js';
 import type { TargetKind } from '../index-repo/types.js';
 import type { Reporter } from '../output.js';
 import { parseOwnerFlag } from './flag-values.js';
+import { localBehindWarning } from './publish.js';
 
 interface AdminFlags {
   index: string;
@@ -20,7 +21,8 @@ async function context(reporter: Reporter, flags: AdminFlags) {
   };
 }
 
-function report(reporter: Reporter, result: MutationResult, pushed: boolean): void {
+function report(reporter: Reporter, result: MutationResult, pushed: boolean, dir: string): void {
+  if (!result.localUpdated) reporter.warn(localBehindWarning(dir));
   reporter.result(
     { summary: result.summary, commit: result.commit, attempts: result.attempts, pushed },
     `${result.summary} (commit ${result.commit.slice(0, 8)}${pushed ? ', pushed' : ', not pushed'})`,
@@ -37,7 +39,7 @@ export function yankCommand(yanked: boolean) {
     const ctx = await context(reporter, flags);
     reporter.step(`${yanked ? 'Yanking' : 'Unyanking'} ${String(name)}@${String(version)}`);
     const result = await setYanked(ctx, { name: String(name), version: String(version), target: parseTargetArg(target), yanked, publisherId: parseOwnerFlag(flags.owner) });
-    report(reporter, result, flags.push);
+    report(reporter, result, flags.push, flags.index);
   };
 }
 
@@ -46,11 +48,11 @@ export async function deprecateCommand(reporter: Reporter, name: unknown, reason
   if (text === '') throw usageError('deprecate needs a non-empty reason, e.g. pesde-registry deprecate acme/foo "use acme/bar instead"');
   const ctx = await context(reporter, flags);
   reporter.step(`Deprecating ${String(name)}`);
-  report(reporter, await setDeprecated(ctx, { name: String(name), reason: text, publisherId: parseOwnerFlag(flags.owner) }), flags.push);
+  report(reporter, await setDeprecated(ctx, { name: String(name), reason: text, publisherId: parseOwnerFlag(flags.owner) }), flags.push, flags.index);
 }
 
 export async function undeprecateCommand(reporter: Reporter, name: unknown, flags: AdminFlags): Promise<void> {
   const ctx = await context(reporter, flags);
   reporter.step(`Undeprecating ${String(name)}`);
-  report(reporter, await setDeprecated(ctx, { name: String(name), reason: '', publisherId: parseOwnerFlag(flags.owner) }), flags.push);
+  report(reporter, await setDeprecated(ctx, { name: String(name), reason: '', publisherId: parseOwnerFlag(flags.owner) }), flags.push, flags.index);
 }

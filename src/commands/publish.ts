@@ -82,8 +82,14 @@ export async function publishCommand(reporter: Reporter, archivePath: unknown, f
     return;
   }
   if (packed !== undefined) reporter.info(`packed ${packed.files.length} files: ${packed.files.join(', ')}`);
+  if (!result.localUpdated) reporter.warn(localBehindWarning(flags.index));
   reporter.result(
-    { name: result.name, version: result.version, target: result.target, commit: result.commit, storageKeys: result.storageKeys, attempts: result.attempts, pushed: flags.push, ...packedData },
+    { name: result.name, version: result.version, target: result.target, commit: result.commit, storageKeys: result.storageKeys, attempts: result.attempts, pushed: flags.push, localUpdated: result.localUpdated, ...packedData },
     `published ${what} (commit ${result.commit?.slice(0, 8)}${flags.push ? ', pushed' : ', not pushed'})`,
   );
+}
+
+/** The publish landed; only the user's checkout lags, which they should hear about once. */
+export function localBehindWarning(dir: string): string {
+  return `the commit landed, but the checkout in ${dir} could not be fast-forwarded (local changes or a stale .git/index.lock?); run \`git pull --ff-only\` there`;
 }

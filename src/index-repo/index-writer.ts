@@ -74,6 +74,7 @@ async function writeWithRetry(
 ): Promise<WriteResult> {
   const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const identity = committerEnv(await resolveCommitter(index.dir, opts.committer));
+  let lockedAttempts = 0;
   for (let attempt = 1; ; attempt++) {
     // a caller that has just fetched saves a round trip; a stale tip only costs a retry
     if (attempt > 1 || !opts.alreadyFetched) await fetchOrigin(index);
@@ -83,6 +84,11 @@ async function writeWithRetry(
     const outcome = await publishCommit(index, base, commit);
     if (outcome === 'updated') {
       return { commit, attempts: attempt, localUpdated: await fastForwardCheckout(index, base, commit) };
+    }
+    lockedAttempts = outcome.startsWith('rejected:locked:') ? lockedAttempts + 1 : 0;
+    if (lockedAttempts >= STALE_LOCK_ATTEMPTS) {
+      const file = outcome.slice('rejected:locked:'.length);
+      throw new RegistryError('git', `the remote branch stays locked by ${file}: another push is running, or a killed one left the lock behind; if no push is running, delete that file and publish again (no change was made)`);
     }
     if (attempt >= maxAttempts) {
       throw new RegistryError('git', `the index moved under this write ${attempt} times in a row; try again (no change was made)`);
@@ -163,7 +169,10 @@ async function createCommit(index: LocalIndex, base: string, change: IndexChange
   return git(index.dir, ['commit-tree', tree, '-p', base, '-F', '-'], { env: identity, input: change.message });
 }
 
-type PushOutcome = 'updated' | 'rejected:non-fast-forward';
+type PushOutcome = 'updated' | 'rejected:non-fast-forward' | `rejected:locked:${string}`;
+
+/** A lock that outlives this many attempts is a leftover of a killed writer, not a concurrent push. */
+const STALE_LOCK_ATTEMPTS = 5;
 
 async function publishCommit(index: LocalIndex, base: string, commit: string): Promise<PushOutcome> {
   if (index.remote === null) {
@@ -177,6 +186,8 @@ async function publishCommit(index: LocalIndex, base: string, commit: string): P
     return 'updated';
   }
   const output = `${result.stdout}\n${result.stderr}`;
+  const lock = /Unable to create '([^']+\.lock)': File exists/.exec(output);
+  if (lock) return `rejected:locked:${lock[1]}`;
   if (/\[rejected\]|non-fast-forward|fetch first|stale info|cannot lock ref|failed to update ref/i.test(output)) {
     return 'rejected:non-fast-forward';
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
@@ -206,6 +206,34 @@ describe('pesde-registry publish', () => {
     const withoutFlag = await publish({ name: 'solo/pkg2', version: '1.0.0' }, [], local);
     assert.equal(withoutFlag.code, 2);
     assert.match(withoutFlag.stderr, /no "origin" remote/);
+  });
+
+  it('names a lock left in the remote by a killed push instead of retrying forever', async () => {
+    const lock = path.join(remote, 'refs', 'heads', 'main.lock');
+    await writeFile(lock, '');
+    try {
+      const before = await runGit(remote, ['rev-parse', 'main']);
+      const result = await publish({ name: 'acme/locked', version: '1.0.0' });
+      assert.equal(result.code, 9, result.stderr);
+      assert.match(result.stderr, /stays locked by .*main\.lock.*delete that file/);
+      assert.equal(await runGit(remote, ['rev-parse', 'main']), before);
+    } finally {
+      await rm(lock, { force: true });
+    }
+    assert.equal((await publish({ name: 'acme/locked', version: '1.0.0' })).code, 0);
+  });
+
+  it('warns when the pushed commit cannot be checked out locally, and still succeeds', async () => {
+    const lock = path.join(clone, '.git', 'index.lock');
+    await writeFile(lock, '');
+    try {
+      const result = await publish({ name: 'acme/behind', version: '1.0.0' });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /^warning: the commit landed, but the checkout in .* could not be fast-forwarded/m);
+    } finally {
+      await rm(lock, { force: true });
+    }
+    await runGit(clone, ['merge', '--ff-only', '--quiet', 'origin/main']);
   });
 
   it('8 publishers in 8 clones pushing at once all land, with a linear history', async () => {
