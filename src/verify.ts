@@ -5,7 +5,7 @@ import { parsePackageName } from './index-repo/names.js';
 import { parseIndexFile, serializeIndexFile } from './index-repo/package-file.js';
 import { parseScopeInfo, serializeScopeInfo } from './index-repo/scope-file.js';
 import { BlobReader, listTree } from './index-repo/tree-reader.js';
-import type { DocEntry, IndexFile } from './index-repo/types.js';
+import type { DocEntry } from './index-repo/types.js';
 import { compareVersionIds, formatVersionId, parseVersionId } from './index-repo/version.js';
 import { archiveKey, docKey } from './storage/keys.js';
 import type { Storage } from './storage/storage.js';
@@ -24,6 +24,9 @@ export interface VerifyReport {
   problems: VerifyProblem[];
 }
 
+/** Blob reads kept in flight at once: enough to hide the pipe round trip, bounded for memory. */
+const READ_WINDOW = 256;
+
 function docHashes(docs: DocEntry[] | undefined, into: Set<string>): void {
   for (const doc of docs ?? []) {
     if ('hash' in doc) into.add(doc.hash);
@@ -39,64 +42,25 @@ function docHashes(docs: DocEntry[] | undefined, into: Set<string>): void {
 export async function verifyIndex(dir: string, commit: string, storage: Storage | null): Promise<VerifyReport> {
   const problems: VerifyProblem[] = [];
   const files = await listTree(dir, commit);
-  const reader = BlobReader.open(dir);
+  const scopes = new Set(files.filter((f) => f.path.endsWith('/scope.toml')).map((f) => f.path.split('/')[0]));
   const wantedKeys = new Map<string, string>();
-  let packages = 0;
-  let versions = 0;
+  const counts = { packages: 0, versions: 0 };
+  const reader = BlobReader.open(dir);
   try {
-    const texts = await Promise.all(files.map(async (f) => ({ path: f.path, text: (await reader.readText(f.oid)) ?? '' })));
-    const scopes = new Set(files.filter((f) => f.path.endsWith('/scope.toml')).map((f) => f.path.split('/')[0]));
-    for (const { path: filePath, text } of texts) {
-      const parts = filePath.split('/');
-      if (filePath === CONFIG_FILE) {
-        try {
-          parseIndexConfig(text);
-        } catch (error) {
-          problems.push({ where: filePath, problem: errorMessage(error) });
-        }
-        continue;
-      }
-      if (parts.length !== 2 || parts[0]!.startsWith('.')) continue;
-      const [scope, name] = parts as [string, string];
-      if (name === 'scope.toml') {
-        try {
-          const info = parseScopeInfo(text, filePath);
-          if (serializeScopeInfo(info) !== text) problems.push({ where: filePath, problem: 'not in canonical form (owners sorted, as the official writer emits it)' });
-        } catch (error) {
-          problems.push({ where: filePath, problem: errorMessage(error) });
-        }
-        continue;
-      }
-      let file: IndexFile;
-      try {
-        const full = parsePackageName(`${scope}/${name}`);
-        file = parseIndexFile(text, filePath);
-        packages++;
-        if (!scopes.has(scope)) problems.push({ where: filePath, problem: `scope has no ${scope}/scope.toml, so nobody owns it` });
-        if (serializeIndexFile(file) !== text) {
-          // parseIndexFile returns entries sorted, so the order as written comes from the text itself
-          const written = Object.keys(parseToml(text)).filter((key) => key !== 'meta').map(parseVersionId);
-          const inOrder = written.every((id, i) => i === 0 || compareVersionIds(written[i - 1]!, id) < 0);
-          problems.push({ where: filePath, problem: inOrder ? 'not byte-identical to the official writer output (re-serialising changes it)' : 'entries are not in version order' });
-        }
-        for (const { id, entry } of file.entries) {
-          versions++;
-          const label = `${full.full}@${formatVersionId(id)}`;
-          wantedKeys.set(archiveKey(full, id), `${label}: archive`);
-          const hashes = new Set<string>();
-          docHashes(entry.docs, hashes);
-          for (const hash of hashes) wantedKeys.set(docKey(hash), `${label}: doc page ${hash}`);
-        }
-      } catch (error) {
-        problems.push({ where: filePath, problem: errorMessage(error) });
-      }
+    // texts are checked and dropped window by window, so memory does not grow with the index
+    for (let start = 0; start < files.length; start += READ_WINDOW) {
+      const window = files.slice(start, start + READ_WINDOW);
+      const texts = await Promise.all(window.map((f) => reader.readText(f.oid)));
+      window.forEach((f, i) => checkFile(f.path, texts[i] ?? '', { scopes, problems, wantedKeys, counts, collectKeys: storage !== null }));
     }
   } finally {
     reader.close();
   }
   if (storage !== null) {
     const present = new Set<string>();
-    const prefixes = new Set([...wantedKeys.keys()].map((k) => `${k.split('/')[0]}/`));
+    const scopePrefixes = new Set([...wantedKeys.keys()].map((k) => `${k.split('/')[0]}/`));
+    // a few scopes: list just those (the bucket may hold other things); many: one listing of everything
+    const prefixes = scopePrefixes.size <= 64 ? scopePrefixes : new Set(['']);
     try {
       for (const prefix of prefixes) {
         for await (const key of storage.listKeys(prefix)) present.add(key);
@@ -111,5 +75,61 @@ export async function verifyIndex(dir: string, commit: string, storage: Storage 
       throw new RegistryError('storage', `cannot list ${storage.describe()}: ${errorMessage(error)}`);
     }
   }
-  return { commit, packages, versions, objectsChecked: storage === null ? 0 : wantedKeys.size, problems };
+  return { commit, packages: counts.packages, versions: counts.versions, objectsChecked: storage === null ? 0 : wantedKeys.size, problems };
+}
+
+interface CheckState {
+  scopes: Set<string | undefined>;
+  problems: VerifyProblem[];
+  wantedKeys: Map<string, string>;
+  counts: { packages: number; versions: number };
+  /** storage is checked: remember every key the index names */
+  collectKeys: boolean;
+}
+
+function checkFile(filePath: string, text: string, state: CheckState): void {
+  const { problems } = state;
+  if (filePath === CONFIG_FILE) {
+    try {
+      parseIndexConfig(text);
+    } catch (error) {
+      problems.push({ where: filePath, problem: errorMessage(error) });
+    }
+    return;
+  }
+  const parts = filePath.split('/');
+  if (parts.length !== 2 || parts[0]!.startsWith('.')) return;
+  const [scope, name] = parts as [string, string];
+  if (name === 'scope.toml') {
+    try {
+      const info = parseScopeInfo(text, filePath);
+      if (serializeScopeInfo(info) !== text) problems.push({ where: filePath, problem: 'not in canonical form (owners sorted, as the official writer emits it)' });
+    } catch (error) {
+      problems.push({ where: filePath, problem: errorMessage(error) });
+    }
+    return;
+  }
+  try {
+    const full = parsePackageName(`${scope}/${name}`);
+    const file = parseIndexFile(text, filePath);
+    state.counts.packages++;
+    if (!state.scopes.has(scope)) problems.push({ where: filePath, problem: `scope has no ${scope}/scope.toml, so nobody owns it` });
+    if (serializeIndexFile(file) !== text) {
+      // parseIndexFile returns entries sorted, so the order as written comes from the text itself
+      const written = Object.keys(parseToml(text)).filter((key) => key !== 'meta').map(parseVersionId);
+      const inOrder = written.every((id, i) => i === 0 || compareVersionIds(written[i - 1]!, id) < 0);
+      problems.push({ where: filePath, problem: inOrder ? 'not byte-identical to the official writer output (re-serialising changes it)' : 'entries are not in version order' });
+    }
+    state.counts.versions += file.entries.length;
+    if (!state.collectKeys) return;
+    for (const { id, entry } of file.entries) {
+      const label = `${full.full}@${formatVersionId(id)}`;
+      state.wantedKeys.set(archiveKey(full, id), `${label}: archive`);
+      const hashes = new Set<string>();
+      docHashes(entry.docs, hashes);
+      for (const hash of hashes) state.wantedKeys.set(docKey(hash), `${label}: doc page ${hash}`);
+    }
+  } catch (error) {
+    problems.push({ where: filePath, problem: errorMessage(error) });
+  }
 }
