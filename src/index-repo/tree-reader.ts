@@ -2,6 +2,12 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { git, gitEnv, tryGit } from './git.js';
 import { RegistryError } from '../errors.js';
 
+/** Child processes and their pipes: whether they keep the event loop alive. */
+interface Refable {
+  ref(): void;
+  unref(): void;
+}
+
 interface PendingRead {
   resolve: (value: Buffer | null) => void;
   reject: (error: Error) => void;
@@ -9,8 +15,9 @@ interface PendingRead {
 
 /**
  * Reads blobs through one long-lived `git cat-file --batch`, so loading thousands of index
- * files costs one process, not one per file. Requests are answered in order, which is what
- * lets a simple queue match answers to callers.
+ * files costs one process, not one per file, and a server can keep one open to read files
+ * on demand. Requests are answered in order, which is what lets a simple queue match
+ * answers to callers.
  */
 export class BlobReader {
   private readonly queue: PendingRead[] = [];
@@ -19,12 +26,20 @@ export class BlobReader {
    * every answer, which is quadratic when a full load has 50,000 reads in flight.
    */
   private head = 0;
-  private buffer: Buffer = Buffer.alloc(0);
+  /** answer bytes received and not yet consumed, in arrival order */
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** the answer being received: its header is read, its body (and newline) awaited */
+  private current: { size: number; blob: boolean } | null = null;
+  /** names written in one go at the end of the tick: one pipe write per burst of reads, not per read */
+  private unwritten: string[] = [];
   private closed = false;
+  private referenced = true;
 
   private constructor(private readonly proc: ChildProcessWithoutNullStreams) {
     proc.stdout.on('data', (chunk: Buffer) => {
-      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
       this.drain();
     });
     const fail = (error: Error) => {
@@ -39,11 +54,17 @@ export class BlobReader {
     proc.stdin.on('error', () => {
       // the exit handler reports the failure; an EPIPE here carries no more information
     });
+    this.setReferenced(false);
   }
 
   static open(dir: string): BlobReader {
     const proc = spawn('git', ['cat-file', '--batch'], { cwd: dir, env: { ...process.env, ...gitEnv() } });
     return new BlobReader(proc);
+  }
+
+  /** false once closed or once the process has died: a long-lived owner opens a new one */
+  get usable(): boolean {
+    return !this.closed;
   }
 
   /** `spec` is anything cat-file accepts: `<commit>:<path>` or an object id. null when missing. */
@@ -52,7 +73,8 @@ export class BlobReader {
     if (spec.includes('\n')) return Promise.reject(new RegistryError('git', 'invalid object name'));
     return new Promise((resolve, reject) => {
       this.queue.push({ resolve, reject });
-      this.proc.stdin.write(`${spec}\n`);
+      this.setReferenced(true);
+      if (this.unwritten.push(spec) === 1) process.nextTick(() => this.writeRequests());
     });
   }
 
@@ -64,35 +86,101 @@ export class BlobReader {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.writeRequests();
     this.proc.stdin.end();
+    // answers still owed keep the process alive until they arrive
+    if (this.head === this.queue.length) this.setReferenced(false);
+  }
+
+  private writeRequests(): void {
+    if (this.unwritten.length === 0) return;
+    const text = `${this.unwritten.join('\n')}\n`;
+    this.unwritten = [];
+    if (this.proc.stdin.writable) this.proc.stdin.write(text);
+  }
+
+  /**
+   * An idle reader must not keep the process alive (a server's reader lives as long as its
+   * index state, and a state nobody closes is common in tests and scripts); one with reads
+   * in flight must, or an await on a read could outlive the event loop.
+   */
+  private setReferenced(referenced: boolean): void {
+    if (this.referenced === referenced) return;
+    this.referenced = referenced;
+    for (const handle of [this.proc, this.proc.stdin, this.proc.stdout, this.proc.stderr] as unknown as Refable[]) {
+      if (referenced) handle.ref();
+      else handle.unref();
+    }
+  }
+
+  /**
+   * The first `length` buffered bytes, consumed. `copy` when the caller keeps them: a view
+   * would pin the whole chunk they arrived in.
+   */
+  private take(length: number, copy: boolean): Buffer {
+    this.buffered -= length;
+    const first = this.chunks[0]!;
+    if (first.length >= length) {
+      const view = first.subarray(0, length);
+      if (first.length === length) this.chunks.shift();
+      else this.chunks[0] = first.subarray(length);
+      return copy ? Buffer.from(view) : view;
+    }
+    const out = Buffer.allocUnsafe(length);
+    let filled = 0;
+    while (filled < length) {
+      const chunk = this.chunks[0]!;
+      const used = Math.min(chunk.length, length - filled);
+      chunk.copy(out, filled, 0, used);
+      filled += used;
+      if (used === chunk.length) this.chunks.shift();
+      else this.chunks[0] = chunk.subarray(used);
+    }
+    return out;
+  }
+
+  /** Where the first newline is in the buffered bytes, or -1. */
+  private newlineAt(): number {
+    let offset = 0;
+    for (const chunk of this.chunks) {
+      const at = chunk.indexOf(10);
+      if (at >= 0) return offset + at;
+      offset += chunk.length;
+    }
+    return -1;
   }
 
   private drain(): void {
     for (;;) {
       const pending = this.queue[this.head];
       if (pending === undefined) return;
-      const newline = this.buffer.indexOf(10);
-      if (newline < 0) return;
-      const header = this.buffer.subarray(0, newline).toString('utf8');
-      if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
-        this.buffer = this.buffer.subarray(newline + 1);
-        this.answered();
-        pending.resolve(null);
-        continue;
+      if (this.current === null) {
+        const newline = this.newlineAt();
+        if (newline < 0) return;
+        const header = this.take(newline + 1, false).toString('utf8', 0, newline);
+        if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
+          this.answered();
+          pending.resolve(null);
+          continue;
+        }
+        const [, type, sizeText] = header.split(' ');
+        const size = Number(sizeText);
+        if (!Number.isSafeInteger(size)) {
+          this.answered();
+          pending.reject(new RegistryError('git', `unexpected git cat-file answer: ${header}`));
+          this.chunks = [];
+          this.buffered = 0;
+          continue;
+        }
+        this.current = { size, blob: type === 'blob' };
       }
-      const size = Number(header.split(' ')[2]);
-      if (!Number.isSafeInteger(size)) {
-        this.answered();
-        pending.reject(new RegistryError('git', `unexpected git cat-file answer: ${header}`));
-        this.buffer = Buffer.alloc(0);
-        continue;
-      }
-      const end = newline + 1 + size;
-      if (this.buffer.length < end + 1) return;
-      const body = Buffer.from(this.buffer.subarray(newline + 1, end));
-      this.buffer = this.buffer.subarray(end + 1);
+      const { size, blob } = this.current;
+      if (this.buffered < size + 1) return;
+      const body = this.take(size, true);
+      this.take(1, false);
+      this.current = null;
       this.answered();
-      pending.resolve(header.split(' ')[1] === 'blob' ? body : null);
+      pending.resolve(blob ? body : null);
     }
   }
 
@@ -103,6 +191,7 @@ export class BlobReader {
       this.queue.splice(0, this.head);
       this.head = 0;
     }
+    if (this.queue.length === this.head) this.setReferenced(false);
   }
 }
 
@@ -119,6 +208,28 @@ export async function listTree(dir: string, commit: string): Promise<TreeFile[]>
     const tab = record.indexOf('\t');
     const [, type, oid] = record.slice(0, tab).split(' ');
     if (type === 'blob' && oid !== undefined) files.push({ path: record.slice(tab + 1), oid });
+  }
+  return files;
+}
+
+export interface ChangedFile {
+  path: string;
+  /** the blob at the newer commit; null when the path was deleted */
+  oid: string | null;
+}
+
+/**
+ * Files that differ between two commits (added, changed or deleted), with their new blob
+ * ids, so a reader can fetch them by id and a caller can key what it derives by id.
+ */
+export async function changedFiles(dir: string, from: string, to: string): Promise<ChangedFile[]> {
+  const out = await git(dir, ['diff-tree', '-r', '-z', '--no-renames', from, to]);
+  const fields = out.split('\0');
+  const files: ChangedFile[] = [];
+  // each change is `:<old mode> <new mode> <old id> <new id> <status>` then the path
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const [, , , oid, status] = fields[i]!.split(' ');
+    files.push({ path: fields[i + 1]!, oid: status === 'D' || oid === undefined ? null : oid });
   }
   return files;
 }
