@@ -12,7 +12,7 @@ import { DEFAULT_ARCHIVE_LIMITS, readArchive } from './archive-reader.js';
 import type { ArchiveContents, ArchiveLimits } from './archive-reader.js';
 import { checkDependencySources } from './dependency-policy.js';
 import { buildDocs } from './docs.js';
-import { allDependencies, parseManifest } from './manifest.js';
+import { allDependencies, decodeManifest, parseManifest } from './manifest.js';
 import type { Manifest } from './manifest.js';
 
 const gzip = promisify(gzipCallback);
@@ -41,9 +41,6 @@ export interface InspectedPackage {
 export const FORBIDDEN_ROOT_DIRS: readonly string[] = ['.git'];
 /** IGNORED_FILES and ADDITIONAL_FORBIDDEN_FILES of the official source: refused at the root. */
 export const FORBIDDEN_ROOT_FILES: readonly string[] = ['foreman.toml', 'aftman.toml', 'rokit.toml', '.DS_Store', 'default.project.json'];
-
-/** Real manifests are a few KiB; this only keeps the TOML parser away from huge inputs. */
-export const MAX_MANIFEST_BYTES = 1024 * 1024;
 
 const invalid = (message: string): RegistryError => new RegistryError('invalid_package', message);
 
@@ -106,14 +103,7 @@ function readManifestText(contents: ArchiveContents): string {
   if (bytes === undefined) {
     throw invalid('archive has no pesde.toml at its root: pack the package root (where pesde.toml is), as pesde publish does');
   }
-  if (bytes.length > MAX_MANIFEST_BYTES) {
-    throw invalid(`pesde.toml is ${bytes.length} bytes, more than ${MAX_MANIFEST_BYTES}: move data out of the manifest`);
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
-    throw invalid('pesde.toml is not valid UTF-8: save it as UTF-8');
-  }
+  return decodeManifest(bytes);
 }
 
 /**

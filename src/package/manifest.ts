@@ -15,7 +15,7 @@
  * Workspace and path dependencies are parsed so the publish step can refuse them by name.
  */
 import { parse as parseToml, TomlError } from 'smol-toml';
-import { RegistryError } from '../errors.js';
+import { RegistryError, invalidPackage } from '../errors.js';
 import { canonicalRepoUrl } from '../index-repo/allow-list.js';
 import { isRobloxTarget, parseAlias, parseEngineKind, parsePackageName, parseTargetKind, parseWallyName } from '../index-repo/names.js';
 import { DEPENDENCY_TYPES, ENGINE_KINDS } from '../index-repo/types.js';
@@ -419,4 +419,19 @@ const compareCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ?
 /** Rust's `String` order: byte order of the UTF-8 encoding. */
 function compareUtf8(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** Manifests are small; a larger one is an attempt to exhaust the parser, not a package. */
+export const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+/** The manifest's text, refusing what the TOML parser should never see. */
+export function decodeManifest(bytes: Uint8Array): string {
+  if (bytes.length > MAX_MANIFEST_BYTES) {
+    throw invalidPackage(`pesde.toml is ${bytes.length} bytes, more than ${MAX_MANIFEST_BYTES}: move data out of the manifest`);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw invalidPackage('pesde.toml is not valid UTF-8: save it as UTF-8');
+  }
 }

@@ -51,8 +51,7 @@ import type { DependencySpecifier, DependencyType, TargetKind } from '../index-r
 import { parseVersion } from '../index-repo/version.js';
 import { parseVersionReq } from '../index-repo/version-req.js';
 import { DEFAULT_ARCHIVE_LIMITS } from './archive-reader.js';
-import { MAX_MANIFEST_BYTES } from './inspect-package.js';
-import { DEPENDENCY_TABLES, parseManifest } from './manifest.js';
+import { DEPENDENCY_TABLES, decodeManifest, parseManifest } from './manifest.js';
 import type { Manifest, ManifestDependencySpecifier, WorkspaceDependencySpecifier } from './manifest.js';
 
 const gzip = promisify(gzipCallback);
@@ -190,14 +189,7 @@ async function readManifestFile(root: string, shown: string): Promise<string> {
     if (code === 'ENOENT') throw invalid(`${shown} has no pesde.toml: pass the package folder (the one holding pesde.toml) or its .tar.gz`);
     throw invalid(`cannot read ${path.join(shown, MANIFEST_FILE)}: ${code ?? (error as Error).message}`);
   }
-  if (bytes.length > MAX_MANIFEST_BYTES) {
-    throw invalid(`pesde.toml is ${bytes.length} bytes, more than ${MAX_MANIFEST_BYTES}: move data out of the manifest`);
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
-    throw invalid('pesde.toml is not valid UTF-8: save it as UTF-8');
-  }
+  return decodeManifest(bytes);
 }
 
 /** A `[indices]`-shaped table as a map; parseManifest has already refused non-string values. */
