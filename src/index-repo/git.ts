@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { RegistryError } from '../errors.js';
 
 export interface GitResult {
@@ -38,20 +38,21 @@ export function gitEnv(extra: Record<string, string> = {}): Record<string, strin
   return env;
 }
 
-export async function tryGit(dir: string, args: string[], opts: GitRunOptions = {}): Promise<GitResult> {
-  const result = await execa('git', args, {
-    cwd: dir,
-    env: gitEnv(opts.env),
-    input: opts.input,
-    reject: false,
-    stripFinalNewline: false,
-    maxBuffer: 512 * 1024 * 1024,
+export function tryGit(dir: string, args: string[], opts: GitRunOptions = {}): Promise<GitResult> {
+  return new Promise((resolve) => {
+    const child = spawn('git', args, { cwd: dir, env: { ...process.env, ...gitEnv(opts.env) }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    // git may exit before reading all of its input (e.g. on a bad argument); its exit code says why
+    child.stdin.on('error', () => undefined);
+    child.on('error', (error) => resolve({ exitCode: 127, stdout: '', stderr: `cannot run git: ${error.message}` }));
+    child.on('close', (code) => {
+      resolve({ exitCode: code ?? 1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') });
+    });
+    child.stdin.end(opts.input ?? '');
   });
-  return {
-    exitCode: result.exitCode ?? 1,
-    stdout: String(result.stdout ?? ''),
-    stderr: String(result.stderr ?? ''),
-  };
 }
 
 /** Runs git and returns its stdout with the final newline removed; failures become one-line git errors. */

@@ -25,7 +25,6 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { constants, gzip as gzipCallback } from 'node:zlib';
-import { isMap, isScalar, parseDocument } from 'yaml';
 import { RegistryError } from '../errors.js';
 import type { DocEntry } from '../index-repo/types.js';
 
@@ -117,7 +116,7 @@ async function page(content: Buffer, path: string, stem: string, pages: Map<stri
   const hash = createHash('sha256').update(trimmed, 'utf8').digest('hex');
   pages.set(hash, await gzip(Buffer.from(trimmed, 'utf8'), { level: constants.Z_BEST_COMPRESSION }));
   const { frontMatter, heading } = splitPage(trimmed);
-  const info = parseFrontMatter(frontMatter, path);
+  const info = await parseFrontMatter(frontMatter, path);
   return {
     label: info.label ?? heading ?? titleCase(stem),
     ...(info.position === undefined ? {} : { position: info.position }),
@@ -161,7 +160,10 @@ function splitPage(content: string): { frontMatter: string; heading?: string } {
   return { frontMatter };
 }
 
-function parseFrontMatter(text: string, path: string): EntryInfo {
+async function parseFrontMatter(text: string, path: string): Promise<EntryInfo> {
+  // most pages have no front matter; the YAML parser loads only for those that do
+  if (text === '') return { collapsed: false };
+  const { isMap, isScalar, parseDocument } = await import('yaml');
   const where = `docs/${path}: front matter`;
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
