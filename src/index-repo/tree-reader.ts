@@ -9,9 +9,15 @@ interface Refable {
 }
 
 interface PendingRead {
-  resolve: (value: Buffer | null) => void;
+  /** whether the answer is kept by its receiver (a copy) or used during the call only (a view) */
+  keep: boolean;
+  /** the blob, null when missing or not a blob */
+  answer: (blob: Buffer | null) => void;
   reject: (error: Error) => void;
 }
+
+/** Requests a streaming read keeps outstanding: enough to keep git busy, few enough to keep memory flat. */
+const STREAM_WINDOW = 1024;
 
 /**
  * Reads blobs through one long-lived `git cat-file --batch`, so loading thousands of index
@@ -71,11 +77,66 @@ export class BlobReader {
   read(spec: string): Promise<Buffer | null> {
     if (this.closed) return Promise.reject(new RegistryError('git', 'blob reader is closed'));
     if (spec.includes('\n')) return Promise.reject(new RegistryError('git', 'invalid object name'));
+    return new Promise((resolve, reject) => this.request(spec, { keep: true, answer: resolve, reject }));
+  }
+
+  /**
+   * Many blobs, in order, without holding them: `each` gets every one as it arrives (null
+   * when missing), as a view that is only valid during the call, and no more than a window
+   * of requests is outstanding, so memory stays flat however many are asked for. Resolves
+   * once all are answered; rejects with the first error, `each`'s own included.
+   */
+  readEach(specs: readonly string[], each: (index: number, blob: Buffer | null) => void): Promise<void> {
+    if (this.closed) return Promise.reject(new RegistryError('git', 'blob reader is closed'));
+    if (specs.some((spec) => spec.includes('\n'))) return Promise.reject(new RegistryError('git', 'invalid object name'));
+    if (specs.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.queue.push({ resolve, reject });
-      this.setReferenced(true);
-      if (this.unwritten.push(spec) === 1) process.nextTick(() => this.writeRequests());
+      let sent = 0;
+      let answered = 0;
+      let failure: Error | undefined;
+      const fail = (error: Error) => {
+        failure ??= error;
+      };
+      const send = () => {
+        const until = Math.min(specs.length, answered + STREAM_WINDOW);
+        for (; sent < until; sent++) {
+          const index = sent;
+          this.request(specs[index]!, {
+            keep: false,
+            answer: (blob) => {
+              answered++;
+              if (failure === undefined) {
+                try {
+                  each(index, blob);
+                } catch (error) {
+                  fail(error instanceof Error ? error : new Error(String(error)));
+                }
+              }
+              if (answered === specs.length) {
+                if (failure === undefined) resolve();
+                else reject(failure);
+              } else if (failure === undefined && !this.closed && sent - answered <= STREAM_WINDOW / 2) {
+                send();
+              } else if (failure !== undefined && answered === sent) {
+                reject(failure);
+              }
+            },
+            reject: (error) => {
+              answered++;
+              fail(error);
+              if (answered === sent) reject(failure);
+            },
+          });
+        }
+      };
+      send();
     });
+  }
+
+  private request(spec: string, pending: PendingRead): void {
+    this.queue.push(pending);
+    this.setReferenced(true);
+    if (this.unwritten.push(spec) === 1) process.nextTick(() => this.writeRequests());
   }
 
   async readText(spec: string): Promise<string | null> {
@@ -160,7 +221,7 @@ export class BlobReader {
         const header = this.take(newline + 1, false).toString('utf8', 0, newline);
         if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
           this.answered();
-          pending.resolve(null);
+          pending.answer(null);
           continue;
         }
         const [, type, sizeText] = header.split(' ');
@@ -176,11 +237,11 @@ export class BlobReader {
       }
       const { size, blob } = this.current;
       if (this.buffered < size + 1) return;
-      const body = this.take(size, true);
+      const body = this.take(size, pending.keep);
       this.take(1, false);
       this.current = null;
       this.answered();
-      pending.resolve(blob ? body : null);
+      pending.answer(blob ? body : null);
     }
   }
 

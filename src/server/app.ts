@@ -61,31 +61,40 @@ async function handle(server: ServerContext, router: Router<Handler>, web: WebAn
   const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
   try {
     if (applyCors(req, res)) return;
-    if (await web(req, res)) return;
+    // API requests are answered without waiting on promises they do not need (pages, auth,
+    // a package that must be read): each would cost a turn of the microtask queue
+    const page = web(req, res);
+    if (page !== false && (await page)) return;
     const match = router.match(req.method ?? 'GET', path);
     if (match.kind === 'not-found') throw new HttpError(404, `no route for ${req.method} ${path}`);
     if (match.kind === 'method-not-allowed') {
       throw new HttpError(405, `${req.method} is not allowed here`, { allow: match.allow.join(', ') });
     }
+    const publisherId = authenticate(server, match.route.auth, req);
     const ctx: RequestContext = {
       req,
       res,
       params: match.params,
       query: new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1)),
-      publisherId: await authenticate(server, match.route.auth, req),
+      publisherId: publisherId instanceof Promise ? await publisherId : publisherId,
       server,
     };
-    await match.route.handler(ctx);
+    const done = match.route.handler(ctx);
+    if (done !== undefined) await done;
   } catch (error) {
     answerError(server, req, res, error);
   }
 }
 
-async function authenticate(server: ServerContext, auth: RouteAuth, req: IncomingMessage): Promise<number | null> {
-  if (auth === 'none') return null;
+/** null at once when the route needs no token; a promise when one is checked. */
+function authenticate(server: ServerContext, auth: RouteAuth, req: IncomingMessage): number | null | Promise<number | null> {
+  if (auth === 'none' || (auth === 'read' && !server.auth.readNeedsAuth)) return null;
+  return checkToken(server, auth, req);
+}
+
+async function checkToken(server: ServerContext, auth: RouteAuth, req: IncomingMessage): Promise<number | null> {
   const header = req.headers.authorization;
   if (auth === 'read') {
-    if (!server.auth.readNeedsAuth) return null;
     const id = await server.auth.forRead(header);
     if (id === null) throw new HttpError(401, header === undefined ? 'a token is required to read from this registry' : 'the token is not valid for reading');
     return id;

@@ -7,20 +7,32 @@ import { gzipSync } from 'node:zlib';
 /** Below this, gzip saves less than its own headers and the CPU it costs. */
 const MIN_GZIP_BYTES = 1024;
 
+/** Told how many bytes a body holds as they are allocated, for a cache that bounds its memory. */
+export type GrowthListener = (bytes: number) => void;
+
 export class CachedBody {
   readonly text: string;
   readonly bytes: Buffer;
   private gzipped: Buffer | null | undefined;
+  private readonly grew: GrowthListener | undefined;
 
-  constructor(text: string) {
+  constructor(text: string, grew?: GrowthListener) {
     this.text = text;
     this.bytes = Buffer.from(text);
+    this.grew = grew;
+    grew?.(text.length + this.bytes.length);
+  }
+
+  /** whether gzip() gives a compressed form, known without compressing */
+  get compressible(): boolean {
+    return this.bytes.length >= MIN_GZIP_BYTES;
   }
 
   /** null when compressing is not worth it */
   gzip(): Buffer | null {
     if (this.gzipped === undefined) {
-      this.gzipped = this.bytes.length < MIN_GZIP_BYTES ? null : gzipSync(this.bytes, { level: 6 });
+      this.gzipped = this.compressible ? gzipSync(this.bytes, { level: 6 }) : null;
+      if (this.gzipped !== null) this.grew?.(this.gzipped.length);
     }
     return this.gzipped;
   }

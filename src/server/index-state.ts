@@ -1,20 +1,27 @@
 /**
- * The index at one commit, held in memory: config, every package file parsed, scope
- * owners and the search index. Built from one `git cat-file --batch` process; the next
- * commit's state re-reads only the files that changed. Requests read a state and never
- * touch git; a state never changes, so a request sees one commit from start to end.
+ * The index at one commit, held in memory: config, scope owners, a summary of every
+ * package (package-summary.ts) and the search index. Package files themselves are parsed
+ * on demand (package-store.ts): a full load streams every blob once through one
+ * `git cat-file --batch` process, keeps a few hundred bytes per package and lets the text
+ * go. The next commit's state re-reads only the files that changed. A state never changes,
+ * so a request sees one commit from start to end; states of one server share the store.
  */
 import { CONFIG_FILE, parseIndexConfig } from '../index-repo/config.js';
 import { parsePackageName } from '../index-repo/names.js';
 import { parseIndexFile } from '../index-repo/package-file.js';
 import { parseScopeInfo } from '../index-repo/scope-file.js';
-import { BlobReader, changedPaths, listTree } from '../index-repo/tree-reader.js';
+import { changedFiles, listTree } from '../index-repo/tree-reader.js';
 import type { IndexConfig, PackageName, ScopeInfo } from '../index-repo/types.js';
 import { errorMessage } from '../errors.js';
 import { PackageRecord } from './package-record.js';
-import { SearchIndex, searchDocFor, type SearchDoc } from './search-index.js';
+import { scanIndexFile } from './package-scan.js';
+import { PackageStore, type PackageStoreOptions } from './package-store.js';
+import { PackageSummary } from './package-summary.js';
+import { SearchIndex, type SearchDoc } from './search-index.js';
 
 const SCOPE_FILE = 'scope.toml';
+
+const ignore = (): void => undefined;
 
 type IndexPath =
   | { kind: 'config' }
@@ -25,16 +32,19 @@ type IndexPath =
 export interface StateLoadOptions {
   /** told about files that cannot be parsed; they are left out, the rest is served */
   warn?: (message: string) => void;
+  /** memory for parsed packages and rendered answers (a full load only; advances share it) */
+  cacheBytes?: PackageStoreOptions['cacheBytes'];
 }
 
 interface StateParts {
   dir: string;
   commit: string;
   config: IndexConfig;
-  packages: ReadonlyMap<string, PackageRecord>;
+  packages: ReadonlyMap<string, PackageSummary>;
   scopes: ReadonlyMap<string, ScopeInfo>;
   search: SearchIndex;
   filesRead: number;
+  store: PackageStore;
 }
 
 export class IndexState {
@@ -42,12 +52,13 @@ export class IndexState {
   readonly commit: string;
   readonly config: IndexConfig;
   /** by `scope/name` */
-  readonly packages: ReadonlyMap<string, PackageRecord>;
+  readonly packages: ReadonlyMap<string, PackageSummary>;
   readonly scopes: ReadonlyMap<string, ScopeInfo>;
   readonly search: SearchIndex;
   /** blobs read to build this state from the previous one (all of them for a full load) */
   readonly filesRead: number;
   readonly loadedAt = new Date();
+  private readonly store: PackageStore;
 
   private constructor(parts: StateParts) {
     this.dir = parts.dir;
@@ -57,52 +68,62 @@ export class IndexState {
     this.scopes = parts.scopes;
     this.search = parts.search;
     this.filesRead = parts.filesRead;
+    this.store = parts.store;
   }
 
   static async load(dir: string, commit: string, opts: StateLoadOptions = {}): Promise<IndexState> {
-    const warn = opts.warn ?? (() => undefined);
+    // not a closure made here: one that outlives the load would keep all of its locals alive
+    const warn = opts.warn ?? ignore;
     const files = (await listTree(dir, commit))
       .map((f) => ({ ...f, at: classify(f.path) }))
       .filter((f) => f.at.kind !== 'other');
-    const blobs = await readAll(dir, files.map((f) => f.oid));
+    const store = new PackageStore(dir, { cacheBytes: opts.cacheBytes, warn });
 
     let config: IndexConfig | undefined;
-    const packages = new Map<string, PackageRecord>();
+    const packages = new Map<string, PackageSummary>();
     const scopes = new Map<string, ScopeInfo>();
-    files.forEach((file, i) => {
-      const text = blobs[i];
-      if (text == null) return;
-      const at = file.at;
-      if (at.kind === 'config') config = parseIndexConfig(text, CONFIG_FILE);
-      else if (at.kind === 'scope') withWarning(warn, file.path, () => scopes.set(at.scope, parseScopeInfo(text, file.path)));
-      else if (at.kind === 'package') withWarning(warn, file.path, () => packages.set(at.name.full, record(at.name, text, file.path)));
-    });
+    // blobs stream through in order; each is summarised as it arrives and dropped, so the
+    // text of the index is never in memory all at once
+    await store
+      .readEach(
+        files.map((f) => f.oid),
+        (i, blob) => {
+          if (blob === null) return;
+          const file = files[i]!;
+          const at = file.at;
+          if (at.kind === 'config') config = parseIndexConfig(blob.toString('utf8'), CONFIG_FILE);
+          else if (at.kind === 'scope') withWarning(warn, file.path, () => scopes.set(at.scope, parseScopeInfo(blob.toString('utf8'), file.path)));
+          else if (at.kind === 'package') withWarning(warn, file.path, () => packages.set(at.name.full, summarise(at.name, file.oid, blob, file.path)));
+        },
+      )
+      .catch((error: unknown) => {
+        store.close();
+        throw error;
+      });
     if (config === undefined) {
+      store.close();
       throw new Error(`the index at ${dir} has no ${CONFIG_FILE} in commit ${commit}: is it an index (pesde-registry init)?`);
     }
-    const docs = new Map<string, SearchDoc>();
-    for (const [id, pkg] of packages) {
-      const doc = searchDocFor(pkg);
-      if (doc !== null) docs.set(id, doc);
-    }
-    return new IndexState({ dir, commit, config, packages, scopes, search: new SearchIndex(docs), filesRead: blobs.length });
+    const search = SearchIndex.of(searchDocs(packages.values()));
+    return new IndexState({ dir, commit, config, packages, scopes, search, filesRead: files.length, store });
   }
 
   /** The state at `commit`, reading only files that differ from this one's commit. */
   async advance(commit: string, opts: StateLoadOptions = {}): Promise<IndexState> {
     if (commit === this.commit) return this;
-    const warn = opts.warn ?? (() => undefined);
-    const changed = (await changedPaths(this.dir, this.commit, commit))
-      .map((p) => ({ path: p, at: classify(p) }))
+    const warn = opts.warn ?? ignore;
+    const changed = (await changedFiles(this.dir, this.commit, commit))
+      .map((f) => ({ ...f, at: classify(f.path) }))
       .filter((f) => f.at.kind !== 'other');
-    const blobs = await readAll(this.dir, changed.map((f) => `${commit}:${f.path}`));
+    const blobs = await Promise.all(changed.map((f) => (f.oid === null ? null : this.store.read(f.oid))));
 
     let config = this.config;
     const packages = new Map(this.packages);
     const scopes = new Map(this.scopes);
     const searchChanges = new Map<string, SearchDoc | null>();
     changed.forEach((file, i) => {
-      const text = blobs[i] ?? null;
+      const blob = blobs[i] ?? null;
+      const text = blob?.toString('utf8') ?? null;
       const at = file.at;
       if (at.kind === 'config') {
         if (text === null) warn(`${CONFIG_FILE} was deleted in ${commit}; keeping the previous configuration`);
@@ -112,16 +133,21 @@ export class IndexState {
         else withWarning(warn, file.path, () => scopes.set(at.scope, parseScopeInfo(text, file.path)));
       } else if (at.kind === 'package') {
         const id = at.name.full;
-        if (text === null) {
+        if (blob === null || text === null || file.oid === null) {
           packages.delete(id);
           searchChanges.set(id, null);
           return;
         }
-        // a file that no longer parses keeps its previous version in service
+        const oid = file.oid;
+        // parsed in full, unlike at load: a file that no longer parses keeps its previous
+        // version in service, and a just-changed package is the one clients ask for next
         withWarning(warn, file.path, () => {
-          const pkg = record(at.name, text, file.path);
-          packages.set(id, pkg);
-          searchChanges.set(id, searchDocFor(pkg));
+          const parsed = parseIndexFile(text, file.path);
+          const scan = scanIndexFile(blob);
+          const summary = scan === null ? PackageSummary.fromFile(at.name, oid, parsed) : PackageSummary.fromScan(at.name, oid, scan, blob.length);
+          this.store.adopt(summary, text, (grew) => new PackageRecord(summary, parsed, grew));
+          packages.set(id, summary);
+          searchChanges.set(id, summary.shown === null ? null : summary);
         });
       }
     });
@@ -132,13 +158,48 @@ export class IndexState {
       packages,
       scopes,
       search: this.search.with(searchChanges),
-      filesRead: blobs.length,
+      filesRead: changed.length,
+      store: this.store,
     });
+  }
+
+  /**
+   * The parsed package when it is in memory, without a promise (most requests); null when
+   * there is none by that name or its file does not parse; undefined when it must be read.
+   */
+  cachedRecord(id: string): PackageRecord | null | undefined {
+    const summary = this.packages.get(id);
+    return summary === undefined ? null : this.store.cached(summary);
+  }
+
+  /** The parsed package; null when there is none by that name or its file does not parse. */
+  record(id: string): Promise<PackageRecord | null> {
+    const summary = this.packages.get(id);
+    return summary === undefined ? Promise.resolve(null) : this.store.record(summary);
+  }
+
+  /** What search shows for each package (the JSON of its shown version), in order; null where there is nothing. */
+  searchResults(ids: readonly string[]): Promise<Array<string | null>> {
+    const summaries = ids.map((id) => this.packages.get(id)).filter((s): s is PackageSummary => s !== undefined);
+    return this.store.searchJson(summaries);
+  }
+
+  /** Ends the git process this state and the states advanced from it read through. */
+  close(): void {
+    this.store.close();
   }
 }
 
-function record(name: PackageName, text: string, where: string): PackageRecord {
-  return new PackageRecord(name, parseIndexFile(text, where));
+/** The summary from a quick scan of the file, or from a full parse when the scan declines it. */
+function summarise(name: PackageName, oid: string, blob: Buffer, where: string): PackageSummary {
+  const scan = scanIndexFile(blob);
+  if (scan !== null) return PackageSummary.fromScan(name, oid, scan, blob.length);
+  return PackageSummary.fromFile(name, oid, parseIndexFile(blob.toString('utf8'), where));
+}
+
+function* searchDocs(summaries: Iterable<PackageSummary>): Iterable<SearchDoc> {
+  // every yanked version means nothing to install: left out of search and of the package list
+  for (const summary of summaries) if (summary.shown !== null) yield summary;
 }
 
 /** Which role a path plays in an index; files outside the layout (a README, CI) are ignored. */
@@ -152,18 +213,6 @@ function classify(filePath: string): IndexPath {
     return { kind: 'package', name: parsePackageName(`${scope}/${file}`) };
   } catch {
     return { kind: 'other' };
-  }
-}
-
-/** Reads every blob through one cat-file process; requests are pipelined, answers come in order. */
-async function readAll(dir: string, specs: string[]): Promise<Array<string | null>> {
-  if (specs.length === 0) return [];
-  const reader = BlobReader.open(dir);
-  try {
-    const blobs = await Promise.all(specs.map((spec) => reader.read(spec)));
-    return blobs.map((b) => (b === null ? null : b.toString('utf8')));
-  } finally {
-    reader.close();
   }
 }
 

@@ -1,13 +1,15 @@
 /**
- * One package as the server holds it: the parsed file, its entries grouped by version in
- * semver order, `latest` resolved once, and each JSON body rendered at most once. A record
- * never changes; a new commit that touches the file builds a new record.
+ * One package parsed: the file, its entries grouped by version in semver order, `latest`
+ * resolved once, and each JSON body rendered at most once. A record never changes; a new
+ * blob builds a new record. Records live in the package store's cache (package-store.ts),
+ * which is told how much each body adds, so it can bound the memory they take.
  */
 import type { IndexFile, PackageName } from '../index-repo/types.js';
-import { compareSemver, compareVersionIds, parseSemver, type SemVer } from '../index-repo/version.js';
-import { CachedBody } from './cached-body.js';
+import { compareSemver, type SemVer } from '../index-repo/version.js';
+import { CachedBody, type GrowthListener } from './cached-body.js';
 import { toJson } from './json.js';
-import { timestampSortKey, versionView, versionsView, type IdEntry } from './package-view.js';
+import { inIndexOrder, shownIndex } from './package-summary.js';
+import { versionView, versionsView, type IdEntry } from './package-view.js';
 import type { TargetParam, VersionParam } from './path-params.js';
 
 interface VersionGroup {
@@ -29,23 +31,26 @@ export class PackageRecord {
   private versionsBody: CachedBody | undefined;
   private v0Body: CachedBody | undefined;
   private readonly versionBodies = new Map<string, CachedBody>();
+  private readonly grew: GrowthListener | undefined;
 
-  constructor(name: PackageName, file: IndexFile) {
+  constructor(name: PackageName, file: IndexFile, grew?: GrowthListener) {
     this.name = name;
     this.file = file;
-    const sorted = [...file.entries].sort((a, b) => compareVersionIds(a.id, b.id));
+    this.grew = grew;
+    const sorted = inIndexOrder(file.entries.map((item) => ({ id: item.id, yanked: item.entry.yanked === true, publishedAt: item.entry.published_at, item })));
     this.groups = [];
-    for (const item of sorted) {
+    for (const { facts, semver } of sorted) {
+      const item = facts.item;
       let group = this.byVersion.get(item.id.version);
       if (group === undefined) {
-        group = { version: item.id.version, semver: parseSemver(item.id.version), entries: [] };
+        group = { version: item.id.version, semver, entries: [] };
         this.byVersion.set(item.id.version, group);
         this.groups.push(group);
       }
       group.entries.push(item);
     }
     this.latestVersion = findLatest(this.groups);
-    this.searchable = findSearchable(this.groups);
+    this.searchable = sorted[shownIndex(sorted)]?.facts.item ?? null;
   }
 
   /** `latest`/`any` resolution of request_path.rs; null when nothing matches. */
@@ -74,6 +79,7 @@ export class PackageRecord {
   versionsJson(): CachedBody {
     this.versionsBody ??= new CachedBody(
       toJson(versionsView(this.name.full, this.file, this.groups.map((g) => g.entries))),
+      this.grew,
     );
     return this.versionsBody;
   }
@@ -82,17 +88,25 @@ export class PackageRecord {
     const key = `${item.id.version} ${item.id.target}`;
     let body = this.versionBodies.get(key);
     if (body === undefined) {
-      const group = this.byVersion.get(item.id.version);
-      body = new CachedBody(toJson(versionView(this.name.full, this.file, item, group?.entries ?? [item])));
+      body = new CachedBody(this.versionText(item), this.grew);
       this.versionBodies.set(key, body);
     }
     return body;
+  }
+
+  /** The text of versionJson, without keeping it when it is not kept already (a search result has its own cache). */
+  versionText(item: IdEntry): string {
+    const body = this.versionBodies.get(`${item.id.version} ${item.id.target}`);
+    if (body !== undefined) return body.text;
+    const group = this.byVersion.get(item.id.version);
+    return toJson(versionView(this.name.full, this.file, item, group?.entries ?? [item]));
   }
 
   /** v0: one version response per version, each for the version's last target in kind order. */
   v0Json(): CachedBody {
     this.v0Body ??= new CachedBody(
       `[${this.groups.map((g) => this.versionJson(g.entries[g.entries.length - 1]!).text).join(',')}]`,
+      this.grew,
     );
     return this.v0Body;
   }
@@ -121,20 +135,3 @@ function compareLatest(
 ): number {
   return Number(a.release) - Number(b.release) || Number(a.unyanked) - Number(b.unyanked) || compareSemver(a.group.semver, b.group.semver);
 }
-
-/** search.rs `find_max_searchable`: highest version among unyanked entries, then newest. */
-function findSearchable(groups: readonly VersionGroup[]): IdEntry | null {
-  let best: { item: IdEntry; semver: SemVer; at: string } | null = null;
-  for (const group of groups) {
-    for (const item of group.entries) {
-      if (item.entry.yanked) continue;
-      const candidate = { item, semver: group.semver, at: timestampSortKey(item.entry.published_at) };
-      if (best === null || (compareSemver(candidate.semver, best.semver) || compareStrings(candidate.at, best.at)) >= 0) {
-        best = candidate;
-      }
-    }
-  }
-  return best?.item ?? null;
-}
-
-const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -23,9 +23,14 @@ export interface IdEntry {
 const KIND_RANK = new Map<string, number>(TARGET_KINDS.map((kind, i) => [kind, i]));
 const kindRank = (kind: TargetKind): number => KIND_RANK.get(kind) ?? TARGET_KINDS.length;
 
+/** Characters from a surrogate up, the only ones where UTF-16 order and code point order differ. */
+const ABOVE_SURROGATES = /[\uD800-\uFFFF]/;
+
 /** Rust compares `String`s by UTF-8 bytes, which is code point order, not UTF-16 order. */
 function compareBytes(a: string, b: string): number {
   if (a === b) return 0;
+  // below U+D800, UTF-16 units are code points: the built-in order is the right one
+  if (!ABOVE_SURROGATES.test(a) && !ABOVE_SURROGATES.test(b)) return a < b ? -1 : 1;
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
@@ -189,11 +194,21 @@ export function timestampSortKey(text: string): string {
   return match ? `${match[1]}.${(match[2] ?? '').padEnd(9, '0')}` : canonical;
 }
 
+/** Parsing a URL costs microseconds, and every version of a package names the same repository. */
+const canonicalUrls = new Map<string, string>();
+const MAX_CANONICAL_URLS = 4096;
+
 /** The URL as Rust's `url` crate prints it (WHATWG serialisation, like `URL.href`). */
 function canonicalUrl(text: string): string {
-  try {
-    return new URL(text).href;
-  } catch {
-    return text;
+  let canonical = canonicalUrls.get(text);
+  if (canonical === undefined) {
+    try {
+      canonical = new URL(text).href;
+    } catch {
+      canonical = text;
+    }
+    if (canonicalUrls.size >= MAX_CANONICAL_URLS) canonicalUrls.clear();
+    canonicalUrls.set(text, canonical);
   }
+  return canonical;
 }

@@ -21,10 +21,11 @@ export function acceptsGzip(req: IncomingMessage): boolean {
 export function sendBody(req: IncomingMessage, res: ServerResponse, status: number, contentType: string, body: CachedBody): void {
   res.statusCode = status;
   res.setHeader('content-type', contentType);
-  const gzipped = body.bytes.length > 0 ? body.gzip() : null;
-  if (gzipped !== null) addVary(res, 'accept-encoding');
-  const payload = gzipped !== null && acceptsGzip(req) ? gzipped : body.bytes;
-  if (payload === gzipped) res.setHeader('content-encoding', 'gzip');
+  // compressed only for a client that takes it: a fresh page (a search) costs its compression once
+  if (body.compressible) addVary(res, 'accept-encoding');
+  const gzipped = body.compressible && acceptsGzip(req) ? body.gzip() : null;
+  const payload = gzipped ?? body.bytes;
+  if (gzipped !== null) res.setHeader('content-encoding', 'gzip');
   res.setHeader('content-length', payload.length);
   res.end(req.method === 'HEAD' ? undefined : payload);
 }

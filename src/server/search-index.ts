@@ -3,18 +3,30 @@
  * tantivy over 1-12 character n-grams with boosts name 3.5, scope 2, description 1; a
  * substring match per query word finds the same packages; scores rank any name match
  * first (exact, then prefix, then anywhere), then scope, then description, then newest.
+ *
+ * Trigram indexes of each field (trigram-index.ts) narrow each query word of three or more
+ * characters to the documents that can contain it, and scores add up per field in a
+ * preallocated array, so a query costs in proportion to its matches, not to the size of the
+ * index, and allocates next to nothing. A refresh changes a few documents: they go into a
+ * small overlay (`added` and `removed`) over the shared, immutable base, which is rebuilt
+ * only when the overlay has grown, so advancing a state never re-indexes everything.
+ *
+ * One index serves the API's search, which leaves deprecated packages out, and the web
+ * package list, which shows them marked (`listing`).
  */
-import { timestampSortKey } from './package-view.js';
-import type { PackageRecord } from './package-record.js';
+import { TrigramIndex } from './trigram-index.js';
 
 export interface SearchDoc {
   /** `scope/name` */
-  id: string;
-  scope: string;
-  name: string;
-  /** lower-cased for matching */
-  description: string;
-  publishedKey: string;
+  readonly full: string;
+  readonly scope: string;
+  readonly name: string;
+  /** of the version search shows, lower-cased for matching */
+  readonly lowerDescription: string;
+  /** sorts chronologically as a string (timestampSortKey) */
+  readonly publishedKey: string;
+  /** non-empty when deprecated */
+  readonly deprecated: string | undefined;
 }
 
 export interface SearchPage {
@@ -23,40 +35,86 @@ export interface SearchPage {
   count: number;
 }
 
-export const SEARCH_PAGE_SIZE = 50;
-
-/** The document for a package, or null when search leaves it out (deprecated, all yanked). */
-export function searchDocFor(record: PackageRecord): SearchDoc | null {
-  if (record.file.deprecated) return null;
-  const shown = record.searchable;
-  if (shown === null) return null;
-  return {
-    id: record.name.full,
-    scope: record.name.scope,
-    name: record.name.name,
-    description: (shown.entry.description ?? '').toLowerCase(),
-    publishedKey: timestampSortKey(shown.entry.published_at),
-  };
+export interface Searchable {
+  /** packages a query can find */
+  readonly size: number;
+  search(query: string, offset: number, limit?: number): SearchPage;
 }
+
+export const SEARCH_PAGE_SIZE = 50;
 
 /** More ranked results than this are shown by sorting every match instead of keeping a top list. */
 const MAX_KEPT = 1000;
+/** The overlay is folded into a new base when it holds more documents than this share of the base, */
+const OVERLAY_SHARE = 0.05;
+/** or than this many, whichever is more. */
+const OVERLAY_MIN = 256;
 
-/**
- * Name, scope and description in one string per document: a query word found in none of
- * them (most documents, for most words) is ruled out with one search instead of three.
- * Documents are shared by the states that follow, so this outlives any one index.
- */
-const haystacks = new WeakMap<SearchDoc, string>();
+/** Documents indexed once and shared by every index built on them; the costly parts are made on first use. */
+class Base {
+  readonly docs: readonly SearchDoc[];
+  readonly deprecated: Uint8Array;
+  private fieldIndexes: { names: TrigramIndex; scopes: TrigramIndex; descriptions: TrigramIndex } | undefined;
+  private newest: { order: Int32Array; rankOf: Int32Array } | undefined;
+  private positions: Map<string, number> | undefined;
+  /** per query: which documents it has touched (stamps), their scores so far, and the list of them */
+  private scratch: { stamps: Uint32Array; scores: Int32Array; touched: Int32Array; stamp: number } | undefined;
 
-function haystackOf(doc: SearchDoc): string {
-  let text = haystacks.get(doc);
-  if (text === undefined) {
-    // query words never contain whitespace, so none can match across the separators
-    text = `${doc.name}\n${doc.scope}\n${doc.description}`;
-    haystacks.set(doc, text);
+  constructor(docs: readonly SearchDoc[]) {
+    this.docs = docs;
+    this.deprecated = Uint8Array.from(docs, (d) => (d.deprecated ? 1 : 0));
   }
-  return text;
+
+  get fields(): { names: TrigramIndex; scopes: TrigramIndex; descriptions: TrigramIndex } {
+    const docs = this.docs;
+    this.fieldIndexes ??= {
+      names: TrigramIndex.build(docs.length, (i) => docs[i]!.name),
+      scopes: TrigramIndex.build(docs.length, (i) => docs[i]!.scope),
+      descriptions: TrigramIndex.build(docs.length, (i) => docs[i]!.lowerDescription),
+    };
+    return this.fieldIndexes;
+  }
+
+  /** document numbers newest first, and each document's place in that order */
+  get newestFirst(): { order: Int32Array; rankOf: Int32Array } {
+    if (this.newest === undefined) {
+      const docs = this.docs;
+      const order = Int32Array.from(docs.keys()).sort((a, b) => newestFirst(docs[a]!, docs[b]!));
+      const rankOf = new Int32Array(docs.length);
+      for (let rank = 0; rank < order.length; rank++) rankOf[order[rank]!] = rank;
+      this.newest = { order, rankOf };
+    }
+    return this.newest;
+  }
+
+  position(id: string): number | undefined {
+    if (this.positions === undefined) {
+      this.positions = new Map();
+      for (let i = 0; i < this.docs.length; i++) this.positions.set(this.docs[i]!.full, i);
+    }
+    return this.positions.get(id);
+  }
+
+  /** Working arrays for one query, with a fresh stamp (an index never runs two queries at once). */
+  startQuery(): { stamps: Uint32Array; scores: Int32Array; touched: Int32Array; stamp: number } {
+    const n = this.docs.length;
+    this.scratch ??= { stamps: new Uint32Array(n), scores: new Int32Array(n), touched: new Int32Array(n), stamp: 0 };
+    if (this.scratch.stamp === 0xffffffff) {
+      this.scratch.stamps.fill(0);
+      this.scratch.stamp = 0;
+    }
+    this.scratch.stamp++;
+    return this.scratch;
+  }
+}
+
+interface Counts {
+  /** documents in the index */
+  all: number;
+  /** of them, not deprecated (what the API's search finds) */
+  current: number;
+  /** base documents the overlay hides */
+  removed: number;
 }
 
 interface Scored {
@@ -64,42 +122,121 @@ interface Scored {
   score: number;
 }
 
-export class SearchIndex {
-  private readonly docs: ReadonlyMap<string, SearchDoc>;
-  private newestFirst: SearchDoc[] | undefined;
-  private scanList: { docs: SearchDoc[]; haystacks: string[] } | undefined;
+export class SearchIndex implements Searchable {
+  private readonly base: Base;
+  /** base documents no longer in this index (removed, or replaced by one in `added`), 1 each; null for none */
+  private readonly removed: Uint8Array | null;
+  /** documents not in the base, by id */
+  private readonly added: ReadonlyMap<string, SearchDoc>;
+  private addedNewest: SearchDoc[] | undefined;
+  private readonly counts: Counts;
+  /** the same documents with deprecated ones found too, for the web package list */
+  readonly listing: Searchable;
 
-  constructor(docs: ReadonlyMap<string, SearchDoc>) {
-    this.docs = docs;
+  private constructor(base: Base, removed: Uint8Array | null, added: ReadonlyMap<string, SearchDoc>, counts: Counts) {
+    this.base = base;
+    this.removed = removed;
+    this.added = added;
+    this.counts = counts;
+    this.listing = {
+      size: counts.all,
+      search: (query, offset, limit = SEARCH_PAGE_SIZE) => this.find(query, offset, limit, true),
+    };
   }
 
+  /** An index of `docs`; documents are found by `full` id. */
+  static of(docs: Iterable<SearchDoc>): SearchIndex {
+    const all = [...docs];
+    return new SearchIndex(new Base(all), null, new Map(), { all: all.length, current: all.filter((d) => !d.deprecated).length, removed: 0 });
+  }
+
+  /** packages the API's search can find (deprecated ones are left out) */
   get size(): number {
-    return this.docs.size;
+    return this.counts.current;
   }
 
   /** A copy with some packages replaced or removed (null), for the next commit's state. */
   with(changes: ReadonlyMap<string, SearchDoc | null>): SearchIndex {
     if (changes.size === 0) return this;
-    const docs = new Map(this.docs);
+    // a copy per refresh: one byte a package, far less than the refresh itself costs
+    const removed = this.removed === null ? new Uint8Array(this.base.docs.length) : this.removed.slice();
+    let removedCount = this.counts.removed;
+    const added = new Map(this.added);
+    const counts = { ...this.counts };
+    const tally = (doc: SearchDoc | undefined, sign: number) => {
+      if (doc === undefined) return;
+      counts.all += sign;
+      if (!doc.deprecated) counts.current += sign;
+    };
     for (const [id, doc] of changes) {
-      if (doc === null) docs.delete(id);
-      else docs.set(id, doc);
+      const at = this.base.position(id);
+      if (at !== undefined && removed[at] === 0) {
+        removed[at] = 1;
+        removedCount++;
+        tally(this.base.docs[at], -1);
+      }
+      tally(added.get(id), -1);
+      if (doc === null) {
+        added.delete(id);
+      } else {
+        added.set(id, doc);
+        tally(doc, 1);
+      }
     }
-    return new SearchIndex(docs);
+    counts.removed = removedCount;
+    if (removedCount + added.size > Math.max(OVERLAY_MIN, this.base.docs.length * OVERLAY_SHARE)) {
+      const docs = this.base.docs.filter((_, i) => removed[i] === 0);
+      return SearchIndex.of([...docs, ...added.values()]);
+    }
+    return new SearchIndex(this.base, removed, added, counts);
   }
 
   search(query: string, offset: number, limit = SEARCH_PAGE_SIZE): SearchPage {
-    const terms = query.trim().toLowerCase().split(/\s+/).filter((t) => t.length > 0);
-    if (terms.length === 0) {
-      const ordered = this.byDate();
-      return { ids: ordered.slice(offset, offset + limit).map((d) => d.id), count: ordered.length };
-    }
-    return this.ranked(terms, offset, limit);
+    return this.find(query, offset, limit, false);
   }
 
-  private byDate(): SearchDoc[] {
-    this.newestFirst ??= [...this.docs.values()].sort(newestFirst);
-    return this.newestFirst;
+  private find(query: string, offset: number, limit: number, withDeprecated: boolean): SearchPage {
+    const terms = query.trim().toLowerCase().split(/\s+/).filter((t) => t.length > 0);
+    if (terms.length === 0) return this.byDate(offset, limit, withDeprecated);
+    return this.ranked(terms, offset, limit, withDeprecated);
+  }
+
+  /** Newest first: the base's order and the overlay's merged, skipping what this index leaves out. */
+  private byDate(offset: number, limit: number, withDeprecated: boolean): SearchPage {
+    const count = withDeprecated ? this.counts.all : this.counts.current;
+    const ids: string[] = [];
+    const { order } = this.base.newestFirst;
+    const docs = this.base.docs;
+    const deprecated = this.base.deprecated;
+    const removed = this.removed;
+    const extra = this.newestAdded();
+    let i = 0;
+    let j = 0;
+    let seen = 0;
+    const end = offset + limit;
+    while (seen < end) {
+      while (i < order.length && ((removed !== null && removed[order[i]!] === 1) || (!withDeprecated && deprecated[order[i]!] === 1))) i++;
+      while (j < extra.length && !withDeprecated && extra[j]!.deprecated) j++;
+      const fromBase = i < order.length ? docs[order[i]!]! : undefined;
+      const fromExtra = extra[j];
+      if (fromBase === undefined && fromExtra === undefined) break;
+      let next: SearchDoc;
+      if (fromExtra === undefined || (fromBase !== undefined && newestFirst(fromBase, fromExtra) < 0)) {
+        next = fromBase!;
+        i++;
+      } else {
+        next = fromExtra;
+        j++;
+      }
+      if (seen >= offset) ids.push(next.full);
+      seen++;
+    }
+    return { ids, count };
+  }
+
+  private newestAdded(): SearchDoc[] {
+    this.addedNewest ??= [...this.added.values()].sort(newestFirst);
+    return this.addedNewest;
   }
 
   /**
@@ -107,52 +244,124 @@ export class SearchIndex {
    * keeping those in a short sorted list costs far less than sorting tens of thousands of
    * matches (a common word or `pkg` matches most of a large index).
    */
-  private ranked(terms: string[], offset: number, limit: number): SearchPage {
-    const { docs, haystacks: texts } = this.scanned();
-    const wanted = offset + limit;
-    const keepAll = wanted <= 0 || wanted > MAX_KEPT;
-    const kept: Scored[] = [];
-    let count = 0;
-    for (let i = 0; i < docs.length; i++) {
-      const text = texts[i]!;
-      let found = false;
-      for (const term of terms) {
-        if (text.includes(term)) {
-          found = true;
-          break;
-        }
+  private ranked(terms: string[], offset: number, limit: number, withDeprecated: boolean): SearchPage {
+    const base = this.base;
+    const docs = base.docs;
+    const { names, scopes, descriptions } = base.fields;
+    const { stamps, scores, touched, stamp } = base.startQuery();
+    let touchedCount = 0;
+    const add = (i: number, points: number) => {
+      if (stamps[i] === stamp) {
+        scores[i]! += points;
+      } else {
+        stamps[i] = stamp;
+        scores[i] = points;
+        touched[touchedCount++] = i;
       }
-      if (!found) continue;
-      const doc = docs[i]!;
-      const score = scoreDoc(doc, terms);
-      if (score <= 0) continue;
-      count++;
-      const item = { doc, score };
-      if (keepAll) {
-        kept.push(item);
-        continue;
+    };
+    // per field and per word, the points scoreDoc gives; a three-character word's candidates
+    // are exactly the documents containing it, longer ones are checked
+    for (const term of terms) {
+      let candidates = names.candidates(term);
+      let checked = candidates === null || term.length > 3;
+      for (let k = 0, n = candidates?.length ?? docs.length; k < n; k++) {
+        const i = candidates === null ? k : candidates[k]!;
+        const name = docs[i]!.name;
+        if (checked && !name.includes(term)) continue;
+        add(i, name === term ? 100 : name.startsWith(term) ? 50 : 20);
       }
-      if (kept.length >= wanted && compareRank(item, kept[kept.length - 1]!) >= 0) continue;
-      let lo = 0;
-      let hi = kept.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (compareRank(item, kept[mid]!) < 0) hi = mid;
-        else lo = mid + 1;
+      candidates = scopes.candidates(term);
+      checked = candidates === null || term.length > 3;
+      for (let k = 0, n = candidates?.length ?? docs.length; k < n; k++) {
+        const i = candidates === null ? k : candidates[k]!;
+        const scope = docs[i]!.scope;
+        if (checked && !scope.includes(term)) continue;
+        add(i, scope === term ? 4 : 2);
       }
-      kept.splice(lo, 0, item);
-      if (kept.length > wanted) kept.pop();
+      candidates = descriptions.candidates(term);
+      checked = candidates === null || term.length > 3;
+      for (let k = 0, n = candidates?.length ?? docs.length; k < n; k++) {
+        const i = candidates === null ? k : candidates[k]!;
+        if (checked && !docs[i]!.lowerDescription.includes(term)) continue;
+        add(i, 1);
+      }
     }
-    if (keepAll) kept.sort(compareRank);
-    return { ids: kept.slice(offset, offset + limit).map((s) => s.doc.id), count };
+
+    const wanted = offset + limit;
+    const top = new TopList(wanted <= 0 || wanted > MAX_KEPT ? Infinity : wanted, base.newestFirst.rankOf);
+    const removed = this.removed;
+    const deprecated = base.deprecated;
+    for (let t = 0; t < touchedCount; t++) {
+      const i = touched[t]!;
+      if ((removed !== null && removed[i] === 1) || (!withDeprecated && deprecated[i] === 1)) continue;
+      top.offer(i, scores[i]!);
+    }
+    let results = top.results().map((i): Scored => ({ doc: docs[i]!, score: scores[i]! }));
+    let count = top.count;
+    // the overlay's few documents are scored one by one and merged in
+    const extra: Scored[] = [];
+    for (const doc of this.added.values()) {
+      if (!withDeprecated && doc.deprecated) continue;
+      const score = scoreDoc(doc, terms);
+      if (score > 0) extra.push({ doc, score });
+    }
+    if (extra.length > 0) {
+      count += extra.length;
+      results = [...results, ...extra].sort(compareRank);
+    }
+    return { ids: results.slice(offset, offset + limit).map((s) => s.doc.full), count };
+  }
+}
+
+/**
+ * The best `keep` documents by score, then by place in the newest-first order (compareRank
+ * for base documents, on integers), and how many were offered.
+ */
+class TopList {
+  private readonly docs: number[] = [];
+  private readonly scores: number[] = [];
+  count = 0;
+
+  constructor(
+    private readonly keep: number,
+    private readonly rankOf: Int32Array,
+  ) {}
+
+  /** Negative when document a ranks before document b. */
+  private compare(aScore: number, a: number, bScore: number, b: number): number {
+    return bScore - aScore || this.rankOf[a]! - this.rankOf[b]!;
   }
 
-  private scanned(): { docs: SearchDoc[]; haystacks: string[] } {
-    if (this.scanList === undefined) {
-      const docs = [...this.docs.values()];
-      this.scanList = { docs, haystacks: docs.map(haystackOf) };
+  offer(doc: number, score: number): void {
+    this.count++;
+    const { docs, scores } = this;
+    if (this.keep === Infinity) {
+      docs.push(doc);
+      scores.push(score);
+      return;
     }
-    return this.scanList;
+    const last = docs.length - 1;
+    if (docs.length >= this.keep && this.compare(score, doc, scores[last]!, docs[last]!) >= 0) return;
+    let lo = 0;
+    let hi = docs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.compare(score, doc, scores[mid]!, docs[mid]!) < 0) hi = mid;
+      else lo = mid + 1;
+    }
+    docs.splice(lo, 0, doc);
+    scores.splice(lo, 0, score);
+    if (docs.length > this.keep) {
+      docs.pop();
+      scores.pop();
+    }
+  }
+
+  /** The kept documents in rank order. */
+  results(): number[] {
+    if (this.keep !== Infinity) return this.docs;
+    const order = this.docs.map((_, k) => k).sort((x, y) => this.compare(this.scores[x]!, this.docs[x]!, this.scores[y]!, this.docs[y]!));
+    return order.map((k) => this.docs[k]!);
   }
 }
 
@@ -161,6 +370,7 @@ function compareRank(a: Scored, b: Scored): number {
   return b.score - a.score || newestFirst(a.doc, b.doc);
 }
 
+/** The points of `ranked`, for one document (the overlay's); query words never contain whitespace, so none matches across fields. */
 function scoreDoc(doc: SearchDoc, terms: string[]): number {
   let score = 0;
   for (const term of terms) {
@@ -170,12 +380,12 @@ function scoreDoc(doc: SearchDoc, terms: string[]): number {
     else if (doc.name.includes(term)) score += 20;
     if (doc.scope === term) score += 4;
     else if (doc.scope.includes(term)) score += 2;
-    if (doc.description.includes(term)) score += 1;
+    if (doc.lowerDescription.includes(term)) score += 1;
   }
   return score;
 }
 
 function newestFirst(a: SearchDoc, b: SearchDoc): number {
   if (a.publishedKey !== b.publishedKey) return a.publishedKey < b.publishedKey ? 1 : -1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  return a.full < b.full ? -1 : a.full > b.full ? 1 : 0;
 }

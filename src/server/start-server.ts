@@ -21,10 +21,11 @@ import type { ServerContext } from './context.js';
 import { ensureEmbeddedIndex } from './embedded-index.js';
 import { IndexRefresher } from './index-refresher.js';
 import { IndexState } from './index-state.js';
-import { createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import { Mutex } from './mutex.js';
 import { RateLimiter } from './rate-limit.js';
 import { sendError } from './respond.js';
+import { warmUp } from './warm-up.js';
 import type { ServerOptions } from './server-options.js';
 
 export interface RunningServer {
@@ -59,6 +60,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const url = await listen(http, options.address, options.port);
 
   let refresher: IndexRefresher | undefined;
+  const closing = new AbortController();
   try {
     const banner: string[] = [`pesde-registry ${packageVersion()} listening on ${url}`];
     const index = await prepareIndex(options, url, banner);
@@ -100,6 +102,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     };
     handler = createApp(context);
     activeRefresher.start();
+    void warmUp(initial, logger, closing.signal);
 
     banner.push(
       `index: ${index.dir} at ${initial.commit.slice(0, 12)} (${initial.packages.size} packages)${index.remote === null ? '' : `, origin ${index.remote}`}`,
@@ -122,10 +125,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       storage,
       index,
       http,
-      close: () => closeServer(http, activeRefresher),
+      close: () => {
+        closing.abort();
+        return closeServer(http, activeRefresher, logger);
+      },
     };
   } catch (error) {
-    await closeServer(http, refresher);
+    closing.abort();
+    await closeServer(http, refresher, logger);
     throw error;
   }
 }
@@ -171,13 +178,16 @@ function urlHost(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
 }
 
-async function closeServer(http: Server, refresher: IndexRefresher | undefined): Promise<void> {
+async function closeServer(http: Server, refresher: IndexRefresher | undefined, logger: Logger): Promise<void> {
   const closed = new Promise<void>((resolve) => http.close(() => resolve()));
   http.closeIdleConnections();
   const grace = setTimeout(() => http.closeAllConnections(), CLOSE_GRACE_MS);
   await refresher?.stop();
   await closed;
   clearTimeout(grace);
+  // after the last request has been answered: its file reads are done, its log line written
+  refresher?.state.close();
+  logger.flush?.();
 }
 
 

@@ -6,18 +6,18 @@ import { archiveKey, docKey, readmeKey } from '../../storage/keys.js';
 import type { Handler, RequestContext } from '../context.js';
 import { HttpError } from '../http-error.js';
 import { sendObject, sendRedirect } from '../respond.js';
-import { findVersion, type FoundVersion } from './lookup.js';
+import { withVersion, type FoundVersion } from './lookup.js';
 
-export const getArchive: Handler = (ctx) => sendArchive(ctx, findVersion(ctx));
+export const getArchive: Handler = (ctx) => withVersion(ctx, (found) => sendArchive(ctx, found));
 
-export const getReadme: Handler = (ctx) => sendReadme(ctx, findVersion(ctx));
+export const getReadme: Handler = (ctx) => withVersion(ctx, (found) => sendReadme(ctx, found));
 
-export const getDoc: Handler = (ctx) => {
-  const found = findVersion(ctx);
-  const page = ctx.query.get('doc');
-  if (page === null) throw new HttpError(400, 'missing query parameter `doc` (the doc page name)');
-  return sendDoc(ctx, found, page);
-};
+export const getDoc: Handler = (ctx) =>
+  withVersion(ctx, (found) => {
+    const page = ctx.query.get('doc');
+    if (page === null) throw new HttpError(400, 'missing query parameter `doc` (the doc page name)');
+    return sendDoc(ctx, found, page);
+  });
 
 export async function sendArchive(ctx: RequestContext, { name, item }: FoundVersion): Promise<void> {
   const location = await ctx.server.storage.locateArchive(archiveKey(name, item.id), { proxy: ctx.server.s3Proxy });

@@ -3,34 +3,28 @@ import type { Handler } from '../context.js';
 import { nameParam } from '../path-params.js';
 import { sendJson } from '../respond.js';
 import { sendArchive, sendDoc, sendReadme } from './downloads.js';
-import { findPackage, findVersion } from './lookup.js';
+import { withPackage, withVersion } from './lookup.js';
 
-export const getPackageVersions: Handler = (ctx) => {
-  const record = findPackage(ctx, nameParam(ctx.params.name ?? ''));
-  sendJson(ctx.req, ctx.res, 200, record.versionsJson());
-};
+export const getPackageVersions: Handler = (ctx) =>
+  withPackage(ctx, nameParam(ctx.params.name ?? ''), (record) => sendJson(ctx.req, ctx.res, 200, record.versionsJson()));
 
 /** v0: a JSON array of version responses, one per version. */
-export const getPackageVersionsV0: Handler = (ctx) => {
-  const record = findPackage(ctx, nameParam(ctx.params.name ?? ''));
-  sendJson(ctx.req, ctx.res, 200, record.v0Json());
-};
+export const getPackageVersionsV0: Handler = (ctx) =>
+  withPackage(ctx, nameParam(ctx.params.name ?? ''), (record) => sendJson(ctx.req, ctx.res, 200, record.v0Json()));
 
-export const getPackageVersion: Handler = (ctx) => {
-  const { record, item } = findVersion(ctx);
-  sendJson(ctx.req, ctx.res, 200, record.versionJson(item));
-};
+export const getPackageVersion: Handler = (ctx) =>
+  withVersion(ctx, ({ record, item }) => sendJson(ctx.req, ctx.res, 200, record.versionJson(item)));
 
 /**
  * v0 serves everything from one URL: `?doc=` a doc page, `Accept: text/plain` the README,
  * `Accept: application/octet-stream` the archive (exact values, any case), else JSON.
  */
-export const getPackageVersionV0: Handler = async (ctx) => {
-  const found = findVersion(ctx);
-  const doc = ctx.query.get('doc');
-  if (doc !== null) return sendDoc(ctx, found, doc);
-  const accept = ctx.req.headers.accept?.toLowerCase();
-  if (accept === 'text/plain') return sendReadme(ctx, found);
-  if (accept === 'application/octet-stream') return sendArchive(ctx, found);
-  sendJson(ctx.req, ctx.res, 200, found.record.versionJson(found.item));
-};
+export const getPackageVersionV0: Handler = (ctx) =>
+  withVersion(ctx, (found) => {
+    const doc = ctx.query.get('doc');
+    if (doc !== null) return sendDoc(ctx, found, doc);
+    const accept = ctx.req.headers.accept?.toLowerCase();
+    if (accept === 'text/plain') return sendReadme(ctx, found);
+    if (accept === 'application/octet-stream') return sendArchive(ctx, found);
+    return sendJson(ctx.req, ctx.res, 200, found.record.versionJson(found.item));
+  });

@@ -12,7 +12,7 @@ import { sendJson } from '../respond.js';
 const MAX_CACHED_PAGES = 512;
 const pages = new WeakMap<IndexState, Map<string, CachedBody>>();
 
-export const searchPackages: Handler = (ctx) => {
+export const searchPackages: Handler = async (ctx) => {
   const query = (ctx.query.get('query') ?? '').trim();
   const offset = parseOffset(ctx.query.get('offset'));
   const state = ctx.server.state();
@@ -24,20 +24,17 @@ export const searchPackages: Handler = (ctx) => {
   const key = `${offset} ${query.toLowerCase()}`;
   let body = cache.get(key);
   if (body === undefined) {
-    body = renderPage(state, query, offset);
+    body = await renderPage(state, query, offset);
     if (cache.size >= MAX_CACHED_PAGES) cache.clear();
     cache.set(key, body);
   }
   sendJson(ctx.req, ctx.res, 200, body);
 };
 
-function renderPage(state: IndexState, query: string, offset: number): CachedBody {
+async function renderPage(state: IndexState, query: string, offset: number): Promise<CachedBody> {
   const page = state.search.search(query, offset);
-  const data: string[] = [];
-  for (const id of page.ids) {
-    const record = state.packages.get(id);
-    if (record?.searchable) data.push(record.versionJson(record.searchable).text);
-  }
+  // a package whose file turns out not to parse is left off the page
+  const data = (await state.searchResults(page.ids)).filter((json): json is string => json !== null);
   return new CachedBody(`{"data":[${data.join(',')}],"count":${page.count}}`);
 }
 

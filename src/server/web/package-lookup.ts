@@ -18,7 +18,7 @@ export interface ShownVersion {
   item: IdEntry;
 }
 
-export function findShownVersion(page: PageRequest): ShownVersion {
+export async function findShownVersion(page: PageRequest): Promise<ShownVersion> {
   const full = `${page.params.scope ?? ''}/${page.params.name ?? ''}`;
   let name: PackageName;
   try {
@@ -28,8 +28,8 @@ export function findShownVersion(page: PageRequest): ShownVersion {
     if (isRegistryError(error)) throw new HttpError(404, `there is no package named ${full}`);
     throw error;
   }
-  const record = page.server.state().packages.get(name.full);
-  if (record === undefined) throw new HttpError(404, `there is no package named ${name.full} in this registry`);
+  const record = await page.server.state().record(name.full);
+  if (record === null) throw new HttpError(404, `there is no package named ${name.full} in this registry`);
 
   const version = optional(page.query.get('version'), (v) => parseVersion(v), 'version');
   const target = optional(page.query.get('target'), (t) => parseTargetKind(t), 'target');

@@ -14,7 +14,7 @@ import type { PageContent, PageRequest } from './page-request.js';
 import { readStoredText } from './stored-text.js';
 
 export async function docPage(page: PageRequest): Promise<PageContent> {
-  const { name, item } = findShownVersion(page);
+  const { name, item } = await findShownVersion(page);
   const pageName = page.params.page ?? '';
   const docs = item.entry.docs ?? [];
   const doc = findDocPage(docs, pageName);

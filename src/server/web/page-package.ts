@@ -18,7 +18,7 @@ import type { PageContent, PageRequest } from './page-request.js';
 import { readStoredText } from './stored-text.js';
 
 export async function packagePage(page: PageRequest): Promise<PageContent> {
-  const shown = findShownVersion(page);
+  const shown = await findShownVersion(page);
   const { name, record, item } = shown;
   const entry = item.entry;
   const readme = await renderReadme(page.server, shown);

@@ -24,14 +24,15 @@ export function listPage(page: PageRequest): PageContent {
 
   const rows: SafeHtml[] = [];
   for (const id of found.ids) {
-    const record = state.packages.get(id);
-    const shown = record?.searchable;
-    if (record === undefined || shown === null || shown === undefined) continue;
+    // the summary holds all a row shows: no package file is read for the list
+    const summary = state.packages.get(id);
+    const shown = summary?.shown;
+    if (summary === undefined || shown === null || shown === undefined) continue;
     rows.push(html`<li>
-<a class="name" href="${packagePath(record.name)}">${record.name.full}</a>
+<a class="name" href="${packagePath(summary)}">${summary.full}</a>
 <span class="badge">${shown.id.version}</span>
-${record.file.deprecated && html`<span class="badge warn" title="${record.file.deprecated}">deprecated</span>`}
-${shown.entry.description ? html`<p>${shown.entry.description}</p>` : html`<p class="muted">No description.</p>`}
+${summary.deprecated && html`<span class="badge warn" title="${summary.deprecated}">deprecated</span>`}
+${shown.description ? html`<p>${shown.description}</p>` : html`<p class="muted">No description.</p>`}
 </li>`);
   }
 

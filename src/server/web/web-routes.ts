@@ -34,8 +34,11 @@ import {
 } from './session-cookie.js';
 import { sendPage, sendSeeOther } from './web-response.js';
 
-/** true when the request was answered here; false sends it on to the API */
-export type WebAnswer = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+/**
+ * true when the request was answered here; false sends it on to the API (at once, without a
+ * promise, for the API's own clients)
+ */
+export type WebAnswer = (req: IncomingMessage, res: ServerResponse) => false | Promise<boolean>;
 
 type WebRoute =
   | { kind: 'page'; handler: PageHandler; params: Record<string, string> }
@@ -47,31 +50,39 @@ const FORM_BODY_LIMIT = 16 * 1024;
 const MAX_NEXT_LENGTH = 2048;
 
 export function createWebRoutes(server: ServerContext, isApiPath: (method: string, path: string) => boolean): WebAnswer {
-  return async (req, res) => {
+  return (req, res) => {
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
     const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
     const method = req.method ?? 'GET';
-    const query = new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1));
     let route: WebRoute | null;
     try {
       route = matchRoute(path);
     } catch (error) {
       if (!prefersHtml(req.headers.accept)) return false;
-      await sendError(server, req, res, error);
-      return true;
+      return sendError(server, req, res, error).then(() => true);
     }
     const isForm = route?.kind === 'login' || route?.kind === 'logout';
     if (!isForm && !prefersHtml(req.headers.accept)) return false;
     if (route === null && isApiPath(method, path)) return false;
-    try {
-      if (route === null) throw new HttpError(404, `there is no page at ${path}`);
-      await answer(server, req, res, route, method, rawUrl, query);
-    } catch (error) {
-      await sendError(server, req, res, error);
-    }
-    return true;
+    return answerPage(server, req, res, route, { method, rawUrl, path, query: new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1)) });
   };
+}
+
+async function answerPage(
+  server: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: WebRoute | null,
+  at: { method: string; rawUrl: string; path: string; query: URLSearchParams },
+): Promise<true> {
+  try {
+    if (route === null) throw new HttpError(404, `there is no page at ${at.path}`);
+    await answer(server, req, res, route, at.method, at.rawUrl, at.query);
+  } catch (error) {
+    await sendError(server, req, res, error);
+  }
+  return true;
 }
 
 function matchRoute(path: string): WebRoute | null {

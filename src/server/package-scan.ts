@@ -1,0 +1,363 @@
+/**
+ * A fast read of the few fields the server keeps of every package (each entry's version
+ * id, yanked flag, publication time and description, and the deprecation reason) without
+ * parsing the whole file: a full parse of 50,000 files costs seconds at start-up.
+ *
+ * It reads only the layout the official registry writes (and `serializeIndexFile`
+ * reproduces): one `key = value` per line, headers `["<id>"]`, `["<id>".<table>]` and
+ * `[["<id>".<array>]]`, no multi-line strings, no comments, plain keys with single-line
+ * values in an entry's own table. Anything else returns null and the caller parses the file
+ * in full, so the scan never guesses. Lines inside an entry's sub-tables are only checked to
+ * be `key = ...` lines; one there that looks like a header could only be an element of a
+ * multi-line array, and the line closing that array is one the scan refuses.
+ *
+ * The scan does not validate what it does not read: a file that looks right but holds,
+ * say, a malformed dependency is found out when a request parses it in full.
+ *
+ * It reads the blob's bytes rather than its text, and positions in them rather than lines
+ * cut out of them: at start-up it reads every line of the index, and each allocation there
+ * is paid 50,000 times over. The few strings it returns are decoded from the bytes, so
+ * none is a view that would keep a file's text in memory.
+ */
+import { parseTargetKind } from '../index-repo/names.js';
+import { TARGET_KINDS, type TargetKind, type VersionId } from '../index-repo/types.js';
+import type { SemVer } from '../index-repo/version.js';
+import { semverOf } from './quick-semver.js';
+
+export interface ScannedEntry {
+  id: VersionId;
+  semver: SemVer;
+  yanked: boolean;
+  /** normalised as parseIndexFile normalises it */
+  publishedAt: string;
+  description: string | undefined;
+}
+
+export interface ScannedSection {
+  /** the version of the entry the section belongs to; null for `[meta]` */
+  version: string | null;
+  /** where its header starts, in bytes */
+  start: number;
+}
+
+export interface ScannedFile {
+  deprecated: string | undefined;
+  /** in file order */
+  entries: ScannedEntry[];
+  /**
+   * Where each run of sections of one version starts (a new run at each change of version),
+   * in file order: a version's text is one span when it has one run.
+   */
+  sections: ScannedSection[];
+}
+
+interface ParsedId {
+  id: VersionId;
+  semver: SemVer;
+  /** its entry, once its own table's header has been seen */
+  entry: EntryFields | undefined;
+}
+
+/** An entry's fields as its lines are read; one shape for all, which V8 handles fastest. */
+interface EntryFields {
+  yanked: boolean | undefined;
+  publishedAt: string | undefined;
+  description: string | undefined;
+}
+
+type Section = 'root' | 'meta' | 'entry' | 'sub';
+
+/** escapes JSON decodes exactly as TOML does; `\U`, `\e`, `\x` and `\/` are left to the full parse */
+const JSON_SAFE_ESCAPES = /\\(?:[^btnfr"\\u]|u[dD][89a-fA-F])/;
+
+const QUOTE = 0x22;
+const APOSTROPHE = 0x27;
+const BACKSLASH = 0x5c;
+const OPEN = 0x5b;
+const CLOSE = 0x5d;
+const DOT = 0x2e;
+
+const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');
+const TRIPLE_QUOTE = ascii('"""');
+const TRIPLE_APOSTROPHE = ascii("'''");
+const META = ascii('[meta]');
+const DEPRECATED = ascii('deprecated = ');
+const PUBLISHED_AT = ascii('published_at = ');
+const DESCRIPTION = ascii('description = ');
+const YANKED = ascii('yanked = ');
+const TRUE = ascii('true');
+const FALSE = ascii('false');
+const LICENSE = ascii('license = ');
+const REPOSITORY = ascii('repository = ');
+const AUTHORS = ascii('authors = ');
+
+/** The summary fields of an index file, or null when it is not in the layout the scan reads. */
+export function scanIndexFile(text: Buffer): ScannedFile | null {
+  if (text.indexOf(TRIPLE_QUOTE) >= 0 || text.indexOf(TRIPLE_APOSTROPHE) >= 0) return null;
+  const ids = new Map<string, ParsedId>();
+  const entries: ParsedId[] = [];
+  const sections: ScannedSection[] = [];
+  let deprecated: string | undefined;
+  let section: Section = 'root';
+  let current: EntryFields | undefined;
+  let seenMeta = false;
+  // sub-tables follow their entry's own table: most headers name the id the previous one did
+  let last: ParsedId | undefined;
+  let lastStart = 0;
+  let lastEnd = 0;
+  let pos = 0;
+  const length = text.length;
+  while (pos < length) {
+    let end = text.indexOf(0x0a, pos);
+    if (end < 0) end = length;
+    const start = pos;
+    pos = end + 1;
+    if (end === start) continue;
+    const first = text[start]!;
+
+    if (first === OPEN) {
+      if (end - start === 6 && matches(text, start, META)) {
+        if (seenMeta) return null;
+        seenMeta = true;
+        section = 'meta';
+        sections.push({ version: null, start });
+        continue;
+      }
+      const header = readHeader(text, start, end);
+      if (header === null) return null;
+      let parsed: ParsedId | undefined;
+      if (last !== undefined && sameBytes(text, lastStart, lastEnd, header.keyStart, header.keyEnd)) {
+        parsed = last;
+      } else {
+        // ids are ASCII when valid; one that is not fails to parse, whatever the decoding
+        const key = text.toString('latin1', header.keyStart, header.keyEnd);
+        parsed = ids.get(key);
+        if (parsed === undefined) {
+          const id = versionId(key);
+          if (id === null) return null;
+          parsed = { id: id.id, semver: id.semver, entry: undefined };
+          ids.set(key, parsed);
+        }
+        last = parsed;
+        lastStart = header.keyStart;
+        lastEnd = header.keyEnd;
+      }
+      // sections are kept as runs of one version: all a version's text span needs
+      if (sections.length === 0 || sections[sections.length - 1]!.version !== parsed.id.version) {
+        sections.push({ version: parsed.id.version, start });
+      }
+      if (header.sub) {
+        section = 'sub';
+        continue;
+      }
+      if (parsed.entry !== undefined) return null;
+      parsed.entry = current = { yanked: undefined, publishedAt: undefined, description: undefined };
+      entries.push(parsed);
+      section = 'entry';
+      continue;
+    }
+
+    if (section === 'sub') {
+      // Values in sub-tables are not read. A line there that looks like a header could only be
+      // an element of a multi-line array, and the next line would then start with `,` or `]`
+      // (or a comment, or be indented): every line must start like a key, which rules that out.
+      if (!isBareKeyChar(first) && first !== QUOTE) return null;
+    } else if (section === 'entry') {
+      if (!readEntryField(current!, text, start, end)) return null;
+    } else if (section === 'meta') {
+      if (deprecated !== undefined || !matches(text, start, DEPRECATED)) return null;
+      const reason = readString(text, start + DEPRECATED.length, end);
+      if (reason === null) return null;
+      deprecated = reason;
+    } else {
+      return null;
+    }
+  }
+
+  const complete: ScannedEntry[] = [];
+  for (const { id, semver, entry } of entries) {
+    if (entry?.publishedAt === undefined) return null;
+    complete.push({ id, semver, yanked: entry.yanked ?? false, publishedAt: entry.publishedAt, description: entry.description });
+  }
+  // a sub-table without its entry's own table is an entry without published_at: the full parse says so
+  if (ids.size !== entries.length) return null;
+  return { deprecated: deprecated === '' ? undefined : deprecated, entries: complete, sections };
+}
+
+/**
+ * `["<key>"]` (an entry's own table), `["<key>".…]` or `[["<key>".…]]` (a sub-table of it).
+ * The key is not checked here: the version id parser refuses anything else. What follows
+ * it in a sub-table header is not read either: only the entry it belongs to matters.
+ */
+function readHeader(text: Buffer, start: number, end: number): { keyStart: number; keyEnd: number; sub: boolean } | null {
+  let i = start + 1;
+  const array = text[i] === OPEN;
+  if (array) i++;
+  if (text[i] !== QUOTE) return null;
+  const keyStart = i + 1;
+  const keyEnd = text.indexOf(QUOTE, keyStart);
+  if (keyEnd < 0 || keyEnd >= end || keyEnd === keyStart) return null;
+  const after = text[keyEnd + 1];
+  if (after === CLOSE && !array) return end === keyEnd + 2 ? { keyStart, keyEnd, sub: false } : null;
+  if (after !== DOT || text[end - 1] !== CLOSE || (array && text[end - 2] !== CLOSE)) return null;
+  return { keyStart, keyEnd, sub: true };
+}
+
+function isBareKeyChar(c: number): boolean {
+  // A-Z a-z 0-9 _ -
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2d;
+}
+
+/** The fields of an entry's own table that the scan keeps or accepts; false for anything else. */
+function readEntryField(entry: EntryFields, text: Buffer, start: number, end: number): boolean {
+  switch (text[start]) {
+    case 0x70 /* p */: {
+      if (entry.publishedAt !== undefined || !matches(text, start, PUBLISHED_AT)) return false;
+      const at = readTimestamp(text, start + PUBLISHED_AT.length, end);
+      if (at === null) return false;
+      entry.publishedAt = at;
+      return true;
+    }
+    case 0x64 /* d */: {
+      if (entry.description !== undefined || !matches(text, start, DESCRIPTION)) return false;
+      const description = readString(text, start + DESCRIPTION.length, end);
+      if (description === null) return false;
+      entry.description = description;
+      return true;
+    }
+    case 0x79 /* y */: {
+      if (entry.yanked !== undefined || !matches(text, start, YANKED)) return false;
+      const at = start + YANKED.length;
+      const value = end - at === 4 && matches(text, at, TRUE) ? true : end - at === 5 && matches(text, at, FALSE) ? false : undefined;
+      if (value === undefined) return false;
+      entry.yanked = value;
+      return true;
+    }
+    // values not kept need not be read: one spanning lines (a multi-line array) would have
+    // continuation lines, and those are not lines of a known key
+    case 0x6c /* l */:
+      return matches(text, start, LICENSE);
+    case 0x72 /* r */:
+      return matches(text, start, REPOSITORY);
+    case 0x61 /* a */:
+      return matches(text, start, AUTHORS);
+    default:
+      return false;
+  }
+}
+
+/** The entry id in a header, each version parsed once per distinct text. */
+function versionId(key: string): { id: VersionId; semver: SemVer } | null {
+  const space = key.indexOf(' ');
+  if (space < 0) return null;
+  try {
+    // parseVersionId's rules: a version (semverOf validates it as parseVersion does), one space, a target kind
+    const version = key.slice(0, space);
+    const semver = semverOf(version);
+    const target: TargetKind = parseTargetKind(key.slice(space + 1));
+    // the shared constant, not a view of the file text
+    return { id: { version, target: TARGET_KINDS[TARGET_KINDS.indexOf(target)]! }, semver };
+  } catch {
+    return null;
+  }
+}
+
+/** The shape of a one-line string value (whether it has escapes), or null when it is not one the scan reads. */
+function stringShape(text: Buffer, start: number, end: number): { escapes: boolean } | null {
+  if (end - start < 2) return null;
+  const quote = text[start];
+  if ((quote !== QUOTE && quote !== APOSTROPHE) || text[end - 1] !== quote) return null;
+  let escapes = false;
+  for (let k = start + 1; k < end - 1; k++) {
+    const c = text[k]!;
+    // TOML strings may hold tabs, no other control character (bytes of other characters are >= 0x80)
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f || c === quote) return null;
+    if (c === BACKSLASH && quote === QUOTE) {
+      escapes = true;
+      k++;
+      if (k >= end - 1 || text[k]! < 0x20) return null;
+    }
+  }
+  return { escapes };
+}
+
+/** A one-line TOML string's value, or null for one the full parse should judge. */
+function readString(text: Buffer, start: number, end: number): string | null {
+  const shape = stringShape(text, start, end);
+  if (shape === null) return null;
+  // quotes are ASCII, so decoding between them gives exactly the characters decoding the whole file would
+  const content = text.toString('utf8', start + 1, end - 1);
+  if (!shape.escapes) return content;
+  // JSON forbids the raw tabs TOML allows
+  if (JSON_SAFE_ESCAPES.test(content) || content.includes('\t')) return null;
+  try {
+    return JSON.parse(`"${content}"`) as string;
+  } catch {
+    return null;
+  }
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * published_at as parseIndexFile normalises it (UTC, `Z`, fraction without trailing zeros),
+ * for the form the registry writes, `"YYYY-MM-DDTHH:MM:SS[.fraction]Z"`; null for any other
+ * form, which the full parse handles.
+ */
+function readTimestamp(text: Buffer, start: number, end: number): string | null {
+  // "2024-01-02T03:04:05Z" is 22 characters with its quotes; a fraction adds 2 to 10
+  const span = end - start;
+  if (span < 22 || span > 32 || text[start] !== QUOTE || text[end - 1] !== QUOTE || text[end - 2] !== 0x5a /* Z */) return null;
+  const d = start + 1;
+  const year = digits(text, d, 4);
+  const month = digits(text, d + 5, 2);
+  const day = digits(text, d + 8, 2);
+  const hour = digits(text, d + 11, 2);
+  const minute = digits(text, d + 14, 2);
+  const second = digits(text, d + 17, 2);
+  if (
+    year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 ||
+    text[d + 4] !== 0x2d || text[d + 7] !== 0x2d || text[d + 10] !== 0x54 /* T */ ||
+    text[d + 13] !== 0x3a || text[d + 16] !== 0x3a
+  ) {
+    return null;
+  }
+  // the validity test parseIndexFile makes through Date.UTC, which also turns away years below 100
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+  if (year < 100 || days === undefined || day < 1 || day > days || hour > 23 || minute > 59 || second > 59) return null;
+  let last = end - 2;
+  if (last > d + 19) {
+    // a fraction: `.` and one to nine digits
+    if (text[d + 19] !== DOT || last - (d + 20) < 1 || last - (d + 20) > 9 || digits(text, d + 20, last - (d + 20)) < 0) return null;
+    while (text[last - 1] === 0x30 /* 0 */) last--;
+    if (last === d + 20) last = d + 19;
+  } else if (last !== d + 19) {
+    return null;
+  }
+  return `${text.toString('latin1', d, last)}Z`;
+}
+
+/** The number written with `count` digits at `at`, or -1. */
+function digits(text: Buffer, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const c = text[i]! - 0x30;
+    if (c < 0 || c > 9) return -1;
+    value = value * 10 + c;
+  }
+  return value;
+}
+
+/** Whether the bytes at `at` are `pattern`. */
+function matches(text: Buffer, at: number, pattern: Buffer): boolean {
+  if (at + pattern.length > text.length) return false;
+  for (let i = 0; i < pattern.length; i++) if (text[at + i] !== pattern[i]) return false;
+  return true;
+}
+
+function sameBytes(text: Buffer, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  for (let i = 0; i < aEnd - aStart; i++) if (text[aStart + i] !== text[bStart + i]) return false;
+  return true;
+}

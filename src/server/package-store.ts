@@ -1,0 +1,193 @@
+/**
+ * Package files on demand. The index state keeps only a summary of each package
+ * (package-summary.ts); a request for a package reads its blob by id and parses it here.
+ *
+ * Trade-off: a package nobody asked for lately costs one blob read and one parse on its
+ * next request. The read goes to the local object database through the `git cat-file
+ * --batch` process the state already runs (a pipe round trip, no process spawned, nothing
+ * fetched). In exchange the server's memory and start-up do not grow with the size of the
+ * package files. Parsed packages and the answers rendered from them stay in a cache bounded
+ * by bytes (least recently used out first), keyed by package and blob id, so hot packages
+ * are answered from memory and a changed file, having a new blob id, is never served stale.
+ */
+import { parseIndexFile } from '../index-repo/package-file.js';
+import { BlobReader } from '../index-repo/tree-reader.js';
+import { RegistryError, errorMessage } from '../errors.js';
+import { ByteLru } from './byte-lru.js';
+import { toJson } from './json.js';
+import { PackageRecord } from './package-record.js';
+import { versionView } from './package-view.js';
+import type { PackageSummary } from './package-summary.js';
+
+export const DEFAULT_PACKAGE_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** Parsed files take about this many times their text in memory (measured on the public index). */
+const PARSED_BYTES_PER_CHAR = 4;
+
+export interface PackageStoreOptions {
+  /** memory for parsed packages and rendered answers */
+  cacheBytes?: number;
+  /** told once about each blob that does not parse; its package is then answered as absent */
+  warn?: (message: string) => void;
+}
+
+/** A parsed package, or null for a blob that does not parse; keyed by blob id. */
+interface RecordSlot {
+  oid: string;
+  record: PackageRecord | null;
+}
+
+/** The JSON search shows for a package: its shown version's answer. */
+interface SearchSlot {
+  oid: string;
+  json: string | null;
+}
+
+export class PackageStore {
+  readonly dir: string;
+  private reader: BlobReader | undefined;
+  private readonly records: ByteLru<RecordSlot>;
+  private readonly searchItems: ByteLru<SearchSlot>;
+  /** parses under way, so many requests for one cold package cost one read and one parse */
+  private readonly loading = new Map<string, Promise<PackageRecord | null>>();
+  private readonly warn: (message: string) => void;
+  private closed = false;
+
+  constructor(dir: string, opts: PackageStoreOptions = {}) {
+    this.dir = dir;
+    const bytes = opts.cacheBytes ?? DEFAULT_PACKAGE_CACHE_BYTES;
+    // search results are small and wanted 50 at a time: a share of their own keeps a burst of
+    // package requests from evicting them all, and the other way round
+    this.records = new ByteLru(Math.floor(bytes * 0.75));
+    this.searchItems = new ByteLru(Math.floor(bytes * 0.25));
+    this.warn = opts.warn ?? (() => undefined);
+  }
+
+  /** A blob (`<oid>` or `<commit>:<path>`), through the long-lived reader; null when missing. */
+  async read(spec: string): Promise<Buffer | null> {
+    if (this.closed) throw new RegistryError('git', 'the index state has been closed');
+    if (this.reader === undefined || !this.reader.usable) this.reader = BlobReader.open(this.dir);
+    const reader = this.reader;
+    try {
+      return await reader.read(spec);
+    } catch (error) {
+      // a reader that died (killed, or git updated under it) is replaced once, then it is an error
+      if (reader.usable || this.closed) throw error;
+      if (this.reader === reader) this.reader = BlobReader.open(this.dir);
+      return this.reader.read(spec);
+    }
+  }
+
+  /** Many blobs in order, each handed over as it arrives (a view, valid during the call only). */
+  readEach(specs: readonly string[], each: (index: number, blob: Buffer | null) => void): Promise<void> {
+    if (this.closed) return Promise.reject(new RegistryError('git', 'the index state has been closed'));
+    if (this.reader === undefined || !this.reader.usable) this.reader = BlobReader.open(this.dir);
+    return this.reader.readEach(specs, each);
+  }
+
+  /** The parsed package when it is in memory: no read, no promise. */
+  cached(summary: PackageSummary): PackageRecord | null | undefined {
+    const slot = this.records.get(summary.full);
+    return slot !== undefined && slot.oid === summary.oid ? slot.record : undefined;
+  }
+
+  /** The parsed package; null when its file does not parse (it was reported once). */
+  record(summary: PackageSummary): Promise<PackageRecord | null> {
+    const cached = this.cached(summary);
+    if (cached !== undefined) return Promise.resolve(cached);
+    const key = `${summary.full}\n${summary.oid}`;
+    let loading = this.loading.get(key);
+    if (loading === undefined) {
+      loading = this.parse(summary).finally(() => this.loading.delete(key));
+      this.loading.set(key, loading);
+    }
+    return loading;
+  }
+
+  /** Keeps a package parsed elsewhere (a refresh parses what changed), as a request would. */
+  adopt(summary: PackageSummary, text: string, build: (grew: (bytes: number) => void) => PackageRecord): PackageRecord {
+    const slot: RecordSlot = { oid: summary.oid, record: null };
+    slot.record = build((bytes) => this.records.grow(summary.full, slot, bytes));
+    this.records.set(summary.full, slot, text.length * PARSED_BYTES_PER_CHAR);
+    return slot.record;
+  }
+
+  /**
+   * The JSON of each package's shown version (what a search result lists), in order; null
+   * for one whose file does not parse. Cold ones are read together, and parsed only as far
+   * as their shown version's entries when the summary knows where those are.
+   */
+  async searchJson(summaries: readonly PackageSummary[]): Promise<Array<string | null>> {
+    const out: Array<string | null | undefined> = summaries.map((s) => this.cachedSearchJson(s));
+    const cold = summaries.map((s, i) => (out[i] === undefined ? i : -1)).filter((i) => i >= 0);
+    // each is rendered as it arrives, while git looks up the next
+    await this.readEach(
+      cold.map((i) => summaries[i]!.oid),
+      (k, blob) => {
+        const i = cold[k]!;
+        const summary = summaries[i]!;
+        const json = this.cachedSearchJson(summary) ?? this.renderSearchJson(summary, blob);
+        this.searchItems.set(summary.full, { oid: summary.oid, json }, 64 + (json?.length ?? 0));
+        out[i] = json;
+      },
+    );
+    return out as Array<string | null>;
+  }
+
+  /** Ends the cat-file process; reads after this fail. */
+  close(): void {
+    this.closed = true;
+    this.reader?.close();
+    this.reader = undefined;
+  }
+
+  private cachedSearchJson(summary: PackageSummary): string | null | undefined {
+    const slot = this.searchItems.get(summary.full);
+    if (slot !== undefined && slot.oid === summary.oid) return slot.json;
+    const record = this.cached(summary);
+    if (record === undefined) return undefined;
+    return record?.searchable ? record.versionText(record.searchable) : null;
+  }
+
+  /** `blob` may be a view valid during this call only: nothing here keeps it. */
+  private renderSearchJson(summary: PackageSummary, blob: Buffer | null): string | null {
+    if (blob === null) throw missingBlob(summary);
+    const shown = summary.shown;
+    if (shown !== null && summary.shownStart >= 0) {
+      try {
+        // the shown version's entries are all a search result shows (deprecated aside, which the summary has)
+        const file = parseIndexFile(blob.toString('utf8', summary.shownStart, summary.shownEnd), summary.full);
+        const item = file.entries.find((e) => e.id.version === shown.id.version && e.id.target === shown.id.target);
+        if (item !== undefined) return toJson(versionView(summary.full, { entries: [], deprecated: summary.deprecated }, item, file.entries));
+      } catch {
+        // the whole file decides: it reports the problem where it is
+      }
+    }
+    const record = this.parseText(summary, blob.toString('utf8'));
+    return record?.searchable ? record.versionText(record.searchable) : null;
+  }
+
+  private async parse(summary: PackageSummary): Promise<PackageRecord | null> {
+    const blob = await this.read(summary.oid);
+    if (blob === null) throw missingBlob(summary);
+    return this.parseText(summary, blob.toString('utf8'));
+  }
+
+  /** Parses and caches a whole file; a file that does not parse is reported and cached as such. */
+  private parseText(summary: PackageSummary, text: string): PackageRecord | null {
+    const cached = this.cached(summary);
+    if (cached !== undefined) return cached;
+    try {
+      const file = parseIndexFile(text, `${summary.scope}/${summary.name}`);
+      return this.adopt(summary, text, (grew) => new PackageRecord(summary, file, grew));
+    } catch (error) {
+      this.warn(`skipping ${summary.full}: ${errorMessage(error)}`);
+      this.records.set(summary.full, { oid: summary.oid, record: null }, 64);
+      return null;
+    }
+  }
+}
+
+function missingBlob(summary: PackageSummary): Error {
+  return new RegistryError('git', `the file of ${summary.full} (blob ${summary.oid}) is missing from the index repository`);
+}
