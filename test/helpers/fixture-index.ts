@@ -9,11 +9,12 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { SHARED_DIR } from './shared-fixtures.js';
 
 const execFileAsync = promisify(execFile);
 
 /** Overridable so the suite can run where the shared fixtures live elsewhere. */
-export const FIXTURE_INDEX_BUNDLE = process.env['PESDE_INDEX_BUNDLE'] ?? '/work/shared/fixtures/pesde-index.bundle';
+export const FIXTURE_INDEX_BUNDLE = process.env['PESDE_INDEX_BUNDLE'] ?? path.join(SHARED_DIR, 'fixtures', 'pesde-index.bundle');
 
 let clone: Promise<string> | undefined;
 

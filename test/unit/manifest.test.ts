@@ -4,8 +4,9 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { RegistryError } from '../../src/errors.js';
 import { allDependencies, parseManifest, specifierKind } from '../../src/package/manifest.js';
+import { MANIFEST_FIXTURES } from '../helpers/shared-fixtures.js';
 
-const FIXTURES = '/work/shared/fixtures/manifests';
+const FIXTURES = MANIFEST_FIXTURES;
 
 const BASE = `
 name = "acme/foo"

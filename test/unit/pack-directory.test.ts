@@ -14,8 +14,9 @@ import { parseManifest } from '../../src/package/manifest.js';
 import { packDirectory } from '../../src/package/pack-directory.js';
 import { compileGlob, GlobSyntaxError } from '../../src/package/pesde-glob.js';
 import { tempDir } from '../helpers/git.js';
+import { MANIFEST_FIXTURES } from '../helpers/shared-fixtures.js';
 
-const FIXTURES = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../shared/fixtures/manifests');
+const FIXTURES = MANIFEST_FIXTURES;
 const PESDE_INDEX = 'https://github.com/pesde-pkg/index';
 const WALLY_INDEX = 'https://github.com/UpliftGames/wally-index';
 
