@@ -1,10 +1,15 @@
 /**
  * The index at one commit, held in memory: config, scope owners, a summary of every
- * package (package-summary.ts) and the search index. Package files themselves are parsed
- * on demand (package-store.ts): a full load streams every blob once through one
- * `git cat-file --batch` process, keeps a few hundred bytes per package and lets the text
- * go. The next commit's state re-reads only the files that changed. A state never changes,
- * so a request sees one commit from start to end; states of one server share the store.
+ * package (package-summary.ts) and the search index. A full load streams every blob once
+ * through one `git cat-file --batch` process, keeps a few hundred bytes per package and
+ * lets the text go; the next commit's state re-reads only the files that changed.
+ *
+ * Package files themselves are parsed on demand (package-store.ts). That is the trade-off:
+ * the first request for a package not in the cache reads its blob from the local object
+ * database through the same, already running cat-file process (no spawn, no fetch) and
+ * parses it, instead of the server holding every parsed file; memory and start-up then do
+ * not grow with the size of the files. A state never changes, so a request sees one commit
+ * from start to end; the states of one server share the store (and its cache and process).
  */
 import { CONFIG_FILE, parseIndexConfig } from '../index-repo/config.js';
 import { parsePackageName } from '../index-repo/names.js';
@@ -13,6 +18,7 @@ import { parseScopeInfo } from '../index-repo/scope-file.js';
 import { changedFiles, listTree } from '../index-repo/tree-reader.js';
 import type { IndexConfig, PackageName, ScopeInfo } from '../index-repo/types.js';
 import { errorMessage } from '../errors.js';
+import { detach } from './detach.js';
 import { PackageRecord } from './package-record.js';
 import { scanIndexFile } from './package-scan.js';
 import { PackageStore, type PackageStoreOptions } from './package-store.js';
@@ -92,8 +98,14 @@ export class IndexState {
           const file = files[i]!;
           const at = file.at;
           if (at.kind === 'config') config = parseIndexConfig(blob.toString('utf8'), CONFIG_FILE);
-          else if (at.kind === 'scope') withWarning(warn, file.path, () => scopes.set(at.scope, parseScopeInfo(blob.toString('utf8'), file.path)));
-          else if (at.kind === 'package') withWarning(warn, file.path, () => packages.set(at.name.full, summarise(at.name, file.oid, blob, file.path)));
+          else if (at.kind === 'scope') withWarning(warn, file.path, () => scopes.set(detach(at.scope), parseScopeInfo(blob.toString('utf8'), file.path)));
+          else if (at.kind === 'package') {
+            withWarning(warn, file.path, () => {
+              // keyed by the summary's own copy of the name (see PackageSummary)
+              const summary = summarise(at.name, file.oid, blob, file.path);
+              packages.set(summary.full, summary);
+            });
+          }
         },
       )
       .catch((error: unknown) => {
@@ -130,7 +142,7 @@ export class IndexState {
         else withWarning(warn, file.path, () => (config = parseIndexConfig(text, CONFIG_FILE)));
       } else if (at.kind === 'scope') {
         if (text === null) scopes.delete(at.scope);
-        else withWarning(warn, file.path, () => scopes.set(at.scope, parseScopeInfo(text, file.path)));
+        else withWarning(warn, file.path, () => scopes.set(detach(at.scope), parseScopeInfo(text, file.path)));
       } else if (at.kind === 'package') {
         const id = at.name.full;
         if (blob === null || text === null || file.oid === null) {
@@ -146,8 +158,8 @@ export class IndexState {
           const scan = scanIndexFile(blob);
           const summary = scan === null ? PackageSummary.fromFile(at.name, oid, parsed) : PackageSummary.fromScan(at.name, oid, scan, blob.length);
           this.store.adopt(summary, text, (grew) => new PackageRecord(summary, parsed, grew));
-          packages.set(id, summary);
-          searchChanges.set(id, summary.shown === null ? null : summary);
+          packages.set(summary.full, summary);
+          searchChanges.set(summary.full, summary.shown === null ? null : summary);
         });
       }
     });

@@ -60,7 +60,7 @@ export class PackageStore {
     // package requests from evicting them all, and the other way round
     this.records = new ByteLru(Math.floor(bytes * 0.75));
     this.searchItems = new ByteLru(Math.floor(bytes * 0.25));
-    this.warn = opts.warn ?? (() => undefined);
+    this.warn = opts.warn ?? ignore;
   }
 
   /** A blob (`<oid>` or `<commit>:<path>`), through the long-lived reader; null when missing. */
@@ -120,6 +120,7 @@ export class PackageStore {
   async searchJson(summaries: readonly PackageSummary[]): Promise<Array<string | null>> {
     const out: Array<string | null | undefined> = summaries.map((s) => this.cachedSearchJson(s));
     const cold = summaries.map((s, i) => (out[i] === undefined ? i : -1)).filter((i) => i >= 0);
+    if (cold.length === 0) return out as Array<string | null>;
     // each is rendered as it arrives, while git looks up the next
     await this.readEach(
       cold.map((i) => summaries[i]!.oid),
@@ -187,6 +188,8 @@ export class PackageStore {
     }
   }
 }
+
+const ignore = (): void => undefined;
 
 function missingBlob(summary: PackageSummary): Error {
   return new RegistryError('git', `the file of ${summary.full} (blob ${summary.oid}) is missing from the index repository`);

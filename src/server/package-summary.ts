@@ -8,6 +8,7 @@
 import type { IndexFile, PackageName, VersionId } from '../index-repo/types.js';
 import { compareTargetKinds } from '../index-repo/names.js';
 import { compareSemver, type SemVer } from '../index-repo/version.js';
+import { detach } from './detach.js';
 import type { ScannedFile, ScannedSection } from './package-scan.js';
 import { timestampSortKey } from './package-view.js';
 import { semverOf } from './quick-semver.js';
@@ -50,10 +51,10 @@ export class PackageSummary implements PackageName, SearchDoc {
   readonly publishedKey: string;
 
   private constructor(name: PackageName, oid: string, deprecated: string | undefined, shown: ShownEntry | null, span: readonly [number, number] | null) {
-    this.scope = name.scope;
-    this.name = name.name;
-    this.full = name.full;
-    // ids come cut out of one long git listing, which a view would keep in memory whole
+    // names and ids come cut out of one long git listing
+    this.scope = detach(name.scope);
+    this.name = detach(name.name);
+    this.full = detach(name.full);
     this.oid = detach(oid);
     this.deprecated = deprecated;
     this.shown = shown;
@@ -152,12 +153,4 @@ function sectionsOf(sections: readonly ScannedSection[], version: string, size: 
   }
   if (first < 0) return null;
   return [sections[first]!.start, after < 0 ? size : sections[after]!.start];
-}
-
-/**
- * A copy that does not share memory with its source: V8 keeps longer substrings as views
- * of their parent, and a kept one would keep the whole parent (a git listing) in memory.
- */
-function detach(text: string): string {
-  return text.length < 13 ? text : (` ${text}`).slice(1);
 }

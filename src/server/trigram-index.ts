@@ -69,20 +69,41 @@ export class TrigramIndex {
   }
 
   /**
-   * The documents holding the rarest trigram of `term`, ascending: every document whose
-   * field contains `term` is among them. null when `term` is too short to have a trigram.
+   * The documents holding the two rarest trigrams of `term`, ascending: every document
+   * whose field contains `term` is among them (for a three-character word they are exactly
+   * those). null when `term` is too short to have a trigram.
    */
   candidates(term: string): Int32Array | null {
     if (term.length < 3) return null;
-    let best: Int32Array | undefined;
+    let rarest: Int32Array | undefined;
+    let second: Int32Array | undefined;
     for (let i = 2; i < term.length; i++) {
       const key = asciiKey(term, i);
       const docs = (key < 0 ? this.other.get(term.slice(i - 2, i + 1)) : this.ascii.get(key)) ?? EMPTY;
-      if (best === undefined || docs.length < best.length) best = docs;
-      if (best.length === 0) break;
+      if (rarest === undefined || docs.length < rarest.length) {
+        second = rarest;
+        rarest = docs;
+      } else if (docs !== rarest && (second === undefined || docs.length < second.length)) {
+        second = docs;
+      }
+      if (rarest.length === 0) return EMPTY;
     }
-    return best ?? EMPTY;
+    // checking a candidate costs more than stepping over a document in a second list
+    return second === undefined || second === rarest ? rarest! : intersect(rarest!, second);
   }
+}
+
+/** The numbers in both ascending lists. */
+function intersect(a: Int32Array, b: Int32Array): Int32Array {
+  const out = new Int32Array(Math.min(a.length, b.length));
+  let n = 0;
+  let j = 0;
+  for (let i = 0; i < a.length && j < b.length; i++) {
+    const doc = a[i]!;
+    while (j < b.length && b[j]! < doc) j++;
+    if (j < b.length && b[j] === doc) out[n++] = doc;
+  }
+  return out.subarray(0, n);
 }
 
 /** The packed key of the trigram ending at `i`, or -1 when a character is not ASCII. */
