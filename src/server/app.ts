@@ -4,10 +4,10 @@
  * logged 500), and every request is logged once when its answer is complete.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorMessage } from '../errors.js';
 import type { Handler, RequestContext, ServerContext } from './context.js';
 import { applyCors } from './cors.js';
-import { HttpError, errorAnswer } from './http-error.js';
+import { beginErrorAnswer } from './error-answer.js';
+import { HttpError } from './http-error.js';
 import { sendError } from './respond.js';
 import { Router, type RouteAuth } from './router.js';
 import { getArchive, getDoc, getReadme } from './routes/downloads.js';
@@ -105,20 +105,10 @@ async function checkToken(server: ServerContext, auth: RouteAuth, req: IncomingM
 }
 
 function answerError(server: ServerContext, req: IncomingMessage, res: ServerResponse, error: unknown): void {
-  const answer = errorAnswer(error);
-  if (answer.internal) {
-    server.logger.error(`${req.method} ${req.url} failed: ${errorMessage(error)}`, {
-      stack: error instanceof Error ? error.stack : undefined,
-    });
-  }
-  if (res.headersSent) {
-    // a stream broke after the status went out: the client must see a truncated body
-    res.destroy();
-    return;
-  }
+  const answer = beginErrorAnswer(server, req, res, error);
+  if (answer === null) return;
   // a body that failed before its first byte leaves its own headers behind
   for (const header of ['content-encoding', 'content-length', 'content-type', 'location']) res.removeHeader(header);
-  if (answer.closeConnection) closeAfterAnswer(req, res);
   sendError(req, res, answer.status, answer.message, answer.headers);
 }
 
@@ -126,14 +116,6 @@ function answerError(server: ServerContext, req: IncomingMessage, res: ServerRes
  * The body was left unread: answer, then close. Reading on (and discarding) for a moment
  * lets the client receive the answer instead of a reset caused by the unread bytes.
  */
-function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
-  res.setHeader('connection', 'close');
-  res.on('finish', () => {
-    req.resume();
-    setTimeout(() => req.socket.destroy(), 2_000).unref();
-  });
-}
-
 function logRequest(server: ServerContext, req: IncomingMessage, res: ServerResponse, started: bigint): void {
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   server.logger.info('request', {

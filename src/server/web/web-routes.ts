@@ -8,10 +8,10 @@
  * the page, the layout. Errors become error pages with the API's statuses and messages.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorMessage } from '../../errors.js';
 import { readBody } from '../body.js';
 import type { ServerContext } from '../context.js';
-import { HttpError, errorAnswer } from '../http-error.js';
+import { beginErrorAnswer } from '../error-answer.js';
+import { HttpError } from '../http-error.js';
 import { decodeSegment } from '../path-params.js';
 import { splitPath } from '../router.js';
 import { prefersHtml } from './accept.js';
@@ -167,24 +167,8 @@ function send(
 }
 
 async function sendError(server: ServerContext, req: IncomingMessage, res: ServerResponse, error: unknown): Promise<void> {
-  const answer = errorAnswer(error);
-  if (answer.internal) {
-    server.logger.error(`${req.method} ${req.url} failed: ${errorMessage(error)}`, {
-      stack: error instanceof Error ? error.stack : undefined,
-    });
-  }
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  if (answer.closeConnection) {
-    // as the API does: read on briefly so the client sees the answer, not a reset
-    res.setHeader('connection', 'close');
-    res.on('finish', () => {
-      req.resume();
-      setTimeout(() => req.socket.destroy(), 2_000).unref();
-    });
-  }
+  const answer = beginErrorAnswer(server, req, res, error);
+  if (answer === null) return;
   send(server, req, res, errorPage(answer.status, answer.message), false, answer.headers);
 }
 

@@ -1,0 +1,31 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorMessage } from '../errors.js';
+import type { ServerContext } from './context.js';
+import { errorAnswer, type ErrorAnswer } from './http-error.js';
+
+/**
+ * What the API and the web pages both do before answering a failed request: log what was
+ * unexpected, cut a response whose status already went out (the client must see a
+ * truncated body), and close a connection whose body was refused. null: nothing to send.
+ */
+export function beginErrorAnswer(server: ServerContext, req: IncomingMessage, res: ServerResponse, error: unknown): ErrorAnswer | null {
+  const answer = errorAnswer(error);
+  if (answer.internal) {
+    server.logger.error(`${req.method} ${req.url} failed: ${errorMessage(error)}`, {
+      stack: error instanceof Error ? error.stack : undefined,
+    });
+  }
+  if (res.headersSent) {
+    res.destroy();
+    return null;
+  }
+  if (answer.closeConnection) {
+    // read on briefly after answering, so the client sees the answer rather than a reset
+    res.setHeader('connection', 'close');
+    res.on('finish', () => {
+      req.resume();
+      setTimeout(() => req.socket.destroy(), 2_000).unref();
+    });
+  }
+  return answer;
+}
