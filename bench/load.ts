@@ -22,7 +22,8 @@ import { fixtureCopy, git } from './lib/indexes.js';
 import { OUT_DIR } from './lib/paths.js';
 import { startRegistry } from './lib/processes.js';
 import { report, scriptFlags } from './lib/script.js';
-import { mb, ms, percentile, perSecond, seededRandom, type Figure } from './lib/stats.js';
+import { mb, ms, percentile, perSecond, type Figure } from './lib/stats.js';
+import { seededRandom } from '../test/helpers/seeded-random.js';
 
 const CONNECTIONS = 128;
 const PACKAGES = 120;

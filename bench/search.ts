@@ -13,7 +13,8 @@ import { bigIndex } from './lib/indexes.js';
 import { OUT_DIR } from './lib/paths.js';
 import { startBareServer, startRegistry } from './lib/processes.js';
 import { printProfiles, profileDir, report, scriptFlags } from './lib/script.js';
-import { median, ms, percentile, seededRandom, type Figure } from './lib/stats.js';
+import { median, ms, percentile, type Figure } from './lib/stats.js';
+import { seededRandom } from '../test/helpers/seeded-random.js';
 
 const QUERIES = 1000;
 const TARGET_MS = 5;

@@ -45,15 +45,3 @@ export function figureTable(figures: readonly Figure[]): string {
   return ['| figure | value | target | |', '|---|---|---|---|', ...rows].join('\n');
 }
 
-/** Deterministic pseudo-random numbers, so every run asks the same questions. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    // mulberry32
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -17,9 +17,10 @@ import { verifyIndex } from '../../src/verify.js';
 import { BIN, cli, ROOT, type CliResult } from '../helpers/cli.js';
 import { GIT_TEST_ENV, runGit } from '../helpers/git.js';
 import { startTestServer, type TestServer } from '../helpers/http.js';
-import { listFiles, listS3Keys, seededRandom, setupIndex, worldState, type IndexSetup } from '../helpers/index-setup.js';
+import { listFiles, listS3Keys, setupIndex, worldState, type IndexSetup } from '../helpers/index-setup.js';
 import { buildPackage, writePackage, type PackageSpec } from '../helpers/package-fixture.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 /** stderr of a failed CLI run: step lines, then exactly one `error:` line */
 function cliErrorLine(result: CliResult): string {

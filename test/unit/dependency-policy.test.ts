@@ -5,20 +5,13 @@ import type { DependencyType, IndexConfig } from '../../src/index-repo/types.js'
 import { checkDependencySources } from '../../src/package/dependency-policy.js';
 import type { ManifestDependencyEntry, ManifestDependencySpecifier } from '../../src/package/manifest.js';
 import { assertRegistryError } from '../helpers/registry-error.js';
+import { testIndexConfig } from '../helpers/index-config.js';
 
 const OWN = 'https://github.com/acme/index';
 const OTHER = 'https://github.com/pesde-pkg/index';
 const WALLY = 'https://github.com/UpliftGames/wally-index';
 
-const config = (overrides: Partial<IndexConfig> = {}): IndexConfig => ({
-  api: 'https://registry.acme.test',
-  git_allowed: false,
-  other_registries_allowed: false,
-  wally_allowed: false,
-  max_archive_size: 4 * 1024 * 1024,
-  scripts_packages: [],
-  ...overrides,
-});
+const config = testIndexConfig;
 
 const pesde = (index: string): ManifestDependencySpecifier => ({ name: 'acme/dep', version: '^1.0.0', index });
 const wally = (index = WALLY): ManifestDependencySpecifier => ({ wally: 'wally#evaera/promise', version: '^4.0.0', index });

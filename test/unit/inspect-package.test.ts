@@ -3,24 +3,18 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import type { ErrorKind } from '../../src/errors.js';
-import type { IndexConfig, TargetKind } from '../../src/index-repo/types.js';
+import type { TargetKind } from '../../src/index-repo/types.js';
 import { inspectPackage } from '../../src/package/inspect-package.js';
 import type { InspectOptions } from '../../src/package/inspect-package.js';
 import { buildTarGz } from '../helpers/archive-builder.js';
 import type { EntrySpec } from '../helpers/archive-builder.js';
 import { buildPackage } from '../helpers/package-fixture.js';
 import { assertRegistryError } from '../helpers/registry-error.js';
+import { testIndexConfig } from '../helpers/index-config.js';
 
 const OWN = 'https://github.com/acme/index';
 
-const CONFIG: IndexConfig = {
-  api: 'https://registry.acme.test',
-  git_allowed: false,
-  other_registries_allowed: false,
-  wally_allowed: false,
-  max_archive_size: 4 * 1024 * 1024,
-  scripts_packages: [],
-};
+const CONFIG = testIndexConfig();
 
 const options = (overrides: Partial<InspectOptions> = {}): InspectOptions => ({ config: CONFIG, ownIndexUrls: [OWN], ...overrides });
 
