@@ -7,7 +7,10 @@ import path from 'node:path';
 import { usageError } from '../errors.js';
 import type { Committer } from '../index-repo/committer.js';
 import { resolveStorageOptions, type StorageFlags, type StorageOptions } from '../storage/storage-options.js';
+import { gitDeadlinesFromEnv, type GitDeadlines } from '../index-repo/git-network.js';
+import { addSecret } from '../redact.js';
 import { authSettingsFromEnv, type AuthSettings } from './auth.js';
+import { parseAllowedHosts, parseAllowedOrigins } from './cross-site.js';
 import { LOG_FORMATS, type LogFormat, type Logger } from './logger.js';
 import { DEFAULT_PUBLISH_RATE_LIMIT, type RateLimitOptions } from './rate-limit.js';
 
@@ -32,6 +35,14 @@ export interface ServeFlags extends StorageFlags {
   githubApiUrl?: string | undefined;
   committerName?: string | undefined;
   committerEmail?: string | undefined;
+  /** seconds a git network command may take in all (GIT_TIMEOUT) */
+  gitTimeout?: string | number | undefined;
+  /** seconds to connect, or to wait while the remote sends nothing (GIT_CONNECT_TIMEOUT) */
+  gitConnectTimeout?: string | number | undefined;
+  /** comma-separated origins whose pages may write (ALLOWED_ORIGINS) */
+  allowedOrigins?: string | undefined;
+  /** comma-separated host names writes without auth are taken at (ALLOWED_HOSTS) */
+  allowedHosts?: string | undefined;
 }
 
 export type IndexSource =
@@ -57,6 +68,9 @@ export interface ServerOptions {
   requestTimeoutMs: number;
   bodyIdleTimeoutMs: number;
   ownIndexUrls: string[];
+  gitDeadlines: GitDeadlines;
+  allowedOrigins: string[];
+  allowedHosts: string[];
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -94,6 +108,7 @@ export function resolveServerOptions(flags: ServeFlags, env: Env = process.env, 
     throw usageError('no storage configured: pass --storage-root <dir> or the --s3-* flags, or set FS_STORAGE_ROOT or S3_ENDPOINT, S3_BUCKET_NAME, S3_REGION, S3_ACCESS_KEY, S3_SECRET_KEY');
   }
 
+  if (configuredStorage?.kind === 's3') addSecret(configuredStorage.secretAccessKey);
   const auth = authSettingsFromEnv(env);
   if (flags.githubApiUrl !== undefined) auth.githubApiUrl = flags.githubApiUrl;
   const committer = {
@@ -116,6 +131,9 @@ export function resolveServerOptions(flags: ServeFlags, env: Env = process.env, 
     requestTimeoutMs: parseSeconds('--request-timeout', flags.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_SECONDS, false),
     bodyIdleTimeoutMs: DEFAULT_BODY_IDLE_TIMEOUT_MS,
     ownIndexUrls: flags.indexUrl ?? [],
+    gitDeadlines: gitDeadlinesFromEnv(env, { connect: flags.gitConnectTimeout, total: flags.gitTimeout }),
+    allowedOrigins: parseAllowedOrigins(flags.allowedOrigins ?? env.ALLOWED_ORIGINS),
+    allowedHosts: parseAllowedHosts(flags.allowedHosts ?? env.ALLOWED_HOSTS),
   };
 }
 
