@@ -136,6 +136,32 @@ export function networkEnv(remote: RemoteFacts, env: Env = process.env): Record<
 
 // --- failures ------------------------------------------------------------------------------
 
+/**
+ * A remote that just failed to answer is not asked again for one connect timeout: writes
+ * queued behind a failed fetch then fail at once instead of each waiting out its own
+ * deadline, while the next periodic refresh (or a retry a moment later) tries again.
+ */
+const unreachableUntil = new Map<string, number>();
+
+export function recentlyUnreachable(url: string | null, now = Date.now()): number | null {
+  if (url === null) return null;
+  const until = unreachableUntil.get(url);
+  if (until === undefined) return null;
+  if (until > now) return until - now;
+  unreachableUntil.delete(url);
+  return null;
+}
+
+export function markUnreachable(url: string | null, now = Date.now()): void {
+  if (url === null) return;
+  if (unreachableUntil.size > 1000) unreachableUntil.clear();
+  unreachableUntil.set(url, now + gitDeadlines().connectMs);
+}
+
+export function markReachable(url: string | null): void {
+  if (url !== null) unreachableUntil.delete(url);
+}
+
 /** What curl, ssh and git say when the remote could not be reached or stopped answering. */
 const UNREACHABLE =
   /could not resolve host|could not resolve hostname|failed to connect|connection refused|connection timed out|operation timed out|timeout was reached|operation too slow|network is unreachable|no route to host|connection reset|empty reply from server|recv failure|connection closed by remote host/i;

@@ -2,7 +2,20 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { RegistryError } from '../errors.js';
 import { redact } from '../redact.js';
-import { gitDeadlines, isSshUrl, isUnreachable, KILL_GRACE_MS, NETWORK_SUBCOMMANDS, networkEnv, stopSignalFor, unavailable, type RemoteFacts } from './git-network.js';
+import {
+  gitDeadlines,
+  isSshUrl,
+  isUnreachable,
+  KILL_GRACE_MS,
+  markReachable,
+  markUnreachable,
+  NETWORK_SUBCOMMANDS,
+  networkEnv,
+  recentlyUnreachable,
+  stopSignalFor,
+  unavailable,
+  type RemoteFacts,
+} from './git-network.js';
 
 export interface GitResult {
   exitCode: number;
@@ -42,12 +55,17 @@ export async function tryGit(dir: string, args: string[], opts: GitRunOptions = 
   const signal = stopSignalFor(cwd);
   if (signal?.aborted) throw unavailable(subcommand, null, 'stopped: the server is shutting down');
   const remote = await remoteFacts(cwd, args);
+  const waitMs = recentlyUnreachable(remote.url);
+  if (waitMs !== null) throw unavailable(subcommand, remote.url, `it did not answer a moment ago; not trying again for ${Math.ceil(waitMs / 1000)} s`);
   const env = { ...process.env, ...gitEnv({ ...networkEnv(remote), ...opts.env }) };
   const { totalMs } = gitDeadlines();
   const result = await run(dir, args, env, opts.input, { totalMs, signal });
-  if (result.stopped === 'timeout') throw unavailable(subcommand, remote.url, `no answer within ${totalMs / 1000} s (GIT_TIMEOUT)`);
   if (result.stopped === 'aborted') throw unavailable(subcommand, remote.url, 'stopped: the server is shutting down');
-  if (result.exitCode !== 0 && isUnreachable(result.stderr)) throw unavailable(subcommand, remote.url, redact(firstLine(result.stderr)));
+  if (result.stopped === 'timeout' || (result.exitCode !== 0 && isUnreachable(result.stderr))) {
+    markUnreachable(remote.url);
+    throw unavailable(subcommand, remote.url, result.stopped === 'timeout' ? `no answer within ${totalMs / 1000} s (GIT_TIMEOUT)` : redact(firstLine(result.stderr)));
+  }
+  markReachable(remote.url);
   return result;
 }
 
