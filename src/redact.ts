@@ -16,18 +16,25 @@ export const SECRET_VARIABLES = [
 ] as const;
 
 const MASK = '***';
+/** Secrets this short also occur inside ordinary words; they are masked only standing alone. */
+const SHORT_SECRET = 8;
 const secrets = new Set<string>();
+const shortSecrets = new Map<string, RegExp>();
 let fromEnvironment = false;
 
 /** Adds a value to hide from now on (a token or key given by flag rather than variable). */
 export function addSecret(value: string | undefined): void {
   if (value === undefined || value.trim() === '') return;
-  secrets.add(value);
-  // the same value inside JSON text (a quote or backslash in it is escaped there)
-  const escaped = JSON.stringify(value).slice(1, -1);
-  if (escaped !== value) secrets.add(escaped);
-  const encoded = encodeURIComponent(value);
-  if (encoded !== value) secrets.add(encoded);
+  // the same value inside JSON text (a quote or backslash in it is escaped there) and in a URL
+  for (const form of new Set([value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)])) {
+    if (form.length >= SHORT_SECRET) secrets.add(form);
+    else if (!shortSecrets.has(form)) shortSecrets.set(form, standingAlone(form));
+  }
+}
+
+function standingAlone(secret: string): RegExp {
+  const escaped = secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?<![\\w.~+/=-])${escaped}(?![\\w.~+/=-])`, 'g');
 }
 
 function loadEnvironment(): void {
@@ -51,6 +58,9 @@ export function redact(text: string): string {
   }
   for (const secret of secrets) {
     if (out.includes(secret)) out = out.split(secret).join(MASK);
+  }
+  for (const [secret, pattern] of shortSecrets) {
+    if (out.includes(secret)) out = out.replace(pattern, MASK);
   }
   return out;
 }

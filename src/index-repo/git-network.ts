@@ -28,10 +28,14 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** GIT_CONNECT_TIMEOUT and GIT_TIMEOUT, in seconds; flags of `serve` override them. */
 export function gitDeadlinesFromEnv(env: Env, flags: { connect?: string | number | undefined; total?: string | number | undefined } = {}): GitDeadlines {
-  const connectMs = seconds('--git-connect-timeout (GIT_CONNECT_TIMEOUT)', flags.connect ?? nonEmpty(env.GIT_CONNECT_TIMEOUT)) ?? DEFAULT_GIT_DEADLINES.connectMs;
-  const totalMs = seconds('--git-timeout (GIT_TIMEOUT)', flags.total ?? nonEmpty(env.GIT_TIMEOUT)) ?? DEFAULT_GIT_DEADLINES.totalMs;
-  if (connectMs > totalMs) throw usageError(`the git connect timeout (${connectMs / 1000} s) is longer than the total git timeout (${totalMs / 1000} s): raise GIT_TIMEOUT or lower GIT_CONNECT_TIMEOUT`);
-  return { connectMs, totalMs };
+  const connect = seconds('--git-connect-timeout (GIT_CONNECT_TIMEOUT)', flags.connect ?? nonEmpty(env.GIT_CONNECT_TIMEOUT));
+  const total = seconds('--git-timeout (GIT_TIMEOUT)', flags.total ?? nonEmpty(env.GIT_TIMEOUT));
+  if (connect !== undefined && total !== undefined && connect > total) {
+    throw usageError(`the git connect timeout (${connect / 1000} s) is longer than the total git timeout (${total / 1000} s): raise GIT_TIMEOUT or lower GIT_CONNECT_TIMEOUT`);
+  }
+  const totalMs = total ?? Math.max(DEFAULT_GIT_DEADLINES.totalMs, connect ?? 0);
+  // a short total alone shortens the connect timeout with it
+  return { connectMs: connect ?? Math.min(DEFAULT_GIT_DEADLINES.connectMs, totalMs), totalMs };
 }
 
 export function setGitDeadlines(deadlines: GitDeadlines): void {
@@ -180,6 +184,8 @@ const ACTIONS: Record<string, string> = {
 
 /** 503 over HTTP, exit 9 from the CLI; the message names the remote without its credentials. */
 export function unavailable(subcommand: string, url: string | null, reason: string): RegistryError {
-  const remote = redact(url ?? 'the remote');
-  return new RegistryError('remote_unavailable', redact(`cannot ${ACTIONS[subcommand] ?? 'reach'} ${remote}: ${reason}`), { details: { remote } });
+  const action = ACTIONS[subcommand] ?? 'reach';
+  if (url === null) return new RegistryError('remote_unavailable', redact(`cannot ${action.replace(/ (from|to|at)$/, '')}: ${reason}`));
+  const remote = redact(url);
+  return new RegistryError('remote_unavailable', redact(`cannot ${action} ${remote}: ${reason}`), { details: { remote } });
 }

@@ -53,8 +53,8 @@ export async function tryGit(dir: string, args: string[], opts: GitRunOptions = 
   if (!NETWORK_SUBCOMMANDS.has(subcommand)) return run(dir, args, { ...process.env, ...gitEnv(opts.env) }, opts.input, null);
   const cwd = path.resolve(dir);
   const signal = stopSignalFor(cwd);
-  if (signal?.aborted) throw unavailable(subcommand, null, 'stopped: the server is shutting down');
   const remote = await remoteFacts(cwd, args);
+  if (signal?.aborted) throw unavailable(subcommand, remote.url, 'stopped: the server is shutting down');
   const waitMs = recentlyUnreachable(remote.url);
   if (waitMs !== null) throw unavailable(subcommand, remote.url, `it did not answer a moment ago; not trying again for ${Math.ceil(waitMs / 1000)} s`);
   const env = { ...process.env, ...gitEnv({ ...networkEnv(remote), ...opts.env }) };

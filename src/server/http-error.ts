@@ -44,8 +44,8 @@ function unredactedAnswer(error: unknown): ErrorAnswer {
   if (isRegistryError(error)) {
     const status = error.httpStatus;
     if (error.kind === 'remote_unavailable') {
-      const remote = typeof error.details?.remote === 'string' ? error.details.remote : 'the index remote';
-      return { status, message: `cannot reach the index remote ${remote}; try again later`, headers: { 'retry-after': REMOTE_RETRY_SECONDS }, closeConnection: false, internal: true };
+      const remote = typeof error.details?.remote === 'string' ? ` ${error.details.remote}` : '';
+      return { status, message: `cannot reach the index remote${remote}; try again later`, headers: { 'retry-after': REMOTE_RETRY_SECONDS }, closeConnection: false, internal: true };
     }
     // backend failures carry paths and hosts: those go to the log, not to the client
     if (status >= 500) {
