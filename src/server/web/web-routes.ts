@@ -178,9 +178,17 @@ function allowMethods(method: string, allowed: string[]): void {
   if (!allowed.includes(method)) throw new HttpError(405, `${method} is not allowed here`, { allow: allowed.join(', ') });
 }
 
-/** Where to go after signing in: a path on this site, never another site (`//host`, `/\host`). */
+/**
+ * Where to go after signing in: a path on this site, never another site (`//host`, `/\host`).
+ * It goes into a Location header, which takes ASCII only: anything else is percent-encoded.
+ */
 function safeNext(raw: string | null): string {
   if (raw === null || raw.length > MAX_NEXT_LENGTH) return '/';
   if (!raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\') || /[\u0000-\u001f\u007f]/.test(raw)) return '/';
-  return raw;
+  try {
+    return raw.replace(/[^\u0021-\u007e]+/g, (run) => encodeURIComponent(run));
+  } catch {
+    // a lone surrogate has no UTF-8 form
+    return '/';
+  }
 }
