@@ -44,9 +44,9 @@ export function gitEnv(extra: Record<string, string> = {}): Record<string, strin
 
 /**
  * Runs git and returns what it did. A command that talks to a remote (fetch, push, clone,
- * ls-remote) runs under deadlines in its own process group: when the remote does not answer
- * in time, cannot be reached, or the clone's server is stopping, the whole group is killed
- * and this throws a `remote_unavailable` RegistryError instead of returning.
+ * ls-remote) runs under deadlines: when the remote does not answer in time, cannot be
+ * reached, or the clone's server is stopping, git is killed and this throws a
+ * `remote_unavailable` RegistryError instead of returning.
  */
 export async function tryGit(dir: string, args: string[], opts: GitRunOptions = {}): Promise<GitResult> {
   const subcommand = args[0] ?? '';
@@ -76,8 +76,12 @@ interface Deadline {
 
 function run(dir: string, args: string[], env: NodeJS.ProcessEnv, input: string | Buffer | undefined, deadline: Deadline | null): Promise<GitResult & { stopped?: 'timeout' | 'aborted' }> {
   return new Promise((resolve) => {
-    // its own process group, so that killing it also kills git-remote-http, ssh and the like
-    const child = spawn('git', args, { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'], detached: deadline !== null });
+    // Under a server (a stop signal is registered) git gets its own process group, so that
+    // killing it also kills git-remote-http, ssh and the like, which outlive a killed git.
+    // A CLI run keeps git in its own group, so that Ctrl-C or a killed job takes git along;
+    // there, a helper left by a timed-out git ends at its own stall timeout.
+    const group = deadline?.signal !== undefined;
+    const child = spawn('git', args, { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'], detached: group });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let stopped: 'timeout' | 'aborted' | undefined;
@@ -87,13 +91,16 @@ function run(dir: string, args: string[], env: NodeJS.ProcessEnv, input: string 
       if (stopped !== undefined || child.pid === undefined) return;
       stopped = why;
       // SIGTERM first: git removes its lock files on it; a git that lingers is killed
-      signalGroup(child.pid, 'SIGTERM');
-      killer = setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), KILL_GRACE_MS);
+      const target = group ? -child.pid : child.pid;
+      signalProcess(target, 'SIGTERM');
+      killer = setTimeout(() => signalProcess(target, 'SIGKILL'), KILL_GRACE_MS);
     };
     const onAbort = () => stop('aborted');
     if (deadline !== null && child.pid !== undefined) {
-      liveGroups.add(child.pid);
-      installExitHook();
+      if (group) {
+        liveGroups.add(child.pid);
+        installExitHook();
+      }
       timer = setTimeout(() => stop('timeout'), deadline.totalMs);
       deadline.signal?.addEventListener('abort', onAbort, { once: true });
     }
@@ -125,15 +132,16 @@ function installExitHook(): void {
   exitHookInstalled = true;
   // a detached group would outlive us, still waiting on the remote
   process.once('exit', () => {
-    for (const pid of liveGroups) signalGroup(pid, 'SIGKILL');
+    for (const pid of liveGroups) signalProcess(-pid, 'SIGKILL');
   });
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
+/** `pid`, or with a negative number the process group. */
+function signalProcess(pid: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(-pid, signal);
+    process.kill(pid, signal);
   } catch {
-    // the group is already gone
+    // already gone
   }
 }
 
