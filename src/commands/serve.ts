@@ -15,7 +15,7 @@ export async function serveCommand(reporter: Reporter, flags: ServeFlags): Promi
   // a signal while starting (a clone may be waiting on its remote) exits at once; git goes with it
   const abandon = (signal: NodeJS.Signals) => {
     process.stderr.write(`${signal}: stopped while starting\n`);
-    process.exit(130);
+    process.exit(signalExitCode(signal));
   };
   process.once('SIGINT', abandon);
   process.once('SIGTERM', abandon);
@@ -35,7 +35,7 @@ export async function serveCommand(reporter: Reporter, flags: ServeFlags): Promi
       process.off('SIGTERM', stop);
       const force = (again: NodeJS.Signals) => {
         process.stderr.write(`${again}: exiting now\n`);
-        process.exit(130);
+        process.exit(signalExitCode(again));
       };
       process.once('SIGINT', force);
       process.once('SIGTERM', force);
@@ -49,4 +49,9 @@ export async function serveCommand(reporter: Reporter, flags: ServeFlags): Promi
     process.on('SIGTERM', stop);
   });
   await server.close();
+}
+
+/** What a shell reports for a process ended by that signal. */
+function signalExitCode(signal: NodeJS.Signals): number {
+  return signal === 'SIGINT' ? 130 : 143;
 }

@@ -1,4 +1,5 @@
 /** `GET /` (what the server is, as the official registry answers) and `GET /health`. */
+import type { Authenticator } from '../auth.js';
 import type { Handler, HealthReport } from '../context.js';
 import { HttpError } from '../http-error.js';
 import { sendJson, sendText } from '../respond.js';
@@ -16,15 +17,15 @@ export const getHealth: Handler = async (ctx) => {
   const report = ctx.server.health();
   const maxStale = maxStaleSeconds(ctx.query.get('max-stale'));
   const status = maxStale !== null && report.staleSeconds > maxStale ? 503 : 200;
-  const full = !ctx.server.auth.readNeedsAuth || (await mayRead(ctx.server.auth.forRead.bind(ctx.server.auth), ctx.req.headers.authorization, ctx.req.socket.remoteAddress));
+  const full = !ctx.server.auth.readNeedsAuth || (await mayRead(ctx.server.auth, ctx.req.headers.authorization, ctx.req.socket.remoteAddress));
   const body: Partial<HealthReport> = full ? { ...report, refreshError: report.refreshError === null ? null : redact(report.refreshError) } : { status: report.status };
   sendJson(ctx.req, ctx.res, status, JSON.stringify(body));
 };
 
-async function mayRead(forRead: (header: string | undefined, client?: string) => Promise<number | null>, header: string | undefined, client: string | undefined): Promise<boolean> {
+async function mayRead(auth: Authenticator, header: string | undefined, client: string | undefined): Promise<boolean> {
   if (header === undefined) return false;
   try {
-    return (await forRead(header, client)) !== null;
+    return (await auth.forRead(header, client)) !== null;
   } catch {
     // throttled, or GitHub cannot say: the minimal answer still serves the load balancer
     return false;
