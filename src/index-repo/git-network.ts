@@ -145,25 +145,26 @@ export function networkEnv(remote: RemoteFacts, env: Env = process.env): Record<
  * queued behind a failed fetch then fail at once instead of each waiting out its own
  * deadline, while the next periodic refresh (or a retry a moment later) tries again.
  */
-const unreachableUntil = new Map<string, number>();
+const unreachable = new Map<string, { until: number; reason: string }>();
 
-export function recentlyUnreachable(url: string | null, now = Date.now()): number | null {
+/** Why the remote is not asked now, or null when it may be. */
+export function recentlyUnreachable(url: string | null, now = Date.now()): string | null {
   if (url === null) return null;
-  const until = unreachableUntil.get(url);
-  if (until === undefined) return null;
-  if (until > now) return until - now;
-  unreachableUntil.delete(url);
+  const entry = unreachable.get(url);
+  if (entry === undefined) return null;
+  if (entry.until > now) return `${entry.reason} (not asked again for ${Math.ceil((entry.until - now) / 1000)} s)`;
+  unreachable.delete(url);
   return null;
 }
 
-export function markUnreachable(url: string | null, now = Date.now()): void {
+export function markUnreachable(url: string | null, reason: string, now = Date.now()): void {
   if (url === null) return;
-  if (unreachableUntil.size > 1000) unreachableUntil.clear();
-  unreachableUntil.set(url, now + gitDeadlines().connectMs);
+  if (unreachable.size > 1000) unreachable.clear();
+  unreachable.set(url, { until: now + gitDeadlines().connectMs, reason });
 }
 
 export function markReachable(url: string | null): void {
-  if (url !== null) unreachableUntil.delete(url);
+  if (url !== null) unreachable.delete(url);
 }
 
 /** What curl, ssh and git say when the remote could not be reached or stopped answering. */

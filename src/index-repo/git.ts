@@ -55,15 +55,16 @@ export async function tryGit(dir: string, args: string[], opts: GitRunOptions = 
   const signal = stopSignalFor(cwd);
   const remote = await remoteFacts(cwd, args);
   if (signal?.aborted) throw unavailable(subcommand, remote.url, 'stopped: the server is shutting down');
-  const waitMs = recentlyUnreachable(remote.url);
-  if (waitMs !== null) throw unavailable(subcommand, remote.url, `it did not answer a moment ago; not trying again for ${Math.ceil(waitMs / 1000)} s`);
+  const recent = recentlyUnreachable(remote.url);
+  if (recent !== null) throw unavailable(subcommand, remote.url, recent);
   const env = { ...process.env, ...gitEnv({ ...networkEnv(remote), ...opts.env }) };
   const { totalMs } = gitDeadlines();
   const result = await run(dir, args, env, opts.input, { totalMs, signal });
   if (result.stopped === 'aborted') throw unavailable(subcommand, remote.url, 'stopped: the server is shutting down');
   if (result.stopped === 'timeout' || (result.exitCode !== 0 && isUnreachable(result.stderr))) {
-    markUnreachable(remote.url);
-    throw unavailable(subcommand, remote.url, result.stopped === 'timeout' ? `no answer within ${totalMs / 1000} s (GIT_TIMEOUT)` : redact(firstLine(result.stderr)));
+    const reason = result.stopped === 'timeout' ? `no answer within ${totalMs / 1000} s (GIT_TIMEOUT)` : redact(firstLine(result.stderr));
+    markUnreachable(remote.url, reason);
+    throw unavailable(subcommand, remote.url, reason);
   }
   markReachable(remote.url);
   return result;
