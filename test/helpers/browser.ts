@@ -48,6 +48,7 @@ const UNPACK_TIMEOUT_MS = 120_000;
 
 export interface LaunchedBrowser {
   browser: Browser;
+  executablePath: string;
   /** which Chromium ran, e.g. "system Chromium /usr/bin/chromium 143.0.7499.0" */
   description: string;
 }
@@ -149,7 +150,7 @@ async function launchExecutable(executablePath: string, kind: string, env?: Reco
     timeout: LAUNCH_TIMEOUT_MS,
     ...(env ? { env: { ...process.env, ...env } } : {}),
   });
-  return { browser, description: `${kind} ${executablePath} ${browser.version()}` };
+  return { browser, executablePath, description: `${kind} ${executablePath} ${browser.version()}` };
 }
 
 /**
@@ -228,12 +229,14 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<stri
 }
 
 /**
- * One line for an error: its first line, plus the browser's own first complaint when
- * playwright quotes the browser's stderr (its launch errors run to dozens of lines).
+ * One line for an error: its first line, plus what the browser itself said and how it exited
+ * when playwright quotes them (its launch errors run to dozens of lines).
  */
 function firstLine(err: unknown): string {
-  const lines = (err instanceof Error ? err.message : String(err)).split('\n').map((line) => line.trim()).filter(Boolean);
-  const browserSaid = lines.find((line) => /^\[pid=\d+\]\[err\]/.test(line))?.replace(/^\[pid=\d+\]\[err\]\s*/, '');
-  const first = lines[0] ?? 'unknown error';
-  return browserSaid ? `${first} ${browserSaid}` : first;
+  const text = (err instanceof Error ? err.message : String(err)).replace(/\u001b\[[0-9;]*m/g, '');
+  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+  const said = lines.find((line) => /^\[pid=\d+\]\[err\]/.test(line))?.replace(/^\[pid=\d+\]\[err\]\s*/, '');
+  const exit = /<process did exit: ([^>]*)>/.exec(text)?.[1];
+  const parts = [lines[0] ?? 'unknown error', said && `browser said: ${said.slice(0, 300)}`, exit && `exit: ${exit}`];
+  return parts.filter(Boolean).join('; ');
 }
