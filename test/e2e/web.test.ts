@@ -10,6 +10,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { prefersHtml } from '../../src/server/web/accept.js';
 import type { Logger } from '../../src/server/logger.js';
 import { launchTestBrowser } from '../helpers/browser.js';
@@ -252,7 +253,7 @@ describe('pages of published packages', () => {
     await publish({
       name: 'acme/widget',
       version: '2.0.0',
-      extra: `[indices]\ndefault = "file://${bare}"\n\n[dependencies]\nbase = { name = "acme/base", version = "^1.0.0", index = "file://${bare}" }\n\n[dev_dependencies]\nother = { name = "elsewhere/thing", version = "^3.0.0", index = "https://github.com/pesde-pkg/index" }\n`,
+      extra: `[indices]\ndefault = "${pathToFileURL(bare).href}"\n\n[dependencies]\nbase = { name = "acme/base", version = "^1.0.0", index = "${pathToFileURL(bare).href}" }\n\n[dev_dependencies]\nother = { name = "elsewhere/thing", version = "^3.0.0", index = "https://github.com/pesde-pkg/index" }\n`,
       files: {
         'README.md': '# Widget\n\nMakes **widgets**.\n\n- one\n- two\n\n```luau\nlocal x = 1 < 2\n```\n\n<img src="x" onerror="alert(1)"><script>alert(1)</script>\n[bad](javascript:alert(1)) [good](https://example.com/ok)\n',
         'docs/intro.md': '---\nlabel: Getting started\nposition: 1\n---\n# Intro\n\nWelcome to **widgets**.',
@@ -289,7 +290,7 @@ describe('pages of published packages', () => {
     assert.match(res.text, /<h2>Dependencies<\/h2>\s*<ul class="deps"><li><a href="\/packages\/acme\/base">acme\/base <span class="muted">\^1\.0\.0<\/span><\/a>/);
     assert.match(res.text, /<h2>Dev dependencies<\/h2>[\s\S]*elsewhere\/thing[\s\S]*from https:\/\/github.com\/pesde-pkg\/index/);
     assert.ok(!res.text.includes('href="/packages/elsewhere/thing"'));
-    assert.ok(res.text.includes(`default = &quot;file://${bare}&quot;`), 'the [indices] line names the embedded index as the banner does');
+    assert.ok(res.text.includes(`default = &quot;${pathToFileURL(bare).href}&quot;`), 'the [indices] line names the embedded index as the banner does');
   });
 
   it('lists the doc pages and renders one without its front matter, nested pages included', async () => {
