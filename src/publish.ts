@@ -1,5 +1,6 @@
 import { RegistryError } from './errors.js';
-import { CONFIG_FILE, parseIndexConfig } from './index-repo/config.js';
+import { parseIndexConfig } from './index-repo/config.js';
+import { CONFIG_FILE } from './index-repo/index-layout.js';
 import type { Committer } from './index-repo/committer.js';
 import { writeIndexChange, type IndexSnapshot } from './index-repo/index-writer.js';
 import { fetchOrigin, tipCommit, type LocalIndex } from './index-repo/local-index.js';
