@@ -6,9 +6,11 @@
  * existing ref without force, so of two publishes of one version exactly one gets the claim;
  * the other is told 409 before it writes a byte. The winner's index push deletes the claim in
  * the same atomic push. A claim older than the lease is a crashed publish's and may be taken
- * over (a lease-checked force), so a crash never blocks a version for good.
+ * over (a lease-checked force), so a crash never blocks a version for good; so is one whose
+ * holder ran on this machine and whose process is gone (a killed CLI), without waiting.
  */
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { RegistryError } from '../errors.js';
 import { git, tryGit } from './git.js';
 import { commitTime } from './git-queries.js';
@@ -46,7 +48,7 @@ export type ClaimAttempt =
 export async function claimVersion(index: LocalIndex, name: PackageName, id: VersionId, base: string, describe: string): Promise<ClaimAttempt> {
   const ref = claimRef(name, id);
   // a unique commit per attempt: two claims can never look alike, and its date is the lease's start
-  const oid = await git(index.dir, ['commit-tree', EMPTY_TREE, '-F', '-'], { input: `claim ${name.full}@${formatVersionId(id)}\n\n${describe}\nClaim-id: ${randomUUID()}\n` });
+  const oid = await git(index.dir, ['commit-tree', EMPTY_TREE, '-F', '-'], { input: `claim ${name.full}@${formatVersionId(id)}\n\n${describe}\nClaim-id: ${randomUUID()}\nHolder-host: ${hostname()}\nHolder-pid: ${process.pid}\n` });
   const branch: RefUpdate = { ref: `refs/heads/${index.branch}`, to: base, expect: base };
   for (let takeovers = 0; ; takeovers++) {
     const holder = takeovers === 0 ? null : await currentClaim(index, ref);
@@ -92,5 +94,19 @@ async function isStale(index: LocalIndex, ref: string, oid: string): Promise<boo
     await tryGit(index.dir, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', 'origin', `+${ref}:${seen}`]);
   }
   const seconds = await commitTime(index.dir, oid);
-  return seconds !== null && Date.now() - seconds * 1000 > CLAIM_LEASE_MS;
+  if (seconds !== null && Date.now() - seconds * 1000 > CLAIM_LEASE_MS) return true;
+  // a holder on this machine whose process is gone (killed mid-publish) needs no lease to expire
+  const message = await tryGit(index.dir, ['log', '-1', '--format=%B', oid, '--']);
+  const host = /^Holder-host: (.*)$/m.exec(message.stdout)?.[1];
+  const pid = Number(/^Holder-pid: (\d+)$/m.exec(message.stdout)?.[1]);
+  return host === hostname() && Number.isInteger(pid) && pid > 0 && !processAlive(pid);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
