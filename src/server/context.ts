@@ -9,7 +9,6 @@ import type { Authenticator } from './auth.js';
 import type { WriteGuard } from './cross-site.js';
 import type { IndexState } from './index-state.js';
 import type { Logger } from './logger.js';
-import type { Mutex } from './mutex.js';
 import type { RateLimiter } from './rate-limit.js';
 
 export interface ServerContext {
@@ -23,7 +22,6 @@ export interface ServerContext {
   /** stream S3 archives through the server instead of redirecting to a pre-signed URL */
   s3Proxy: boolean;
   write: WriteContext;
-  gitLock: Mutex;
   /** brings the state up to the commit the server just pushed */
   afterWrite(): Promise<void>;
   publishLimiter: RateLimiter | null;

@@ -25,7 +25,6 @@ import { ensureEmbeddedIndex } from './embedded-index.js';
 import { IndexRefresher } from './index-refresher.js';
 import { IndexState } from './index-state.js';
 import { createLogger, type Logger } from './logger.js';
-import { Mutex } from './mutex.js';
 import { RateLimiter } from './rate-limit.js';
 import { sendError } from './respond.js';
 import { warmUp } from './warm-up.js';
@@ -78,8 +77,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // that is slow or down costs no start-up time (a fresh clone above is current anyway)
     const initial = await IndexState.load(index.dir, await tipCommit(index), { warn: (m) => logger.warn(m) });
     const auth = createAuthenticator(options.auth, initial.config, { logger, userAgent: `pesde-registry/${packageVersion()}` });
-    const gitLock = new Mutex();
-    const activeRefresher = new IndexRefresher({ index, initial, intervalMs: options.refreshIntervalMs, logger, gitLock });
+    const activeRefresher = new IndexRefresher({ index, initial, intervalMs: options.refreshIntervalMs, logger });
     refresher = activeRefresher;
     const write: WriteContext = {
       index,
@@ -94,7 +92,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger,
       s3Proxy: options.s3Proxy,
       write,
-      gitLock,
       afterWrite: () => activeRefresher.refresh({ fetch: false }),
       publishLimiter: options.publishRateLimit === null ? null : new RateLimiter(options.publishRateLimit),
       serverName: `pesde-registry/${packageVersion()}`,
