@@ -4,12 +4,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, open, opendir, rename, rm, stat } from 'node:fs/promises';
+import { access, mkdir, open, opendir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { assertSafeKey, assertSafePrefix, metaForKey } from './keys.js';
 import {
   storageFailure,
   type ArchiveLocation,
+  type ObjectInfo,
   type Storage,
   type StoredObject,
 } from './storage.js';
@@ -100,6 +101,38 @@ export class FsStorage implements Storage {
   }
 
   async *listKeys(prefix: string): AsyncIterable<string> {
+    for await (const found of this.listFiles(prefix)) yield found.key;
+  }
+
+  async *listObjects(prefix: string): AsyncIterable<ObjectInfo> {
+    for await (const { key, file } of this.listFiles(prefix)) {
+      let info;
+      try {
+        info = await stat(file);
+      } catch (error) {
+        // deleted between the directory read and the stat: it is not there any more
+        if (isMissing(error)) continue;
+        throw storageFailure(`could not list ${prefix || 'all keys'} in ${this.describe()}`, error);
+      }
+      if (info.isFile()) yield { key, size: info.size, modified: info.mtime };
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const file = this.pathOf(key);
+    try {
+      await rm(file, { force: true });
+    } catch (error) {
+      throw storageFailure(`could not delete ${key} from ${this.describe()}`, error);
+    }
+    // empty version folders left behind would only slow every later walk down
+    for (let dir = path.dirname(file); dir.startsWith(`${this.root}${path.sep}`); dir = path.dirname(dir)) {
+      const removed = await rmdir(dir).then(() => true, () => false);
+      if (!removed) break;
+    }
+  }
+
+  private async *listFiles(prefix: string): AsyncGenerator<{ key: string; file: string }> {
     assertSafePrefix(prefix);
     // Start from the deepest directory the prefix names in full; its last, partial
     // segment is matched against entry names below.
@@ -111,10 +144,11 @@ export class FsStorage implements Storage {
     }
   }
 
-  private async *walk(relDir: string, prefix: string): AsyncGenerator<string> {
+  private async *walk(relDir: string, prefix: string): AsyncGenerator<{ key: string; file: string }> {
+    const absDir = path.join(this.root, relDir);
     let dir;
     try {
-      dir = await opendir(path.join(this.root, relDir));
+      dir = await opendir(absDir);
     } catch (error) {
       // Nothing stored under it yet, or removed while listing: no keys either way.
       if (isMissing(error)) return;
@@ -127,7 +161,7 @@ export class FsStorage implements Storage {
         const asDir = `${key}/`;
         if (asDir.startsWith(prefix) || prefix.startsWith(asDir)) yield* this.walk(key, prefix);
       } else if ((entry.isFile() || entry.isSymbolicLink()) && key.startsWith(prefix)) {
-        yield key;
+        yield { key, file: path.join(absDir, entry.name) };
       }
     }
   }
