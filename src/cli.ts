@@ -80,6 +80,8 @@ function buildProgram(run: (load: () => Promise<Handler>, args: unknown[]) => Pr
         .option('--publish-rate-limit <burst/seconds>', 'per-user publish limit, e.g. 12/60 (the official one), or off')
         .option('--request-timeout <seconds>', 'longest a request may take (default 120)')
         .option('--index-url <url>', 'another URL this index is known by (dependencies on it are allowed); repeatable', collect, [])
+        .option('--metrics-address <host:port>', 'serve /metrics only on this second listener, e.g. an internal interface (env METRICS_ADDRESS)')
+        .option('--no-metrics', 'no /metrics and no metrics work at all (env METRICS=off)')
         .option('--github-api-url <url>', 'GitHub API base for GitHub auth (env GITHUB_API_URL)')
         .addOption(new Option('--log-format <format>', 'request log format (env LOG_FORMAT, default text)').choices(['text', 'json']))
         .option('--index-repo-url <url>', 'clone this index into DATA_DIR/index (env INDEX_REPO_URL)'),

@@ -18,6 +18,8 @@ export interface RefresherOptions {
   logger: Logger;
   /** shared with the server's writes, which fetch and push in the same clone */
   gitLock: Mutex;
+  /** told how long each refresh took and whether it succeeded (the metrics) */
+  onRefreshed?: (seconds: number, ok: boolean) => void;
 }
 
 export interface RefreshRequest {
@@ -95,6 +97,7 @@ export class IndexRefresher {
 
   private async refreshOnce(fetch: boolean): Promise<void> {
     const { index, logger, gitLock } = this.opts;
+    const started = performance.now();
     try {
       const tip = await gitLock.run(async () => {
         if (fetch) await fetchOrigin(index);
@@ -113,9 +116,11 @@ export class IndexRefresher {
       }
       this.refreshedAt = new Date();
       this.lastError = null;
+      this.opts.onRefreshed?.((performance.now() - started) / 1000, true);
     } catch (error) {
       this.lastError = errorMessage(error);
       logger.warn(`index refresh failed: ${this.lastError}`);
+      this.opts.onRefreshed?.((performance.now() - started) / 1000, false);
     }
   }
 }
