@@ -19,8 +19,6 @@ interface GcFlags extends StorageFlags {
   dryRun?: boolean;
 }
 
-const DELETE_CONCURRENCY = 16;
-
 export async function gcCommand(reporter: Reporter, flags: GcFlags): Promise<void> {
   if (flags.delete && flags.dryRun) throw usageError('choose one: --dry-run (list, the default) or --delete');
   const graceMs = flags.olderThan === undefined ? DEFAULT_GC_GRACE_MS : parseDurationFlag('--older-than', flags.olderThan);
@@ -56,10 +54,10 @@ export async function gcCommand(reporter: Reporter, flags: GcFlags): Promise<voi
     reporter.step(`Deleting ${plan.orphans.length} objects`);
     try {
       await deleteObjects(storage, plan.orphans, {
-        concurrency: DELETE_CONCURRENCY,
-        onDeleted: (o) => {
-          deleted++;
-          deletedBytes += o.size;
+        onDeleted: (batch) => {
+          deleted += batch.length;
+          for (const o of batch) deletedBytes += o.size;
+          reporter.progress(`Deleting: ${deleted} of ${plan.orphans.length} objects`);
         },
       });
     } catch (error) {

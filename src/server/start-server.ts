@@ -13,7 +13,7 @@ import { errorMessage, RegistryError } from '../errors.js';
 import { cloneIndex, fetchOrigin, isDirectory, openLocalIndex, tipCommit, type LocalIndex } from '../index-repo/local-index.js';
 import { tryGit } from '../index-repo/git.js';
 import type { WriteContext } from '../publish.js';
-import { startMetrics, type MetricsRuntime } from '../metrics/start-metrics.js';
+import { preloadMetrics, startMetrics, type MetricsRuntime } from '../metrics/start-metrics.js';
 import { openStorage } from '../storage/storage-options.js';
 import type { Storage } from '../storage/storage.js';
 import { createApp } from './app.js';
@@ -52,6 +52,7 @@ const CLOSE_GRACE_MS = 10_000;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(options.logFormat);
+  preloadMetrics(options.metrics);
   let handler: ReturnType<typeof createApp> | undefined;
   const http = createServer((req, res) => {
     if (handler !== undefined) return handler(req, res);

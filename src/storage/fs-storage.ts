@@ -15,6 +15,9 @@ import {
   type StoredObject,
 } from './storage.js';
 
+/** File operations kept in flight at once by listings and batch deletes. */
+const FS_PARALLEL = 16;
+
 export class FsStorage implements Storage {
   readonly kind = 'fs' as const;
   readonly root: string;
@@ -105,16 +108,28 @@ export class FsStorage implements Storage {
   }
 
   async *listObjects(prefix: string): AsyncIterable<ObjectInfo> {
-    for await (const { key, file } of this.listFiles(prefix)) {
-      let info;
-      try {
-        info = await stat(file);
-      } catch (error) {
-        // deleted between the directory read and the stat: it is not there any more
-        if (isMissing(error)) continue;
-        throw storageFailure(`could not list ${prefix || 'all keys'} in ${this.describe()}`, error);
-      }
-      if (info.isFile()) yield { key, size: info.size, modified: info.mtime };
+    // stats a batch at a time: one after another, their latency is what the listing costs
+    let batch: Array<{ key: string; file: string }> = [];
+    const statBatch = async () => {
+      const infos = await Promise.all(batch.map(({ key, file }) => this.statObject(key, file, prefix)));
+      batch = [];
+      return infos.filter((info): info is ObjectInfo => info !== null);
+    };
+    for await (const found of this.listFiles(prefix)) {
+      batch.push(found);
+      if (batch.length >= FS_PARALLEL * 4) yield* await statBatch();
+    }
+    yield* await statBatch();
+  }
+
+  private async statObject(key: string, file: string, prefix: string): Promise<ObjectInfo | null> {
+    try {
+      const info = await stat(file);
+      return info.isFile() ? { key, size: info.size, modified: info.mtime } : null;
+    } catch (error) {
+      // deleted between the directory read and the stat: it is not there any more
+      if (isMissing(error)) return null;
+      throw storageFailure(`could not list ${prefix || 'all keys'} in ${this.describe()}`, error);
     }
   }
 
@@ -130,6 +145,15 @@ export class FsStorage implements Storage {
       const removed = await rmdir(dir).then(() => true, () => false);
       if (!removed) break;
     }
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    // a handful at once: each is a few system calls, and their latency is what adds up
+    let next = 0;
+    const worker = async () => {
+      while (next < keys.length) await this.delete(keys[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(FS_PARALLEL, keys.length) }, worker));
   }
 
   private async *listFiles(prefix: string): AsyncGenerator<{ key: string; file: string }> {

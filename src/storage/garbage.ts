@@ -7,7 +7,7 @@
  */
 import type { IndexReferences } from './referenced-keys.js';
 import { isLayoutKey } from './referenced-keys.js';
-import type { ObjectInfo, Storage } from './storage.js';
+import { DELETE_BATCH, type ObjectInfo, type Storage } from './storage.js';
 
 export const DEFAULT_GC_GRACE_MS = 24 * 60 * 60 * 1000;
 
@@ -40,21 +40,11 @@ export async function planGarbage(storage: Storage, refs: IndexReferences, grace
   return plan;
 }
 
-/** Deletes with a few requests in flight; the first failure stops it (the rest stay for a rerun). */
-export async function deleteObjects(storage: Storage, objects: readonly ObjectInfo[], opts: { concurrency: number; onDeleted?: (object: ObjectInfo) => void }): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < objects.length) {
-      const object = objects[next++]!;
-      try {
-        await storage.delete(object.key);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-      opts.onDeleted?.(object);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency, objects.length) }, worker));
+/** Deletes in batches (one request each on S3); the first failure stops it, the rest stay for a rerun. */
+export async function deleteObjects(storage: Storage, objects: readonly ObjectInfo[], opts: { onDeleted?: (batch: readonly ObjectInfo[]) => void } = {}): Promise<void> {
+  for (let start = 0; start < objects.length; start += DELETE_BATCH) {
+    const batch = objects.slice(start, start + DELETE_BATCH);
+    await storage.deleteMany(batch.map((o) => o.key));
+    opts.onDeleted?.(batch);
+  }
 }

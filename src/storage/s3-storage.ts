@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -180,6 +181,24 @@ export class S3Storage implements Storage {
     } catch (error) {
       if (isMissingObject(error)) return;
       throw this.failure(`could not delete ${key} from ${this.describe()}`, error);
+    }
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    for (const key of keys) assertSafeKey(key);
+    let answer;
+    try {
+      answer = await this.client.send(
+        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
+      );
+    } catch (error) {
+      throw this.failure(`could not delete ${keys.length} objects (from ${keys[0]}) from ${this.describe()}`, error);
+    }
+    const refused = (answer.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+    if (refused.length > 0) {
+      const first = refused[0]!;
+      throw storageFailure(`could not delete ${first.Key ?? 'an object'} from ${this.describe()}`, null, `${first.Code ?? 'error'}: ${first.Message ?? ''} (${refused.length} of ${keys.length} refused)`);
     }
   }
 

@@ -29,6 +29,9 @@ export type ArchiveLocation =
   /** a pre-signed GET URL, valid for PRESIGNED_URL_TTL_SECONDS */
   | { kind: 'redirect'; url: string };
 
+/** The most keys one S3 DeleteObjects request takes. */
+export const DELETE_BATCH = 1000;
+
 /** As the official registry signs them. */
 export const PRESIGNED_URL_TTL_SECONDS = 15 * 60;
 
@@ -57,6 +60,8 @@ export interface Storage {
   listObjects(prefix: string): AsyncIterable<ObjectInfo>;
   /** Removes the object; nothing happens when there is none. */
   delete(key: string): Promise<void>;
+  /** Removes up to DELETE_BATCH objects in as few requests as the backend allows (S3: one). */
+  deleteMany(keys: readonly string[]): Promise<void>;
 }
 
 /**

@@ -161,7 +161,7 @@ describe('/metrics access', () => {
 
   it('does not serve /metrics on a registry whose reads need a token, unless told how', async () => {
     const server = await start({ env: { ACCESS_TOKEN: 'a-shared-token', READ_NEEDS_AUTH: '1' } });
-    for (const headers of [{}, { authorization: 'Bearer a-shared-token' }]) {
+    for (const headers of [{}, { authorization: 'Bearer a-shared-token' }] as Array<Record<string, string>>) {
       const answer = await server.get('/metrics', { headers });
       assert.equal(answer.status, 404, answer.text);
       assert.doesNotMatch(answer.text, /pesde_registry/);

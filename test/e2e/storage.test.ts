@@ -218,6 +218,12 @@ for (const backend of backends) {
       assert.deepEqual(await collect(storage.listKeys('listing/')), [readmeKey(name, idOf('2.0.0'))]);
       await storage.delete(readmeKey(name, idOf('2.0.0')));
       assert.deepEqual(await collect(storage.listKeys('listing/')), []);
+      const many = Array.from({ length: 30 }, (_, i) => archiveKey(name, idOf(`3.0.${i}`)));
+      for (const k of many) await storage.put(k, Buffer.from(k));
+      await storage.deleteMany([...many.slice(0, 20), archiveKey(name, idOf('9.9.9'))]);
+      assert.deepEqual(await collect(storage.listKeys('listing/')), many.slice(20).sort());
+      await storage.deleteMany(many.slice(20));
+      assert.deepEqual(await collect(storage.listKeys('listing/')), []);
       await assert.rejects(storage.delete('../escape'), (e: unknown) => e instanceof RegistryError && e.kind === 'invalid_input');
     });
 
