@@ -12,6 +12,7 @@ import type { Socket } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { IndexState } from '../server/index-state.js';
 import { failureOf, routeOf } from './request-marks.js';
+import { RequestSeries } from './request-series.js';
 import type { RequestMetrics } from './request-metrics.js';
 
 export interface MetricsSources {
@@ -32,38 +33,24 @@ const WRITE_OPERATIONS: Record<string, Record<string, string>> = {
 };
 const BYTES_SEEN = Symbol('pesde.bytesSeen');
 
-interface RouteChildren {
-  requests: Counter.Internal;
-  duration: Histogram.Internal<"route" | "method">;
-  bytes: Counter.Internal;
-}
-
 export class RegistryMetrics implements Omit<RequestMetrics, 'answers'> {
   readonly registry = new Registry();
-  private readonly requests: Counter<'route' | 'method' | 'status'>;
-  private readonly duration: Histogram<'route' | 'method'>;
-  private readonly bytes: Counter<'route'>;
-  private readonly inFlight: Gauge;
+  private readonly series = new RequestSeries();
+  /** a plain number read at scrape time: a prom-client gauge costs more per change */
+  private inFlight = 0;
   private readonly writes: Counter<'operation' | 'result'>;
   private readonly attempts: Histogram;
   private readonly refreshDuration: Histogram<'result'>;
   private readonly downloads: Counter<'package'>;
-  /** route -> (status * 8 + method index) -> label children, so a request looks up no label set */
-  private readonly children = new Map<string, Map<number, RouteChildren>>();
 
   constructor(private readonly sources: MetricsSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.requests = new Counter({ name: 'pesde_registry_http_requests_total', help: 'HTTP requests answered, by route pattern, method and status', labelNames: ['route', 'method', 'status'], registers });
-    this.duration = new Histogram({
-      name: 'pesde_registry_http_request_duration_seconds',
-      help: 'Time from a request arriving to its answer being complete, by route pattern and method',
-      labelNames: ['route', 'method'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers,
-    });
-    this.bytes = new Counter({ name: 'pesde_registry_http_response_bytes_total', help: 'Bytes sent in answers (headers included), by route pattern', labelNames: ['route'], registers });
-    this.inFlight = new Gauge({ name: 'pesde_registry_http_requests_in_flight', help: 'Requests being answered right now', registers });
+    for (const metric of this.series.metrics({ requests: 'pesde_registry_http_requests_total', duration: 'pesde_registry_http_request_duration_seconds', bytes: 'pesde_registry_http_response_bytes_total' })) {
+      this.registry.registerMetric(metric as never);
+    }
+    const self = this;
+    new Gauge({ name: 'pesde_registry_http_requests_in_flight', help: 'Requests being answered right now', registers, collect() { this.set(self.inFlight); } });
     this.writes = new Counter({ name: 'pesde_registry_writes_total', help: 'Publishes, yanks and deprecations over HTTP, by operation and result', labelNames: ['operation', 'result'], registers });
     this.attempts = new Histogram({ name: 'pesde_registry_push_attempts', help: 'Pushes a write needed before one landed (more than 1: it raced another writer)', buckets: [1, 2, 3, 5, 8], registers });
     this.refreshDuration = new Histogram({ name: 'pesde_registry_index_refresh_duration_seconds', help: 'Time an index refresh (fetch and advance) took, by result', labelNames: ['result'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers });
@@ -116,27 +103,16 @@ export class RegistryMetrics implements Omit<RequestMetrics, 'answers'> {
   }
 
   begin(): void {
-    this.inFlight.inc();
+    this.inFlight++;
   }
 
   end(req: IncomingMessage, res: ServerResponse, started: bigint): void {
-    this.inFlight.dec();
+    this.inFlight--;
     const route = routeOf(req);
     const status = res.statusCode;
     const methodIndex = METHODS.indexOf(req.method ?? '');
     const method = methodIndex < 0 ? 'other' : METHODS[methodIndex]!;
-    let byStatus = this.children.get(route);
-    if (byStatus === undefined) this.children.set(route, (byStatus = new Map()));
-    const slot = status * 8 + (methodIndex + 1);
-    let children = byStatus.get(slot);
-    if (children === undefined) {
-      children = { requests: this.requests.labels(route, method, String(status)), duration: this.duration.labels(route, method), bytes: this.bytes.labels(route) };
-      byStatus.set(slot, children);
-    }
-    children.requests.inc();
-    children.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
-    const sent = bytesSince(req.socket);
-    if (sent > 0) children.bytes.inc(sent);
+    this.series.record(route, method, methodIndex + 1, status, Number(process.hrtime.bigint() - started) / 1e9, bytesSince(req.socket));
 
     const operation = WRITE_OPERATIONS[route]?.[method];
     if (operation !== undefined) this.writes.labels(operation, writeResult(status, failureOf(req))).inc();
