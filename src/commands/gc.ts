@@ -40,6 +40,10 @@ export async function gcCommand(reporter: Reporter, flags: GcFlags): Promise<voi
   const commit = await tipCommit(index);
   reporter.step(`Reading the index at ${commit.slice(0, 12)}`);
   const refs = await readIndexReferences(index.dir, commit);
+  // every object would look unreferenced: far likelier a wrong --index than an emptied registry
+  if (deleting && refs.packages === 0) {
+    throw usageError(`the index at ${index.dir} has no packages, so every stored object would be deleted: is --index the clone of this storage's index? Nothing deleted`);
+  }
   const storage = await openStorage(options);
   reporter.step(`Listing ${storage.describe()}`);
   const started = performance.now();

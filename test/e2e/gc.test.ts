@@ -102,8 +102,13 @@ describe('gc with file storage', () => {
     assert.match(listed.stderr, /warning: cannot fetch the index .*listing against the local copy/);
   });
 
-  it('refuses a missing index and a bad duration before touching storage', async () => {
+  it('refuses a missing index, an index without packages and a bad duration before touching storage', async () => {
     const before = await listFiles(setup.storage);
+    const empty = path.join(setup.root, 'empty-index');
+    assert.equal((await cli(['init', empty, '--api', 'http://127.0.0.1:1'])).code, 0);
+    const wrong = await cli(['gc', '--delete', '--older-than', '0', '--index', empty, '--storage-root', setup.storage]);
+    assert.equal(wrong.code, 2, wrong.stderr);
+    assert.match(wrong.stderr, /has no packages, so every stored object would be deleted: is --index the clone of this storage's index\? Nothing deleted/);
     const missing = await cli(['gc', '--delete', '--index', path.join(setup.root, 'nope'), '--storage-root', setup.storage]);
     assert.equal(missing.code, 2, missing.stderr);
     const bad = await cli(['gc', '--delete', '--older-than', 'soon', '--index', setup.clone, '--storage-root', setup.storage]);
