@@ -268,10 +268,10 @@ describe('pages of published packages', () => {
     const res = await page('/packages/acme/widget');
     assertPage(res, 200);
     const readme = /<article class="readme" id="readme">([\s\S]*?)<\/article>/.exec(res.text)?.[1] ?? '';
-    assert.match(readme, /<h1>Widget<\/h1>/);
+    assert.match(readme, /<h1 id="widget">Widget <a class="anchor" href="#widget" aria-label="Link to this section: Widget">#<\/a><\/h1>/);
     assert.match(readme, /<strong>widgets<\/strong>/);
     assert.match(readme, /<ul>\s*<li>one<\/li>/);
-    assert.match(readme, /<pre><code class="language-luau">local x = 1 &lt; 2/);
+    assert.match(readme, /<pre class="hl"><code class="language-luau"><span class="[^"]*">local<\/span>[\s\S]*&lt;[\s\S]*<\/code><\/pre>/);
     assert.match(readme, /<a href="https:\/\/example.com\/ok" rel="nofollow noopener noreferrer">good<\/a>/);
     assert.doesNotMatch(readme, /<script|onerror|javascript:|alert/i);
   });
@@ -297,13 +297,13 @@ describe('pages of published packages', () => {
     assert.match(pkg.text, /<a href="\/packages\/acme\/widget\/docs\/intro\?version=2\.0\.0&amp;target=luau">Getting started<\/a>/);
     const intro = await page('/packages/acme/widget/docs/intro?version=2.0.0&target=luau');
     assertPage(intro, 200);
-    assert.match(intro.text, /<h1>Intro<\/h1>\s*<p>Welcome to <strong>widgets<\/strong>\.<\/p>/);
+    assert.match(intro.text, /<h1 id="intro">Intro <a class="anchor"[^>]*>#<\/a><\/h1>\s*<p>Welcome to <strong>widgets<\/strong>\.<\/p>/);
     assert.doesNotMatch(intro.text, /position: 1|label: Getting started/);
     assert.match(intro.text, /<title>Getting started · acme\/widget · pesde registry<\/title>/);
     assert.match(intro.text, /class="here" aria-current="page"/);
     const nested = await page('/packages/acme/widget/docs/guide/advanced');
     assertPage(nested, 200);
-    assert.match(nested.text, /<h1>Advanced use<\/h1>\s*<p>Deep <em>stuff<\/em>\.<\/p>/);
+    assert.match(nested.text, /<h1 id="advanced-use">Advanced use <a class="anchor"[^>]*>#<\/a><\/h1>\s*<p>Deep <em>stuff<\/em>\.<\/p>/);
     const encoded = await page(`/packages/acme/widget/docs/${enc('guide/advanced')}`);
     assertPage(encoded, 200);
   });

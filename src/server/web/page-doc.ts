@@ -8,7 +8,7 @@ import { findDocPage, renderDocTree } from './doc-tree.js';
 import { docPath, packagePath, versionQuery } from './format.js';
 import { html, type SafeHtml } from './html.js';
 import { HttpError } from '../http-error.js';
-import { renderMarkdown, stripFrontMatter } from './markdown.js';
+import { renderMarkdown } from './markdown.js';
 import { findShownVersion } from './package-lookup.js';
 import type { PageContent, PageRequest } from './page-request.js';
 import { readStoredText } from './stored-text.js';
@@ -25,7 +25,7 @@ export async function docPage(page: PageRequest): Promise<PageContent> {
     const stored = await readStoredText(page.server.storage, docKey(doc.hash));
     content =
       stored.kind === 'text'
-        ? await renderMarkdown(stripFrontMatter(stored.text))
+        ? (await renderMarkdown(stored.text, { stripFrontMatter: true })).html
         : html`<p class="muted">${stored.kind === 'missing' ? 'This page is not in storage.' : 'This page is too large to show here.'}</p>`;
   } catch (error) {
     page.server.logger.error(`cannot show doc page ${pageName} of ${name.full}@${item.id.version}: ${errorMessage(error)}`);

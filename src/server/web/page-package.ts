@@ -46,7 +46,7 @@ async function renderReadme(server: ServerContext, { name, item }: ShownVersion)
     const stored = await readStoredText(server.storage, readmeKey(name, item.id));
     if (stored.kind === 'missing') return html`<p class="muted">This version has no README.</p>`;
     if (stored.kind === 'too-large') return html`<p class="muted">The README of this version is too large to show here.</p>`;
-    return await renderMarkdown(stored.text);
+    return (await renderMarkdown(stored.text)).html;
   } catch (error) {
     // the rest of the page is still worth showing without its README
     server.logger.error(`cannot show the README of ${name.full}@${item.id.version} ${item.id.target}: ${errorMessage(error)}`);
