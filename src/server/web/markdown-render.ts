@@ -80,7 +80,8 @@ export function loadMarkdownRenderer(): Promise<Renderer> {
           const text = decodeEntities(inner.replace(/<[^>]*>/g, '')).trim();
           const id = state.slugger.slug(text);
           state.headings.push({ depth: token.depth, text, id });
-          return `<h${token.depth} id="${escapeHtml(id)}">${inner} <a class="anchor" href="#${escapeHtml(encodeURIComponent(id))}" aria-label="Link to this section: ${escapeHtml(text)}">#</a></h${token.depth}>\n`;
+          // the "#" is drawn by the stylesheet: the heading's text stays the heading's text
+          return `<h${token.depth} id="${escapeHtml(id)}">${inner}<a class="anchor" href="#${escapeHtml(encodeURIComponent(id))}" aria-label="Link to this section: ${escapeHtml(text)}"></a></h${token.depth}>\n`;
         },
         code(token: Tokens.Code) {
           const lang = /^\S+/.exec(token.lang ?? '')?.[0];
