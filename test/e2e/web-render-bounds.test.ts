@@ -97,7 +97,7 @@ describe('README rendering does not hold the event loop', () => {
     const fine = await page('/packages/acme/fine');
     assert.equal(fine.status, 200);
     assert.match(fine.text, /<div class="markdown-alert markdown-alert-note">/);
-    assert.match(fine.text, /<pre class="hl"><code class="language-luau"><span class="l-[0-9a-f]{6} d-[0-9a-f]{6}">local<\/span>/);
+    assert.match(fine.text, /<pre class="hl" tabindex="0"><code class="language-luau"><span class="l-[0-9a-f]{6} d-[0-9a-f]{6}">local<\/span>/);
     // the server is still whole: the API answers
     assert.equal((await server.get('/health')).status, 200);
   });

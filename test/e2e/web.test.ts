@@ -276,7 +276,7 @@ describe('pages of published packages', () => {
     assert.match(readme, /<h1 id="widget">Widget<a class="anchor" href="#widget" aria-label="Link to this section: Widget"><\/a><\/h1>/);
     assert.match(readme, /<strong>widgets<\/strong>/);
     assert.match(readme, /<ul>\s*<li>one<\/li>/);
-    assert.match(readme, /<pre class="hl"><code class="language-luau"><span class="[^"]*">local<\/span>[\s\S]*&lt;[\s\S]*<\/code><\/pre>/);
+    assert.match(readme, /<pre class="hl" tabindex="0"><code class="language-luau"><span class="[^"]*">local<\/span>[\s\S]*&lt;[\s\S]*<\/code><\/pre>/);
     assert.match(readme, /<a href="https:\/\/example.com\/ok" rel="nofollow noopener noreferrer">good<\/a>/);
     assert.doesNotMatch(readme, /<script|onerror|javascript:|alert/i);
   });

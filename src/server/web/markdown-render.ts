@@ -131,7 +131,7 @@ function sanitizeOptions(sanitize: typeof sanitizeHtml): sanitizeHtml.IOptions {
       a: ['href', 'title', 'rel', 'class', 'aria-label'],
       img: ['src', 'alt', 'title', 'width', 'height'],
       code: ['class'],
-      pre: ['class'],
+      pre: ['class', 'tabindex'],
       span: ['class'],
       div: ['class'],
       p: ['class'],
@@ -167,6 +167,8 @@ function sanitizeOptions(sanitize: typeof sanitizeHtml): sanitizeHtml.IOptions {
         tagName,
         attribs: (attribs.href ?? '').startsWith('#') ? attribs : { ...attribs, rel: 'nofollow noopener noreferrer' },
       }),
+      // a code block scrolls sideways on a narrow screen: keyboard users must be able to scroll it too
+      pre: (tagName, attribs) => ({ tagName, attribs: { ...attribs, tabindex: '0' } }),
       // the CSP would block any other image source and leave a broken-image icon: show the alt text
       img: (tagName, attribs) =>
         /^(https:|data:)/i.test(attribs.src ?? '')

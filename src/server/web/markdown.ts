@@ -25,7 +25,7 @@ export interface RenderedMarkdown {
 }
 
 /** Bumped whenever the rendering changes, so cached results of an older renderer are not served. */
-const RENDERER_VERSION = '3';
+const RENDERER_VERSION = '4';
 /** Larger Markdown is not rendered at all; its start is shown as text. */
 export const MAX_MARKDOWN_CHARS = 512 * 1024;
 /** far above any real README's rendering (tens of ms), far below a hostile one's (seconds to minutes) */

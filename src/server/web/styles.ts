@@ -83,7 +83,8 @@ select{font:inherit;padding:.3rem .4rem;border:1px solid var(--line);border-radi
 .copy-button{font-size:.8rem;padding:.25rem .55rem;margin-top:.3rem}
 .ext{font-size:.8em;color:var(--muted)}
 .struck{text-decoration:line-through}
-tr.yanked td{opacity:.75}
+tr.yanked td:first-child>a{text-decoration:line-through}
+table.versions a{text-decoration:underline;text-underline-offset:2px}
 table.versions th{text-align:left;font-size:.8rem;color:var(--muted);font-weight:600;padding:.25rem .4rem .25rem 0;border-bottom:1px solid var(--line)}
 .main-col{min-width:0}
 .docs-layout{display:grid;grid-template-columns:220px minmax(0,1fr) 200px;gap:2rem}
