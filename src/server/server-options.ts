@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { usageError } from '../errors.js';
 import type { Committer } from '../index-repo/committer.js';
+import { resolveMetricsSettings, type MetricsFlags, type MetricsSettings } from '../metrics/metrics-settings.js';
 import { NO_STORAGE_CONFIGURED, resolveStorageOptions, type StorageFlags, type StorageOptions } from '../storage/storage-options.js';
 import { gitDeadlinesFromEnv, type GitDeadlines } from '../index-repo/git-network.js';
 import { addSecret } from '../redact.js';
@@ -14,7 +15,7 @@ import { parseAllowedHosts, parseAllowedOrigins } from './cross-site.js';
 import { LOG_FORMATS, type LogFormat, type Logger } from './logger.js';
 import { DEFAULT_PUBLISH_RATE_LIMIT, type RateLimitOptions } from './rate-limit.js';
 
-export interface ServeFlags extends StorageFlags {
+export interface ServeFlags extends StorageFlags, MetricsFlags {
   address?: string | undefined;
   port?: string | number | undefined;
   dataDir?: string | undefined;
@@ -71,6 +72,7 @@ export interface ServerOptions {
   gitDeadlines: GitDeadlines;
   allowedOrigins: string[];
   allowedHosts: string[];
+  metrics: MetricsSettings;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -134,6 +136,7 @@ export function resolveServerOptions(flags: ServeFlags, env: Env = process.env, 
     gitDeadlines: gitDeadlinesFromEnv(env, { connect: flags.gitConnectTimeout, total: flags.gitTimeout }),
     allowedOrigins: parseAllowedOrigins(flags.allowedOrigins ?? env.ALLOWED_ORIGINS),
     allowedHosts: parseAllowedHosts(flags.allowedHosts ?? env.ALLOWED_HOSTS),
+    metrics: resolveMetricsSettings(flags, env),
   };
 }
 

@@ -15,6 +15,7 @@ import { tryGit } from '../index-repo/git.js';
 import { setGitDeadlines, stopGitWith } from '../index-repo/git-network.js';
 import { redact } from '../redact.js';
 import type { WriteContext } from '../publish.js';
+import { preloadMetrics, startMetrics, type MetricsRuntime } from '../metrics/start-metrics.js';
 import { openStorage } from '../storage/storage-options.js';
 import type { Storage } from '../storage/storage.js';
 import { createApp } from './app.js';
@@ -43,6 +44,8 @@ export interface RunningServer {
   storage: Storage;
   index: LocalIndex;
   http: Server;
+  /** the --metrics-address listener, e.g. http://127.0.0.1:9464; null without one */
+  metricsUrl: string | null;
   /** stops accepting, lets requests in flight finish (up to a grace period), stops refreshing */
   close(): Promise<void>;
 }
@@ -51,6 +54,7 @@ const CLOSE_GRACE_MS = 10_000;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(options.logFormat);
+  preloadMetrics(options.metrics);
   let handler: ReturnType<typeof createApp> | undefined;
   const http = createServer((req, res) => {
     if (handler !== undefined) return handler(req, res);
@@ -62,6 +66,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const url = await listen(http, options.address, options.port);
 
   let refresher: IndexRefresher | undefined;
+  let metrics: MetricsRuntime | undefined;
   const closing = new AbortController();
   setGitDeadlines(options.gitDeadlines);
   // closing kills the git this server started (a clone runs in the clone's parent folder)
@@ -77,7 +82,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // that is slow or down costs no start-up time (a fresh clone above is current anyway)
     const initial = await IndexState.load(index.dir, await tipCommit(index), { warn: (m) => logger.warn(m) });
     const auth = createAuthenticator(options.auth, initial.config, { logger, userAgent: `pesde-registry/${packageVersion()}` });
-    const activeRefresher = new IndexRefresher({ index, initial, intervalMs: options.refreshIntervalMs, logger });
+    const started = await startMetrics(options.metrics, { readNeedsAuth: auth.readNeedsAuth, indexDir: index.dir, state: () => activeRefresher.state, refreshedAt: () => activeRefresher.refreshedAt, logger });
+    metrics = 'off' in started ? undefined : started;
+    const activeRefresher = new IndexRefresher({ index, initial, intervalMs: options.refreshIntervalMs, logger, onRefreshed: metrics?.refreshed });
     refresher = activeRefresher;
     const write: WriteContext = {
       index,
@@ -111,6 +118,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         api: () => activeRefresher.state.config.api,
         authRequired: auth.mode !== 'none',
       }),
+      metrics: metrics?.requests,
     };
     handler = createApp(context);
     activeRefresher.start();
@@ -122,6 +130,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       `storage: ${storage.describe()}${storage.kind === 's3' ? (options.s3Proxy ? ' (archives streamed through)' : ' (archives redirected to pre-signed URLs)') : ''}`,
       `auth: ${auth.describe()}${auth.readNeedsAuth ? ', reads need a token' : ''}`,
       options.refreshIntervalMs > 0 ? `refreshing the index every ${options.refreshIntervalMs / 1000}s` : 'periodic index refresh is off',
+      'off' in started ? started.off : started.describe,
     );
     if (initial.config.api.replace(/\/+$/, '') !== url && options.index.kind !== 'embedded') {
       banner.push(`note: config.toml has api = "${initial.config.api}"; clients will call that address, not ${url}`);
@@ -138,15 +147,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       storage,
       index,
       http,
+      metricsUrl: metrics?.url ?? null,
       close: async () => {
         closing.abort();
-        await closeServer(http, activeRefresher, logger);
+        await Promise.all([closeServer(http, activeRefresher, logger), metrics?.close()]);
         releaseGit();
       },
     };
   } catch (error) {
     closing.abort();
-    await closeServer(http, refresher, logger);
+    await Promise.all([closeServer(http, refresher, logger), metrics?.close()]);
     releaseGit();
     throw error;
   }

@@ -24,6 +24,7 @@ export const publish: Handler = async (ctx) => {
   });
   const { publishPackage } = await import('../../publish.js');
   const result = await publishPackage(ctx.server.write, archive, { publisherId });
+  ctx.server.metrics?.pushAttempts(result.attempts);
   await ctx.server.afterWrite();
   ctx.server.logger.info(`published ${result.name}@${result.version} ${result.target}`, { publisher: publisherId, commit: result.commit });
   sendText(ctx.req, ctx.res, 200, `published ${result.name}@${result.version} ${result.target}`);
@@ -38,6 +39,7 @@ export const yank: Handler = async (ctx) => {
   const yanked = ctx.req.method !== 'DELETE';
   const { setYanked } = await import('../../index-repo/mutations.js');
   const result = await setYanked(ctx.server.write, { name: name.full, version, target, yanked, publisherId });
+  ctx.server.metrics?.pushAttempts(result.attempts);
   await ctx.server.afterWrite();
   sendText(ctx.req, ctx.res, 200, result.summary);
 };
@@ -54,6 +56,7 @@ export const deprecate: Handler = async (ctx) => {
   }
   const { setDeprecated } = await import('../../index-repo/mutations.js');
   const result = await setDeprecated(ctx.server.write, { name: name.full, reason, publisherId });
+  ctx.server.metrics?.pushAttempts(result.attempts);
   await ctx.server.afterWrite();
   sendText(ctx.req, ctx.res, 200, result.summary);
 };
