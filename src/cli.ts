@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { RegistryError } from './errors.js';
 import { Reporter } from './output.js';
+import { addSecret } from './redact.js';
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -83,6 +84,10 @@ function buildProgram(run: (load: () => Promise<Handler>, args: unknown[]) => Pr
         .option('--metrics-address <host:port>', 'serve /metrics only on this second listener, e.g. an internal interface (env METRICS_ADDRESS)')
         .option('--no-metrics', 'no /metrics and no metrics work at all (env METRICS=off)')
         .option('--github-api-url <url>', 'GitHub API base for GitHub auth (env GITHUB_API_URL)')
+        .option('--git-timeout <seconds>', 'longest a git fetch, clone or push may take (env GIT_TIMEOUT, default 120)')
+        .option('--git-connect-timeout <seconds>', 'longest git waits to connect or while the remote sends nothing (env GIT_CONNECT_TIMEOUT, default 10)')
+        .option('--allowed-origins <origins>', 'comma-separated origins whose web pages may write, besides this registry (env ALLOWED_ORIGINS)')
+        .option('--allowed-hosts <names>', 'comma-separated host names that writes without auth may use, besides loopback, IPs and api (env ALLOWED_HOSTS)')
         .addOption(new Option('--log-format <format>', 'request log format (env LOG_FORMAT, default text)').choices(['text', 'json']))
         .option('--index-repo-url <url>', 'clone this index into DATA_DIR/index (env INDEX_REPO_URL)'),
     ),
@@ -161,7 +166,9 @@ export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const program = buildProgram(async (load, args) => {
     const cmd = args[args.length - 1] as Command;
-    const opts = cmd.opts<GlobalOptions>();
+    const opts = cmd.opts<GlobalOptions & { s3SecretKey?: string }>();
+    // a secret given as a flag is hidden from every message like one from the environment
+    addSecret(opts.s3SecretKey);
     const reporter = await Reporter.create({ json: opts.json, quiet: opts.quiet });
     try {
       const handler = await load();

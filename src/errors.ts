@@ -14,6 +14,8 @@ export type ErrorKind =
   | 'rate_limited'
   | 'storage'
   | 'git'
+  /** a git remote did not answer in time or could not be reached (or the server is stopping): worth retrying */
+  | 'remote_unavailable'
   | 'verify_failed';
 
 /** Exit codes are part of the public interface (documented in the README). */
@@ -29,6 +31,7 @@ export const EXIT_CODES: Record<ErrorKind, number> = {
   rate_limited: 7,
   storage: 8,
   git: 9,
+  remote_unavailable: 9,
   verify_failed: 10,
 };
 
@@ -46,6 +49,7 @@ export const HTTP_STATUSES: Record<ErrorKind, number> = {
   rate_limited: 429,
   storage: 502,
   git: 502,
+  remote_unavailable: 503,
   verify_failed: 500,
 };
 

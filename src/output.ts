@@ -1,5 +1,6 @@
 import type { Ora } from 'ora';
 import { errorMessage, INTERNAL_EXIT_CODE, isRegistryError } from './errors.js';
+import { redact } from './redact.js';
 
 export interface OutputOptions {
   json?: boolean | undefined;
@@ -30,7 +31,8 @@ const plain: Paint = { green: (s) => s, red: (s) => s, yellow: (s) => s, dim: (s
 
 /**
  * All command output goes through here: progress to stderr (spinner or plain lines),
- * results to stdout (text or one JSON object), errors as one line on stderr.
+ * results to stdout (text or one JSON object), errors as one line on stderr; every line
+ * passes redact() first, so no password or token is ever printed.
  */
 export class Reporter {
   readonly json: boolean;
@@ -62,8 +64,8 @@ export class Reporter {
   step(text: string): void {
     if (this.json || this.quiet) return;
     this.finishStep(true);
-    if (this.createSpinner !== null) this.spinner = this.createSpinner(text);
-    else this.streams.stderr.write(`${text}...\n`);
+    if (this.createSpinner !== null) this.spinner = this.createSpinner(redact(text));
+    else this.streams.stderr.write(redact(`${text}...\n`));
   }
 
   /**
@@ -86,20 +88,20 @@ export class Reporter {
   info(text: string): void {
     if (this.json || this.quiet) return;
     this.finishStep(true);
-    this.streams.stderr.write(`${text}\n`);
+    this.streams.stderr.write(redact(`${text}\n`));
   }
 
   warn(text: string): void {
     if (this.json) return;
     this.finishStep(true);
-    this.streams.stderr.write(`${this.paint.yellow('warning:')} ${text}\n`);
+    this.streams.stderr.write(`${this.paint.yellow('warning:')} ${redact(text)}\n`);
   }
 
   /** The command's outcome: `data` as JSON with --json, else `text` (unless --quiet). */
   result(data: Record<string, unknown>, text: string): void {
     this.finishStep(true);
-    if (this.json) this.streams.stdout.write(`${JSON.stringify(data)}\n`);
-    else if (!this.quiet) this.streams.stdout.write(`${this.paint.green('✔')} ${text}\n`);
+    if (this.json) this.streams.stdout.write(redact(`${JSON.stringify(data)}\n`));
+    else if (!this.quiet) this.streams.stdout.write(`${this.paint.green('✔')} ${redact(text)}\n`);
   }
 
   /** Prints the failure and returns the exit code that goes with it. */
@@ -107,14 +109,14 @@ export class Reporter {
     this.finishStep(false);
     const code = isRegistryError(error) ? error.exitCode : INTERNAL_EXIT_CODE;
     const kind = isRegistryError(error) ? error.kind : 'internal';
-    const message = errorMessage(error).replace(/\s*\n\s*/g, ' ');
+    const message = redact(errorMessage(error).replace(/\s*\n\s*/g, ' '));
     if (this.json) {
-      this.streams.stdout.write(`${JSON.stringify({ error: message, code: kind, exitCode: code, ...(isRegistryError(error) ? error.details : {}) })}\n`);
+      this.streams.stdout.write(redact(`${JSON.stringify({ error: message, code: kind, exitCode: code, ...(isRegistryError(error) ? error.details : {}) })}\n`));
     } else {
       this.streams.stderr.write(`${this.paint.red('error:')} ${message}\n`);
       if (!isRegistryError(error)) {
         this.streams.stderr.write('This is a bug in pesde-registry; please report it with the command you ran.\n');
-        if (error instanceof Error && error.stack) this.streams.stderr.write(`${this.paint.dim(error.stack)}\n`);
+        if (error instanceof Error && error.stack) this.streams.stderr.write(`${this.paint.dim(redact(error.stack))}\n`);
       }
     }
     return code;

@@ -1,6 +1,7 @@
 import { access, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { RegistryError } from '../errors.js';
+import { redact } from '../redact.js';
 import { tryGit, firstLine } from './git.js';
 import { resolveRef } from './tree-reader.js';
 
@@ -46,7 +47,7 @@ export async function fetchOrigin(index: LocalIndex): Promise<void> {
   if (index.remote === null) return;
   const result = await tryGit(index.dir, ['fetch', '--quiet', '--no-tags', 'origin', `+refs/heads/${index.branch}:refs/remotes/origin/${index.branch}`]);
   if (result.exitCode !== 0) {
-    throw new RegistryError('git', `cannot fetch the index from ${index.remote}: ${firstLine(result.stderr)}`);
+    throw new RegistryError('git', redact(`cannot fetch the index from ${index.remote}: ${firstLine(result.stderr)}`));
   }
 }
 
@@ -64,7 +65,7 @@ export async function cloneIndex(url: string, dir: string): Promise<void> {
   const parent = path.dirname(path.resolve(dir));
   const result = await tryGit(parent, ['clone', '--quiet', url, path.resolve(dir)]);
   if (result.exitCode !== 0) {
-    throw new RegistryError('git', `cannot clone the index from ${url}: ${firstLine(result.stderr)}`);
+    throw new RegistryError('git', redact(`cannot clone the index from ${url}: ${firstLine(result.stderr)}`));
   }
 }
 

@@ -36,7 +36,7 @@
  * 0644/0755, gzip level 9 as the client uses.
  */
 import { compileGlob, GlobSyntaxError } from './pesde-glob.js';
-import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -360,12 +360,12 @@ async function readIncludedFiles(root: string, paths: Set<string>, warnings: str
     if (total > limits.maxUnpackedBytes) {
       throw invalid(`included files add up to more than ${limits.maxUnpackedBytes} bytes: exclude large files from includes`);
     }
-    // A CI job publishes without anyone looking: say when a link pulls in a file from elsewhere.
-    if ((await lstat(absolute)).isSymbolicLink()) {
-      const target = await realpath(absolute);
-      if (path.relative(realRoot, target).split(path.sep)[0] === '..') {
-        warnings.push(`"${p}" is a symbolic link to ${target}, outside the package folder; packed that file's contents`);
-      }
+    // A CI job publishes without anyone looking: a link (or a linked folder on the way) to a
+    // file outside the package could publish a secret, so it is refused (pesde packs it).
+    const target = await realpath(absolute);
+    const relative = path.relative(realRoot, target);
+    if (relative.split(path.sep)[0] === '..' || path.isAbsolute(relative)) {
+      throw invalid(`included file "${p}" is a symbolic link to ${target}, outside the package folder: copy the file into the package or exclude it from includes`);
     }
     // Only the execute bits vary between checkouts for a reason; umask differences do not.
     files.push({ path: p, mode: info.mode & 0o111 ? 0o755 : 0o644, content: await readFile(absolute) });

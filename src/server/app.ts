@@ -67,7 +67,7 @@ async function handle(server: ServerContext, router: Router<Handler>, web: WebAn
   const q = rawUrl.indexOf('?');
   const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
   try {
-    if (applyCors(req, res)) return;
+    if (applyCors(req, res, (origin) => server.writeGuard.allowsOrigin(origin, req))) return;
     // API requests are answered without waiting on promises they do not need (pages, auth,
     // a package that must be read): each would cost a turn of the microtask queue
     const page = web(req, res);
@@ -78,6 +78,7 @@ async function handle(server: ServerContext, router: Router<Handler>, web: WebAn
       throw new HttpError(405, `${req.method} is not allowed here`, { allow: match.allow.join(', ') });
     }
     markRoute(req, match.route.pattern);
+    if (match.route.auth === 'write') server.writeGuard.check(req);
     const publisherId = authenticate(server, match.route.auth, req);
     const ctx: RequestContext = {
       req,
@@ -103,11 +104,11 @@ function authenticate(server: ServerContext, auth: RouteAuth, req: IncomingMessa
 async function checkToken(server: ServerContext, auth: RouteAuth, req: IncomingMessage): Promise<number | null> {
   const header = req.headers.authorization;
   if (auth === 'read') {
-    const id = await server.auth.forRead(header);
+    const id = await server.auth.forRead(header, req.socket.remoteAddress);
     if (id === null) throw new HttpError(401, header === undefined ? 'a token is required to read from this registry' : 'the token is not valid for reading');
     return id;
   }
-  const id = await server.auth.forWrite(header);
+  const id = await server.auth.forWrite(header, req.socket.remoteAddress);
   if (id === null) throw new HttpError(401, header === undefined ? 'a token is required to write to this registry' : 'the token is not valid for writing');
   return id;
 }

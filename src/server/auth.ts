@@ -1,13 +1,16 @@
 /**
- * Who may read and write, chosen from the environment exactly as the official registry
- * chooses (auth/mod.rs): ACCESS_TOKEN, else GITHUB_CLIENT_SECRET (with the index's
- * github_oauth_client_id), else READ_ACCESS_TOKEN + WRITE_ACCESS_TOKEN, else no auth.
+ * Who may read and write, chosen from the same variables as the official registry
+ * (auth/mod.rs): ACCESS_TOKEN, GITHUB_CLIENT_SECRET (with the index's
+ * github_oauth_client_id), READ_ACCESS_TOKEN + WRITE_ACCESS_TOKEN, or no auth. Where the
+ * official one silently picks one of several modes or falls back to none, this refuses.
  * Tokens are compared as SHA-256 digests in constant time, so neither the token's length
  * nor its content leaks through timing.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { RegistryError } from '../errors.js';
+import { RegistryError, usageError } from '../errors.js';
 import type { IndexConfig } from '../index-repo/types.js';
+import { addSecret } from '../redact.js';
+import { gitHubTokenChecker } from './github-auth.js';
 import type { Logger } from './logger.js';
 
 export interface AuthSettings {
@@ -27,26 +30,57 @@ export interface Authenticator {
   readonly mode: AuthMode;
   readonly readNeedsAuth: boolean;
   describe(): string;
-  /** the publisher id, or null to answer 401 */
-  forWrite(authorization: string | undefined): Promise<number | null>;
-  forRead(authorization: string | undefined): Promise<number | null>;
+  /**
+   * The publisher id, or null to answer 401. `client` is the caller's address, by which
+   * GitHub checks of unknown tokens are throttled (they may also throw a 429 or 503 HttpError).
+   */
+  forWrite(authorization: string | undefined, client?: string): Promise<number | null>;
+  forRead(authorization: string | undefined, client?: string): Promise<number | null>;
 }
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
-/** GitHub checks cost a round trip; a confirmed token is trusted this long. */
-const GITHUB_CACHE_MS = 60_000;
 /** there is no GitHub account with id 0, so token modes publish as 0 */
 const TOKEN_PUBLISHER_ID = 0;
 
+const TOKEN_VARIABLES = ['ACCESS_TOKEN', 'READ_ACCESS_TOKEN', 'WRITE_ACCESS_TOKEN', 'GITHUB_CLIENT_SECRET'] as const;
+
+/**
+ * The auth variables, refusing (with one line saying what to set) every combination that
+ * would leave the registry more open than it says: a token set to nothing, two modes at
+ * once, half a read/write pair, and READ_NEEDS_AUTH with no way to authenticate.
+ */
 export function authSettingsFromEnv(env: Readonly<Record<string, string | undefined>>): AuthSettings {
-  return {
-    accessToken: nonEmpty(env.ACCESS_TOKEN),
-    readAccessToken: nonEmpty(env.READ_ACCESS_TOKEN),
-    writeAccessToken: nonEmpty(env.WRITE_ACCESS_TOKEN),
-    githubClientSecret: nonEmpty(env.GITHUB_CLIENT_SECRET),
+  for (const name of TOKEN_VARIABLES) {
+    const value = env[name];
+    if (value !== undefined && value.trim() === '') {
+      throw usageError(`${name} is set but empty: give it a value, or unset it`);
+    }
+  }
+  const settings: AuthSettings = {
+    accessToken: env.ACCESS_TOKEN,
+    readAccessToken: env.READ_ACCESS_TOKEN,
+    writeAccessToken: env.WRITE_ACCESS_TOKEN,
+    githubClientSecret: env.GITHUB_CLIENT_SECRET,
     githubApiUrl: nonEmpty(env.GITHUB_API_URL),
     readNeedsAuth: env.READ_NEEDS_AUTH !== undefined,
   };
+  for (const secret of [settings.accessToken, settings.readAccessToken, settings.writeAccessToken, settings.githubClientSecret]) addSecret(secret);
+  const modes = [
+    settings.accessToken !== undefined && 'ACCESS_TOKEN',
+    settings.githubClientSecret !== undefined && 'GITHUB_CLIENT_SECRET',
+    (settings.readAccessToken !== undefined || settings.writeAccessToken !== undefined) && 'READ_ACCESS_TOKEN/WRITE_ACCESS_TOKEN',
+  ].filter((m): m is string => m !== false);
+  if (modes.length > 1) {
+    throw usageError(`${modes.join(' and ')} are both set: choose one auth mode (ACCESS_TOKEN, GITHUB_CLIENT_SECRET, or READ_ACCESS_TOKEN + WRITE_ACCESS_TOKEN)`);
+  }
+  // the official registry silently falls back to no auth when only one is set: refuse instead
+  if ((settings.readAccessToken === undefined) !== (settings.writeAccessToken === undefined)) {
+    throw usageError('READ_ACCESS_TOKEN and WRITE_ACCESS_TOKEN must be set together (or use ACCESS_TOKEN for one token)');
+  }
+  if (settings.readNeedsAuth && modes.length === 0) {
+    throw usageError('READ_NEEDS_AUTH is set but no token is: set ACCESS_TOKEN, READ_ACCESS_TOKEN + WRITE_ACCESS_TOKEN or GITHUB_CLIENT_SECRET, or unset READ_NEEDS_AUTH');
+  }
+  return settings;
 }
 
 export interface AuthDeps {
@@ -67,13 +101,21 @@ export function createAuthenticator(settings: AuthSettings, config: IndexConfig,
     if (clientId === undefined) {
       throw new RegistryError('usage', 'GITHUB_CLIENT_SECRET is set but the index config.toml has no github_oauth_client_id: add it, or unset GITHUB_CLIENT_SECRET');
     }
-    return githubAuthenticator(clientId, settings.githubClientSecret, settings.githubApiUrl ?? DEFAULT_GITHUB_API_URL, readNeedsAuth, deps);
+    const checkToken = gitHubTokenChecker({
+      clientId,
+      clientSecret: settings.githubClientSecret,
+      apiUrl: settings.githubApiUrl ?? DEFAULT_GITHUB_API_URL,
+      logger: deps.logger,
+      userAgent: deps.userAgent,
+      fetch: deps.fetch,
+    });
+    const check = async (header: string | undefined, client?: string) => {
+      const token = tokenFromHeader(header);
+      return token === null || token === '' ? null : checkToken(token, client);
+    };
+    return { mode: 'github', readNeedsAuth, describe: () => `GitHub (client id ${clientId})`, forWrite: check, forRead: check };
   }
-  if (settings.readAccessToken !== undefined || settings.writeAccessToken !== undefined) {
-    // the official registry silently falls back to no auth when only one is set: refuse instead
-    if (settings.readAccessToken === undefined || settings.writeAccessToken === undefined) {
-      throw new RegistryError('usage', 'READ_ACCESS_TOKEN and WRITE_ACCESS_TOKEN must be set together (or use ACCESS_TOKEN for one token)');
-    }
+  if (settings.readAccessToken !== undefined && settings.writeAccessToken !== undefined) {
     const read = digest(settings.readAccessToken);
     const write = digest(settings.writeAccessToken);
     return {
@@ -85,66 +127,9 @@ export function createAuthenticator(settings: AuthSettings, config: IndexConfig,
       forRead: async (header) => (matches(header, read) || matches(header, write) ? TOKEN_PUBLISHER_ID : null),
     };
   }
+  if (readNeedsAuth) throw usageError('READ_NEEDS_AUTH is set but no token is: set ACCESS_TOKEN, READ_ACCESS_TOKEN + WRITE_ACCESS_TOKEN or GITHUB_CLIENT_SECRET');
   const anyone = async () => TOKEN_PUBLISHER_ID;
   return { mode: 'none', readNeedsAuth, describe: () => 'none (anyone may publish as publisher 0)', forWrite: anyone, forRead: anyone };
-}
-
-function githubAuthenticator(clientId: string, secret: string, apiUrl: string, readNeedsAuth: boolean, deps: AuthDeps): Authenticator {
-  const doFetch = deps.fetch ?? fetch;
-  const base = apiUrl.replace(/\/+$/, '');
-  const basic = Buffer.from(`${clientId}:${secret}`).toString('base64');
-  const confirmed = new Map<string, { userId: number; until: number }>();
-
-  const check = async (header: string | undefined): Promise<number | null> => {
-    const token = tokenFromHeader(header);
-    if (token === null) return null;
-    const key = digest(token).toString('hex');
-    const cached = confirmed.get(key);
-    if (cached !== undefined && cached.until > Date.now()) return cached.userId;
-    const userId = await askGitHub(token);
-    if (userId === null) {
-      confirmed.delete(key);
-      return null;
-    }
-    if (confirmed.size > 10_000) confirmed.clear();
-    confirmed.set(key, { userId, until: Date.now() + GITHUB_CACHE_MS });
-    return userId;
-  };
-
-  const askGitHub = async (token: string): Promise<number | null> => {
-    let response: Response;
-    try {
-      response = await doFetch(`${base}/applications/${encodeURIComponent(clientId)}/token`, {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${basic}`,
-          accept: 'application/vnd.github+json',
-          'content-type': 'application/json',
-          'user-agent': deps.userAgent,
-        },
-        body: JSON.stringify({ access_token: token }),
-        signal: AbortSignal.timeout(10_000),
-      });
-    } catch (error) {
-      deps.logger.error(`cannot reach GitHub to check a token: ${(error as Error).message}`);
-      return null;
-    }
-    // 404 is GitHub's answer for a token that is not valid for this app
-    if (response.status === 404) return null;
-    if (!response.ok) {
-      deps.logger.error(`GitHub answered ${response.status} to a token check: ${(await response.text().catch(() => '')).slice(0, 200)}`);
-      return null;
-    }
-    const body = (await response.json().catch(() => null)) as { user?: { id?: unknown } } | null;
-    const id = body?.user?.id;
-    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
-      deps.logger.error('GitHub answered a token check without a user id');
-      return null;
-    }
-    return id;
-  };
-
-  return { mode: 'github', readNeedsAuth, describe: () => `GitHub (client id ${clientId})`, forWrite: check, forRead: check };
 }
 
 /** The token from an Authorization header; a `Bearer ` prefix (any case) is optional. */

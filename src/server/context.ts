@@ -7,6 +7,7 @@ import type { RequestMetrics } from '../metrics/request-metrics.js';
 import type { WriteContext } from '../publish.js';
 import type { Storage } from '../storage/storage.js';
 import type { Authenticator } from './auth.js';
+import type { WriteGuard } from './cross-site.js';
 import type { IndexState } from './index-state.js';
 import type { Logger } from './logger.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -16,6 +17,8 @@ export interface ServerContext {
   state(): IndexState;
   storage: Storage;
   auth: Authenticator;
+  /** refuses writes from other sites' pages and, without auth, at unknown host names */
+  writeGuard: WriteGuard;
   logger: Logger;
   /** stream S3 archives through the server instead of redirecting to a pre-signed URL */
   s3Proxy: boolean;
@@ -26,9 +29,21 @@ export interface ServerContext {
   /** `pesde-registry/<version>` */
   serverName: string;
   bodyIdleTimeoutMs: number;
-  health(): Record<string, string | number | null>;
+  health(): HealthReport;
   /** request counting and timing; absent when metrics are off */
   metrics?: RequestMetrics | undefined;
+}
+
+export interface HealthReport {
+  /** `ok`, or `degraded` while refreshing from origin fails (the local copy is still served) */
+  status: 'ok' | 'degraded';
+  commit: string;
+  refreshedAt: string;
+  /** seconds since the index was last known to be in step with origin */
+  staleSeconds: number;
+  refreshError: string | null;
+  storage: string;
+  packages: number;
 }
 
 export interface RequestContext {

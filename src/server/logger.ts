@@ -10,8 +10,11 @@
  * input, so a line is never later than the work after it), or at once when the buffer is
  * large. Warnings and errors flush the buffer and go out immediately, in order; `flush()`
  * and process exit write whatever is left.
+ *
+ * Every line passes redact(): a URL with a password in a git error, say, is logged without it.
  */
 import type { Writable } from 'node:stream';
+import { redact } from '../redact.js';
 
 export type LogFormat = 'text' | 'json';
 export type LogLevel = 'info' | 'warn' | 'error';
@@ -52,7 +55,7 @@ export function createLogger(format: LogFormat, out: Writable = process.stderr):
   };
   const clock = lastMillisecondClock();
   const line = (level: LogLevel, message: string, fields: LogFields | undefined): string =>
-    format === 'json' ? jsonLine(clock(), level, message, fields) : textLine(clock(), level, message, fields);
+    redact(format === 'json' ? jsonLine(clock(), level, message, fields) : textLine(clock(), level, message, fields));
   const buffer = (level: LogLevel, message: string, fields?: LogFields) => {
     buffered += line(level, message, fields);
     if (buffered.length >= MAX_BUFFERED) return flush();

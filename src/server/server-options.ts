@@ -8,7 +8,10 @@ import { usageError } from '../errors.js';
 import type { Committer } from '../index-repo/committer.js';
 import { resolveMetricsSettings, type MetricsFlags, type MetricsSettings } from '../metrics/metrics-settings.js';
 import { NO_STORAGE_CONFIGURED, resolveStorageOptions, type StorageFlags, type StorageOptions } from '../storage/storage-options.js';
+import { gitDeadlinesFromEnv, type GitDeadlines } from '../index-repo/git-network.js';
+import { addSecret } from '../redact.js';
 import { authSettingsFromEnv, type AuthSettings } from './auth.js';
+import { parseAllowedHosts, parseAllowedOrigins } from './cross-site.js';
 import { LOG_FORMATS, type LogFormat, type Logger } from './logger.js';
 import { DEFAULT_PUBLISH_RATE_LIMIT, type RateLimitOptions } from './rate-limit.js';
 
@@ -33,6 +36,14 @@ export interface ServeFlags extends StorageFlags, MetricsFlags {
   githubApiUrl?: string | undefined;
   committerName?: string | undefined;
   committerEmail?: string | undefined;
+  /** seconds a git network command may take in all (GIT_TIMEOUT) */
+  gitTimeout?: string | number | undefined;
+  /** seconds to connect, or to wait while the remote sends nothing (GIT_CONNECT_TIMEOUT) */
+  gitConnectTimeout?: string | number | undefined;
+  /** comma-separated origins whose pages may write (ALLOWED_ORIGINS) */
+  allowedOrigins?: string | undefined;
+  /** comma-separated host names writes without auth are taken at (ALLOWED_HOSTS) */
+  allowedHosts?: string | undefined;
 }
 
 export type IndexSource =
@@ -58,6 +69,9 @@ export interface ServerOptions {
   requestTimeoutMs: number;
   bodyIdleTimeoutMs: number;
   ownIndexUrls: string[];
+  gitDeadlines: GitDeadlines;
+  allowedOrigins: string[];
+  allowedHosts: string[];
   metrics: MetricsSettings;
 }
 
@@ -96,6 +110,7 @@ export function resolveServerOptions(flags: ServeFlags, env: Env = process.env, 
     throw usageError(NO_STORAGE_CONFIGURED);
   }
 
+  if (configuredStorage?.kind === 's3') addSecret(configuredStorage.secretAccessKey);
   const auth = authSettingsFromEnv(env);
   if (flags.githubApiUrl !== undefined) auth.githubApiUrl = flags.githubApiUrl;
   const committer = {
@@ -118,6 +133,9 @@ export function resolveServerOptions(flags: ServeFlags, env: Env = process.env, 
     requestTimeoutMs: parseSeconds('--request-timeout', flags.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_SECONDS, false),
     bodyIdleTimeoutMs: DEFAULT_BODY_IDLE_TIMEOUT_MS,
     ownIndexUrls: flags.indexUrl ?? [],
+    gitDeadlines: gitDeadlinesFromEnv(env, { connect: flags.gitConnectTimeout, total: flags.gitTimeout }),
+    allowedOrigins: parseAllowedOrigins(flags.allowedOrigins ?? env.ALLOWED_ORIGINS),
+    allowedHosts: parseAllowedHosts(flags.allowedHosts ?? env.ALLOWED_HOSTS),
     metrics: resolveMetricsSettings(flags, env),
   };
 }

@@ -10,8 +10,10 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { errorMessage, RegistryError } from '../errors.js';
-import { cloneIndex, fetchOrigin, isDirectory, openLocalIndex, tipCommit, type LocalIndex } from '../index-repo/local-index.js';
+import { cloneIndex, isDirectory, openLocalIndex, tipCommit, type LocalIndex } from '../index-repo/local-index.js';
 import { tryGit } from '../index-repo/git.js';
+import { setGitDeadlines, stopGitWith } from '../index-repo/git-network.js';
+import { redact } from '../redact.js';
 import type { WriteContext } from '../publish.js';
 import { preloadMetrics, startMetrics, type MetricsRuntime } from '../metrics/start-metrics.js';
 import { openStorage } from '../storage/storage-options.js';
@@ -19,6 +21,7 @@ import type { Storage } from '../storage/storage.js';
 import { createApp } from './app.js';
 import { createAuthenticator, type Authenticator } from './auth.js';
 import type { ServerContext } from './context.js';
+import { createWriteGuard } from './cross-site.js';
 import { ensureEmbeddedIndex } from './embedded-index.js';
 import { IndexRefresher } from './index-refresher.js';
 import { IndexState } from './index-state.js';
@@ -65,14 +68,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let refresher: IndexRefresher | undefined;
   let metrics: MetricsRuntime | undefined;
   const closing = new AbortController();
+  setGitDeadlines(options.gitDeadlines);
+  // closing kills the git this server started (a clone runs in the clone's parent folder)
+  const indexDir = path.resolve(options.index.dir);
+  const releaseGit = stopGitWith([indexDir, path.dirname(indexDir)], closing.signal);
   try {
     const banner: string[] = [`pesde-registry ${packageVersion()} listening on ${url}`];
+    const freshClone = options.index.kind === 'clone' && !(await isDirectory(path.join(options.index.dir, '.git')));
     const index = await prepareIndex(options, url, banner);
     const storage = await openStorage(options.storage);
     await storage.check().catch((error: unknown) => logger.warn(`storage is not usable yet: ${errorMessage(error)}`));
-    if (index.remote !== null) {
-      await fetchOrigin(index).catch((error: unknown) => logger.warn(`cannot fetch the index, serving the local copy: ${errorMessage(error)}`));
-    }
+    // the local copy is served at once; the first fetch runs in the background, so an origin
+    // that is slow or down costs no start-up time (a fresh clone above is current anyway)
     const initial = await IndexState.load(index.dir, await tipCommit(index), { warn: (m) => logger.warn(m) });
     const auth = createAuthenticator(options.auth, initial.config, { logger, userAgent: `pesde-registry/${packageVersion()}` });
     const started = await startMetrics(options.metrics, { readNeedsAuth: auth.readNeedsAuth, indexDir: index.dir, state: () => activeRefresher.state, refreshedAt: () => activeRefresher.refreshedAt, logger });
@@ -97,20 +104,29 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       serverName: `pesde-registry/${packageVersion()}`,
       bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
       health: () => ({
+        status: activeRefresher.lastError === null ? 'ok' : 'degraded',
         commit: activeRefresher.state.commit,
         refreshedAt: activeRefresher.refreshedAt.toISOString(),
+        staleSeconds: Math.max(0, Math.round((Date.now() - activeRefresher.refreshedAt.getTime()) / 1000)),
         refreshError: activeRefresher.lastError,
         storage: storage.kind,
         packages: activeRefresher.state.packages.size,
+      }),
+      writeGuard: createWriteGuard({
+        allowedOrigins: options.allowedOrigins,
+        allowedHosts: options.allowedHosts,
+        api: () => activeRefresher.state.config.api,
+        authRequired: auth.mode !== 'none',
       }),
       metrics: metrics?.requests,
     };
     handler = createApp(context);
     activeRefresher.start();
+    if (index.remote !== null && !freshClone) void activeRefresher.refresh();
     void warmUp(initial, logger, closing.signal);
 
     banner.push(
-      `index: ${index.dir} at ${initial.commit.slice(0, 12)} (${initial.packages.size} packages)${index.remote === null ? '' : `, origin ${index.remote}`}`,
+      `index: ${index.dir} at ${initial.commit.slice(0, 12)} (${initial.packages.size} packages)${index.remote === null ? '' : `, origin ${redact(index.remote)}`}`,
       `storage: ${storage.describe()}${storage.kind === 's3' ? (options.s3Proxy ? ' (archives streamed through)' : ' (archives redirected to pre-signed URLs)') : ''}`,
       `auth: ${auth.describe()}${auth.readNeedsAuth ? ', reads need a token' : ''}`,
       options.refreshIntervalMs > 0 ? `refreshing the index every ${options.refreshIntervalMs / 1000}s` : 'periodic index refresh is off',
@@ -132,14 +148,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       index,
       http,
       metricsUrl: metrics?.url ?? null,
-      close: () => {
+      close: async () => {
         closing.abort();
-        return Promise.all([closeServer(http, activeRefresher, logger), metrics?.close()]).then(() => undefined);
+        await Promise.all([closeServer(http, activeRefresher, logger), metrics?.close()]);
+        releaseGit();
       },
     };
   } catch (error) {
     closing.abort();
     await Promise.all([closeServer(http, refresher, logger), metrics?.close()]);
+    releaseGit();
     throw error;
   }
 }

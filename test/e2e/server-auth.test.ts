@@ -142,7 +142,6 @@ const anyGithubUser = (s: string | null) => s !== null && s in GITHUB_USERS;
 
 const MODES: Mode[] = [
   { name: 'none', env: {}, secrets: ['whatever'], canRead: () => true, canWrite: () => true },
-  { name: 'none + READ_NEEDS_AUTH', env: { READ_NEEDS_AUTH: '1' }, secrets: ['whatever'], canRead: () => true, canWrite: () => true },
   {
     name: 'ACCESS_TOKEN',
     env: { ACCESS_TOKEN },
@@ -254,7 +253,7 @@ describe('auth modes in detail', () => {
     });
   });
 
-  it('GitHub: a confirmed token is cached; unknown tokens are asked about every time; the app credentials are sent', async () => {
+  it('GitHub: a confirmed token is cached, and so is a refused one; the app credentials are sent', async () => {
     await withServer({ ...githubEnv(), READ_NEEDS_AUTH: '1' }, async (server) => {
       const before = github.calls;
       for (let i = 0; i < 5; i++) {
@@ -264,27 +263,32 @@ describe('auth modes in detail', () => {
       for (let i = 0; i < 3; i++) {
         assert.equal((await server.get('/v1/search', { headers: { authorization: 'gho_nobody' } })).status, 401);
       }
-      assert.equal(github.calls - before, 4);
+      assert.equal(github.calls - before, 2);
       assert.equal(github.badAuthCalls, 0, 'every call carried basic auth, the right path and a user agent');
     });
   });
 
-  it('GitHub: an unreachable API means 401, not a crash', async () => {
+  it('GitHub: an unreachable API means 503 (try again), not a crash and not "bad token"', async () => {
     await withServer({ GITHUB_CLIENT_SECRET: GITHUB_SECRET, GITHUB_API_URL: 'http://127.0.0.1:9' }, async (server) => {
       const res = await server.get(`/v1/packages/${enc('pesde/rojo')}/deprecate`, { method: 'PUT', body: 'x', headers: { authorization: 'gho_owner_of_pesde' } });
-      assert.equal(res.status, 401);
+      assert.equal(res.status, 503, res.text);
+      assert.deepEqual(res.json(), { error: 'cannot check the token with GitHub right now; try again later' });
     });
   });
 
-  it('chooses the mode in the official order: ACCESS_TOKEN, then GitHub, then read/write tokens, then none', () => {
+  it('takes one auth mode; several at once, or a token set to nothing, are refused', () => {
     const config = { ...baseConfig, github_oauth_client_id: GITHUB_CLIENT_ID };
     const choose = (env: Record<string, string>) => createAuthenticator(authSettingsFromEnv(env), config, { logger: silentLogger, userAgent: 'test' }).mode;
     const rw = { READ_ACCESS_TOKEN: READ_TOKEN, WRITE_ACCESS_TOKEN: WRITE_TOKEN };
-    assert.equal(choose({ ACCESS_TOKEN, GITHUB_CLIENT_SECRET: GITHUB_SECRET, ...rw }), 'token');
-    assert.equal(choose({ GITHUB_CLIENT_SECRET: GITHUB_SECRET, ...rw }), 'github');
+    assert.equal(choose({ ACCESS_TOKEN }), 'token');
+    assert.equal(choose({ GITHUB_CLIENT_SECRET: GITHUB_SECRET }), 'github');
     assert.equal(choose(rw), 'rw-token');
     assert.equal(choose({}), 'none');
-    assert.equal(choose({ ACCESS_TOKEN: '' }), 'none', 'an empty token is no token');
+    assert.throws(() => choose({ ACCESS_TOKEN, GITHUB_CLIENT_SECRET: GITHUB_SECRET, ...rw }), /^RegistryError: ACCESS_TOKEN and GITHUB_CLIENT_SECRET and READ_ACCESS_TOKEN\/WRITE_ACCESS_TOKEN are both set: choose one auth mode/);
+    assert.throws(() => choose({ GITHUB_CLIENT_SECRET: GITHUB_SECRET, ...rw }), /GITHUB_CLIENT_SECRET and READ_ACCESS_TOKEN\/WRITE_ACCESS_TOKEN are both set/);
+    assert.throws(() => choose({ ACCESS_TOKEN: '' }), /^RegistryError: ACCESS_TOKEN is set but empty: give it a value, or unset it$/);
+    assert.throws(() => choose({ ...rw, WRITE_ACCESS_TOKEN: '  ' }), /WRITE_ACCESS_TOKEN is set but empty/);
+    assert.throws(() => choose({ READ_NEEDS_AUTH: '1' }), /^RegistryError: READ_NEEDS_AUTH is set but no token is: set ACCESS_TOKEN/);
   });
 
   it('refuses to start with a half-configured mode instead of silently allowing everyone', async () => {

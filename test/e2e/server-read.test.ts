@@ -492,18 +492,25 @@ describe('the rest of the HTTP surface', () => {
     assert.equal(plain.text, res.text);
   });
 
-  it('answers CORS like Cors::permissive: any origin echoed with credentials, preflight for any path', async () => {
+  it('answers CORS for reads like Cors::permissive: any origin echoed with credentials, preflight for any path; write preflights only for its own site', async () => {
     const res = await server.get('/v1/search', { headers: { origin: 'https://pesde.dev' } });
     assert.equal(res.headers['access-control-allow-origin'], 'https://pesde.dev');
     assert.equal(res.headers['access-control-allow-credentials'], 'true');
-    const pre = await server.get(`/v1/packages/${enc('a/b')}/1.0.0/any/yank`, {
-      method: 'OPTIONS',
-      headers: { origin: 'https://pesde.dev', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization' },
-    });
-    assert.equal(pre.status, 200);
-    assert.equal(pre.headers['access-control-allow-origin'], 'https://pesde.dev');
-    assert.match(String(pre.headers['access-control-allow-methods']), /PUT/);
-    assert.equal(pre.headers['access-control-allow-headers'], 'authorization');
+    const preflight = (origin: string, method: string) =>
+      server.get(`/v1/packages/${enc('a/b')}/1.0.0/any/yank`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'authorization' },
+      });
+    const read = await preflight('https://pesde.dev', 'GET');
+    assert.equal(read.status, 200);
+    assert.equal(read.headers['access-control-allow-origin'], 'https://pesde.dev');
+    assert.equal(read.headers['access-control-allow-headers'], 'authorization');
+    const foreignWrite = await preflight('https://pesde.dev', 'PUT');
+    assert.equal(foreignWrite.headers['access-control-allow-origin'], undefined);
+    assert.doesNotMatch(String(foreignWrite.headers['access-control-allow-methods']), /PUT/);
+    const ownWrite = await preflight(server.url, 'PUT');
+    assert.equal(ownWrite.headers['access-control-allow-origin'], server.url);
+    assert.match(String(ownWrite.headers['access-control-allow-methods']), /PUT/);
     assert.equal((await server.get('/')).headers['access-control-allow-origin'], undefined);
   });
 

@@ -179,20 +179,33 @@ describe('packDirectory: files', () => {
     assert.match(packed.warnings.join('\n'), /includes matches the folder "src" but none of the files in it .*write "src\/\*\*"/);
   });
 
-  it('packs a symbolic link to a file as the file, and never follows a link to a folder', async () => {
-    const outside = await folder({ 'LICENSE': 'shared licence\n', 'deep/x.luau': 'return 1' });
+  it('packs a symbolic link to a file inside the package as the file, and never follows a link to a folder', async () => {
+    const outside = await folder({ 'deep/x.luau': 'return 1' });
+    const dir = await folder({
+      'pesde.toml': `${LUAU_HEAD}includes = ["**"]\n[target]\nenvironment = "luau"\nlib = "init.luau"\n`,
+      'init.luau': 'return {}',
+      'licences/MIT': 'shared licence\n',
+    });
+    await symlink(path.join(dir, 'licences', 'MIT'), path.join(dir, 'LICENSE'));
+    await symlink(outside, path.join(dir, 'linked'));
+    const packed = await packDirectory(dir);
+    assert.deepEqual(packed.files, ['LICENSE', 'init.luau', 'licences/MIT', 'pesde.toml']);
+    const licence = (await tarEntries(packed.archive)).find((e) => e.path === 'LICENSE');
+    assert.equal(licence?.type, 'File');
+    assert.equal(licence?.body, 'shared licence\n');
+  });
+
+  it('refuses a symbolic link to a file outside the package folder (stricter than pesde)', async () => {
+    const outside = await folder({ 'secret.env': 'TOKEN=hunter2\n' });
     const dir = await folder({
       'pesde.toml': `${LUAU_HEAD}includes = ["**"]\n[target]\nenvironment = "luau"\nlib = "init.luau"\n`,
       'init.luau': 'return {}',
     });
-    await symlink(path.join(outside, 'LICENSE'), path.join(dir, 'LICENSE'));
-    await symlink(outside, path.join(dir, 'linked'));
-    const packed = await packDirectory(dir);
-    assert.deepEqual(packed.files, ['LICENSE', 'init.luau', 'pesde.toml']);
-    assert.match(packed.warnings.join('\n'), /"LICENSE" is a symbolic link to .*, outside the package folder/);
-    const licence = (await tarEntries(packed.archive)).find((e) => e.path === 'LICENSE');
-    assert.equal(licence?.type, 'File');
-    assert.equal(licence?.body, 'shared licence\n');
+    await symlink(path.join(outside, 'secret.env'), path.join(dir, 'config.env'));
+    await assert.rejects(packDirectory(dir), (error: Error) => {
+      assert.match(error.message, /^included file "config\.env" is a symbolic link to .*secret\.env, outside the package folder: copy the file into the package or exclude it from includes$/);
+      return true;
+    });
   });
 
   it('is reproducible: same bytes whatever the mtimes, owner 0:0, modes 0644/0755', async () => {

@@ -26,13 +26,13 @@ export async function authenticatePage(auth: Authenticator, req: IncomingMessage
   if (!auth.readNeedsAuth) return { ok: true, signedIn };
   const header = req.headers.authorization ?? (signedIn ? bearer(cookieToken) : undefined);
   if (header === undefined) return { ok: false, reason: 'missing' };
-  return (await auth.forRead(header)) === null ? { ok: false, reason: 'invalid' } : { ok: true, signedIn };
+  return (await auth.forRead(header, req.socket.remoteAddress)) === null ? { ok: false, reason: 'invalid' } : { ok: true, signedIn };
 }
 
 /** Whether a token from the login form opens this registry for reading. */
-export async function tokenOpensReads(auth: Authenticator, token: string): Promise<boolean> {
+export async function tokenOpensReads(auth: Authenticator, token: string, client: string | undefined): Promise<boolean> {
   if (token === '' || token.length > MAX_TOKEN_LENGTH) return false;
-  return (await auth.forRead(bearer(token))) !== null;
+  return (await auth.forRead(bearer(token), client)) !== null;
 }
 
 /** The header form, so a token that itself begins with "Bearer " is not cut short. */

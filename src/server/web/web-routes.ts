@@ -124,7 +124,7 @@ async function answer(
   const isPrivate = server.auth.readNeedsAuth;
   if (route.kind === 'logout') {
     allowMethods(method, ['POST']);
-    requireSameOrigin(req);
+    server.writeGuard.check(req);
     return sendSeeOther(res, '/', { private: isPrivate, headers: { 'set-cookie': clearedTokenCookie(isSecureRequest(req)) } });
   }
   if (route.kind === 'login') {
@@ -149,13 +149,15 @@ async function answer(
 
 /** POST /login: a valid token becomes the cookie and the reader goes back where they were. */
 async function logIn(server: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  requireSameOrigin(req);
+  // forms post only from these pages: SameSite=Strict already keeps other sites' posts from
+  // carrying the cookie; the guard also stops them from signing a browser in or out
+  server.writeGuard.check(req);
   const body = await readBody(req, { maxBytes: FORM_BODY_LIMIT, idleTimeoutMs: server.bodyIdleTimeoutMs });
   const form = new URLSearchParams(body.toString('utf8'));
   const next = safeNext(form.get('next'));
   if (!server.auth.readNeedsAuth) return sendSeeOther(res, next, { private: false });
   const token = (form.get('token') ?? '').trim();
-  if (token.length > MAX_TOKEN_LENGTH || !(await tokenOpensReads(server.auth, token))) {
+  if (token.length > MAX_TOKEN_LENGTH || !(await tokenOpensReads(server.auth, token, req.socket.remoteAddress))) {
     return await send(server, req, res, loginPage(next, true), false);
   }
   sendSeeOther(res, next, { private: true, headers: { 'set-cookie': tokenCookie(token, isSecureRequest(req)) } });
@@ -192,24 +194,16 @@ function allowMethods(method: string, allowed: string[]): void {
 }
 
 /**
- * Forms post only from these pages. SameSite=Strict already keeps other sites' posts from
- * carrying the cookie; checking Origin also stops them from signing a browser in or out.
+ * Where to go after signing in: a path on this site, never another site (`//host`, `/\host`).
+ * It goes into a Location header, which takes ASCII only: anything else is percent-encoded.
  */
-function requireSameOrigin(req: IncomingMessage): void {
-  const origin = req.headers.origin;
-  if (origin === undefined) return;
-  let host: string | null;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    host = null;
-  }
-  if (host === null || host !== req.headers.host) throw new HttpError(403, 'this form can only be sent from this site');
-}
-
-/** Where to go after signing in: a path on this site, never another site (`//host`, `/\host`). */
 function safeNext(raw: string | null): string {
   if (raw === null || raw.length > MAX_NEXT_LENGTH) return '/';
   if (!raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\') || /[\u0000-\u001f\u007f]/.test(raw)) return '/';
-  return raw;
+  try {
+    return raw.replace(/[^\u0021-\u007e]+/g, (run) => encodeURIComponent(run));
+  } catch {
+    // a lone surrogate has no UTF-8 form
+    return '/';
+  }
 }
