@@ -127,12 +127,33 @@ async function page(content: Buffer, path: string, stem: string, pages: Map<stri
 }
 
 /** Unicode White_Space, which Rust's `trim` removes; unlike JS `trim`, U+FEFF is not in it. */
-const RUST_WHITESPACE = '[\\u0009-\\u000d\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
-const LEADING = new RegExp(`^${RUST_WHITESPACE}+`);
-const TRAILING = new RegExp(`${RUST_WHITESPACE}+$`);
+function isRustWhitespace(code: number): boolean {
+  return (
+    (code >= 0x09 && code <= 0x0d) ||
+    code === 0x20 ||
+    code === 0x85 ||
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000
+  );
+}
 
+/**
+ * A loop, not a `\s+$` regular expression: that one retries from every position of a run
+ * of white space that is not at the end, which is quadratic (a page holding 20,000 spaces
+ * before its last word took a third of a second, a mebibyte of them hours).
+ */
 function rustTrim(text: string): string {
-  return text.replace(LEADING, '').replace(TRAILING, '');
+  let start = 0;
+  let end = text.length;
+  while (start < end && isRustWhitespace(text.charCodeAt(start))) start++;
+  while (end > start && isRustWhitespace(text.charCodeAt(end - 1))) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
 }
 
 /** Front matter and first heading, walking the lines as the official iterator does. */
@@ -160,11 +181,17 @@ function splitPage(content: string): { frontMatter: string; heading?: string } {
   return { frontMatter };
 }
 
+/** Front matter is a few lines; a YAML parse is synchronous, so a long one would hold the event loop. */
+export const MAX_FRONT_MATTER_CHARS = 64 * 1024;
+
 async function parseFrontMatter(text: string, path: string): Promise<EntryInfo> {
   // most pages have no front matter; the YAML parser loads only for those that do
   if (text === '') return { collapsed: false };
-  const { isMap, isScalar, parseDocument } = await import('yaml');
   const where = `docs/${path}: front matter`;
+  if (text.length > MAX_FRONT_MATTER_CHARS) {
+    throw invalid(`${where} is ${text.length} characters, more than the limit of ${MAX_FRONT_MATTER_CHARS}: shorten it`);
+  }
+  const { isMap, isScalar, parseDocument } = await import('yaml');
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     const detail = (doc.errors[0]?.message ?? '').split('\n')[0];
@@ -233,16 +260,21 @@ function entryInfo(fields: Record<string, unknown>, where: string): EntryInfo {
   return info;
 }
 
-/** A BTreeSet<DocEntry>: an entry equal in order to one already present is dropped. */
+/**
+ * A BTreeSet<DocEntry>: an entry equal in order to one already present is dropped. Two
+ * entries are equal in that order when they have the same position (or none) and label, so
+ * that pair is the key: a folder of thousands of pages costs no comparison per insert.
+ */
 class DocEntrySet {
-  private readonly entries: DocEntry[] = [];
+  private readonly entries = new Map<string, DocEntry>();
 
   insert(entry: DocEntry): void {
-    if (!this.entries.some((existing) => compareDocEntries(existing, entry) === 0)) this.entries.push(entry);
+    const key = `${entry.position ?? ''}\0${entry.label}`;
+    if (!this.entries.has(key)) this.entries.set(key, entry);
   }
 
   sorted(): DocEntry[] {
-    return [...this.entries].sort(compareDocEntries);
+    return [...this.entries.values()].sort(compareDocEntries);
   }
 }
 
@@ -258,9 +290,27 @@ export function compareDocEntries(a: DocEntry, b: DocEntry): number {
   return compareUtf8(a.label, b.label);
 }
 
-/** Rust's `String` order: byte order of the UTF-8 encoding. */
+/**
+ * Rust's `String` order: byte order of the UTF-8 encoding, which is code point order
+ * (a lone surrogate counts as U+FFFD, what encoding it gives), compared without encoding:
+ * sorting thousands of entries allocated two buffers per comparison.
+ */
 function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = codePointAt(a, i);
+    const y = codePointAt(b, j);
+    if (x !== y) return x < y ? -1 : 1;
+    i += x > 0xffff ? 2 : 1;
+    j += y > 0xffff ? 2 : 1;
+  }
+  return i < a.length ? 1 : j < b.length ? -1 : 0;
+}
+
+function codePointAt(text: string, i: number): number {
+  const code = text.codePointAt(i)!;
+  return code >= 0xd800 && code <= 0xdfff ? 0xfffd : code;
 }
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
