@@ -60,7 +60,7 @@ function startNext(): void {
 }
 
 function startWorker(): Worker {
-  const thread = new Worker(new URL('./package-parse-worker.js', import.meta.url));
+  const thread = new Worker(workerEntry());
   thread.on('message', (answer: { id: number; file?: IndexFile; error?: string }) => {
     const job = running?.job;
     if (job === undefined || job.id !== answer.id) return;
@@ -72,6 +72,19 @@ function startWorker(): Worker {
     if (job !== undefined) finish(job, () => job.reject(error));
   });
   return thread;
+}
+
+/**
+ * From dist/, the built worker. From the sources (the tests run them through tsx) the
+ * worker is TypeScript, which a worker thread only loads once tsx's loader is registered
+ * in it: a `--import` of the main thread does not reach workers.
+ */
+function workerEntry(): URL {
+  if (!import.meta.url.endsWith('.ts')) return new URL('./package-parse-worker.js', import.meta.url);
+  const entry = new URL('./package-parse-worker.ts', import.meta.url).href;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const code = `const { register } = await import(${JSON.stringify(tsx)}); register(); await import(${JSON.stringify(entry)});`;
+  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
 }
 
 function finish(job: Job, settle: () => void): void {
