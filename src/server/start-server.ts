@@ -22,6 +22,7 @@ import { ensureEmbeddedIndex } from './embedded-index.js';
 import { IndexRefresher } from './index-refresher.js';
 import { IndexState } from './index-state.js';
 import { createLogger, type Logger } from './logger.js';
+import { watchEventLoop } from './loop-monitor.js';
 import { Mutex } from './mutex.js';
 import { RateLimiter } from './rate-limit.js';
 import { sendError } from './respond.js';
@@ -103,6 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     handler = createApp(context);
     activeRefresher.start();
     void warmUp(initial, logger, closing.signal);
+    watchEventLoop(logger, process.env, closing.signal);
 
     banner.push(
       `index: ${index.dir} at ${initial.commit.slice(0, 12)} (${initial.packages.size} packages)${index.remote === null ? '' : `, origin ${index.remote}`}`,
