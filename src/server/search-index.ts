@@ -45,8 +45,10 @@ export interface Searchable {
 
 export const SEARCH_PAGE_SIZE = 50;
 
-/** Document checks a sliced search does before it lets the event loop run (a few milliseconds). */
-const SLICE_CHECKS = 100_000;
+/** Document checks a sliced search makes between looks at the clock (a field's pass at most is a few ms). */
+const SLICE_CHECKS = 20_000;
+/** How long a sliced search runs before it lets the event loop run. */
+const SLICE_MS = 4;
 /** More ranked results than this are shown by sorting every match instead of keeping a top list. */
 const MAX_KEPT = 1000;
 /** The overlay is folded into a new base when it holds more documents than this share of the base, */
@@ -261,7 +263,7 @@ export class SearchIndex implements Searchable {
   }
 
   /**
-   * The same page as `search`, computed in slices of about SLICE_CHECKS document checks with
+   * The same page as `search`, computed in slices of about SLICE_MS with
    * the event loop free in between, so a costly query (many short words on a large index)
    * never holds the server for long. The API's search uses it.
    */
@@ -285,7 +287,7 @@ export class SearchIndex implements Searchable {
    * Every match is counted, but only the first offset + limit in rank order are shown:
    * keeping those in a short sorted list costs far less than sorting tens of thousands of
    * matches (a common word or `pkg` matches most of a large index). It pauses (yields)
-   * after each field's pass once SLICE_CHECKS documents were checked since the last pause.
+   * after a field's pass once it has run SLICE_MS since the last pause.
    */
   private *ranked(terms: QueryTerms, offset: number, limit: number, withDeprecated: boolean): Generator<void, SearchPage> {
     const base = this.base;
@@ -305,6 +307,7 @@ export class SearchIndex implements Searchable {
         }
       };
       let checks = 0;
+      let sliceStart = performance.now();
       // per field and per word, the points scoreDoc gives; a three-character word's candidates
       // are exactly the documents containing it, longer ones are checked
       for (const [term, weight] of terms) {
@@ -318,8 +321,11 @@ export class SearchIndex implements Searchable {
           add(i, weight * (name === term ? 100 : name.startsWith(term) ? 50 : 20));
         }
         if ((checks += n) > SLICE_CHECKS) {
-          yield;
           checks = 0;
+          if (performance.now() - sliceStart > SLICE_MS) {
+            yield;
+            sliceStart = performance.now();
+          }
         }
         candidates = scopes.candidates(term);
         checked = candidates === null || term.length > 3;
@@ -331,8 +337,11 @@ export class SearchIndex implements Searchable {
           add(i, weight * (scope === term ? 4 : 2));
         }
         if ((checks += n) > SLICE_CHECKS) {
-          yield;
           checks = 0;
+          if (performance.now() - sliceStart > SLICE_MS) {
+            yield;
+            sliceStart = performance.now();
+          }
         }
         candidates = descriptions.candidates(term);
         checked = candidates === null || term.length > 3;
@@ -343,8 +352,11 @@ export class SearchIndex implements Searchable {
           add(i, weight);
         }
         if ((checks += n) > SLICE_CHECKS) {
-          yield;
           checks = 0;
+          if (performance.now() - sliceStart > SLICE_MS) {
+            yield;
+            sliceStart = performance.now();
+          }
         }
       }
       return this.page(terms, offset, limit, withDeprecated, touched.subarray(0, touchedCount), scores);
