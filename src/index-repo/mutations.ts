@@ -1,12 +1,13 @@
-import { RegistryError } from '../errors.js';
-import { writeIndexChange, type IndexSnapshot, type WriteResult } from './index-writer.js';
+/** Yank and deprecate, for the CLI and the HTTP routes: a change builder run by the one writer. */
+import { buildDeprecateChange, buildYankChange } from './changes.js';
+import { writeIndex, type IndexChange, type IndexSnapshot, type WriteKind, type WriteResult } from './index-writer.js';
 import type { Committer } from './committer.js';
 import type { LocalIndex } from './local-index.js';
 import { parsePackageName } from './names.js';
-import { parseIndexFile, serializeIndexFile } from './package-file.js';
-import { parseScopeInfo } from './scope-file.js';
-import type { IndexFile, PackageName, TargetKind } from './types.js';
+import type { TargetKind } from './types.js';
 import { parseVersion } from './version.js';
+
+export { readOwnedPackage } from './changes.js';
 
 export interface MutationContext {
   index: LocalIndex;
@@ -19,19 +20,6 @@ export interface MutationResult extends WriteResult {
   summary: string;
 }
 
-/** Reads a package file after checking the publisher owns its scope (the official order of checks). */
-export async function readOwnedPackage(snapshot: IndexSnapshot, name: PackageName, publisherId: number): Promise<IndexFile> {
-  const scopeText = await snapshot.read(`${name.scope}/scope.toml`);
-  if (scopeText === null) throw new RegistryError('not_found', `package ${name.full} does not exist in this index`);
-  const scope = parseScopeInfo(scopeText, `${name.scope}/scope.toml`);
-  if (!scope.owners.includes(publisherId)) {
-    throw new RegistryError('forbidden', `publisher ${publisherId} is not an owner of scope "${name.scope}" (owners are listed in ${name.scope}/scope.toml)`);
-  }
-  const text = await snapshot.read(`${name.scope}/${name.name}`);
-  if (text === null) throw new RegistryError('not_found', `package ${name.full} does not exist in this index`);
-  return parseIndexFile(text, `${name.scope}/${name.name}`);
-}
-
 export interface YankRequest {
   name: string;
   version: string;
@@ -40,37 +28,9 @@ export interface YankRequest {
   publisherId: number;
 }
 
-export async function setYanked(ctx: MutationContext, req: YankRequest): Promise<MutationResult> {
-  const name = parsePackageName(req.name);
-  const version = parseVersion(req.version);
-  let summary = '';
-  const result = await writeIndexChange(
-    ctx.index,
-    async (snapshot) => {
-      const file = await readOwnedPackage(snapshot, name, req.publisherId);
-      const matching = file.entries.filter((e) => e.id.version === version && (req.target === 'all' || e.id.target === req.target));
-      if (matching.length === 0) {
-        throw new RegistryError('not_found', `${name.full}@${version}${req.target === 'all' ? '' : ` ${req.target}`} does not exist in this index`);
-      }
-      const changed = matching.filter((e) => Boolean(e.entry.yanked) !== req.yanked);
-      if (changed.length === 0) {
-        throw new RegistryError('conflict', `${name.full}@${version} is already ${req.yanked ? 'yanked' : 'not yanked'}`);
-      }
-      for (const e of changed) {
-        if (req.yanked) e.entry.yanked = true;
-        else delete e.entry.yanked;
-      }
-      const targets = changed.map((e) => e.id.target).join(', ');
-      const verb = req.yanked ? 'yank' : 'unyank';
-      summary = `${verb}ed ${name.full}@${version} ${targets}`;
-      return {
-        message: `${verb} ${name.full}@${version} ${targets}`,
-        files: new Map([[`${name.scope}/${name.name}`, serializeIndexFile(file)]]),
-      };
-    },
-    { committer: ctx.committer, onRetry: ctx.onRetry },
-  );
-  return { ...result, summary };
+export function setYanked(ctx: MutationContext, req: YankRequest): Promise<MutationResult> {
+  const change = { ...req, name: parsePackageName(req.name), version: parseVersion(req.version) };
+  return runMutation(ctx, 'yank', req.publisherId, (snapshot) => buildYankChange(snapshot, change));
 }
 
 export interface DeprecateRequest {
@@ -80,25 +40,28 @@ export interface DeprecateRequest {
   publisherId: number;
 }
 
-export async function setDeprecated(ctx: MutationContext, req: DeprecateRequest): Promise<MutationResult> {
-  const name = parsePackageName(req.name);
-  const reason = req.reason.trim();
-  const deprecating = reason !== '';
-  const result = await writeIndexChange(
-    ctx.index,
-    async (snapshot) => {
-      const file = await readOwnedPackage(snapshot, name, req.publisherId);
-      if ((file.deprecated ?? '') === reason) {
-        throw new RegistryError('conflict', deprecating ? `${name.full} is already deprecated with this reason` : `${name.full} is not deprecated`);
-      }
-      if (deprecating) file.deprecated = reason;
-      else delete file.deprecated;
-      return {
-        message: `${deprecating ? '' : 'un'}deprecate ${name.full}`,
-        files: new Map([[`${name.scope}/${name.name}`, serializeIndexFile(file)]]),
-      };
+export function setDeprecated(ctx: MutationContext, req: DeprecateRequest): Promise<MutationResult> {
+  const change = { name: parsePackageName(req.name), reason: req.reason.trim(), publisherId: req.publisherId };
+  return runMutation(ctx, 'deprecate', req.publisherId, (snapshot) => buildDeprecateChange(snapshot, change));
+}
+
+async function runMutation(
+  ctx: MutationContext,
+  kind: WriteKind,
+  publisherId: number,
+  build: (snapshot: IndexSnapshot) => Promise<{ summary: string; change: IndexChange }>,
+): Promise<MutationResult> {
+  let summary = '';
+  const result = await writeIndex(ctx.index, {
+    kind,
+    actor: `publisher ${publisherId}`,
+    build: async (snapshot) => {
+      const built = await build(snapshot);
+      summary = built.summary;
+      return built.change;
     },
-    { committer: ctx.committer, onRetry: ctx.onRetry },
-  );
-  return { ...result, summary: `${deprecating ? '' : 'un'}deprecated ${name.full}` };
+    committer: ctx.committer,
+    onRetry: ctx.onRetry,
+  });
+  return { ...result, summary };
 }

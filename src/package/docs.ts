@@ -27,6 +27,8 @@ import { promisify } from 'node:util';
 import { constants, gzip as gzipCallback } from 'node:zlib';
 import { RegistryError } from '../errors.js';
 import type { DocEntry } from '../index-repo/types.js';
+import { compareDocEntry } from '../index-repo/doc-entry-order.js';
+import { compareUtf8 } from '../utf8-order.js';
 
 const gzip = promisify(gzipCallback);
 
@@ -274,43 +276,8 @@ class DocEntrySet {
   }
 
   sorted(): DocEntry[] {
-    return [...this.entries.values()].sort(compareDocEntries);
+    return [...this.entries.values()].sort(compareDocEntry);
   }
-}
-
-/** The official `DocEntry` Ord. */
-export function compareDocEntries(a: DocEntry, b: DocEntry): number {
-  if (a.position !== undefined && b.position !== undefined) {
-    if (a.position !== b.position) return a.position < b.position ? -1 : 1;
-  } else if (a.position !== undefined) {
-    return -1;
-  } else if (b.position !== undefined) {
-    return 1;
-  }
-  return compareUtf8(a.label, b.label);
-}
-
-/**
- * Rust's `String` order: byte order of the UTF-8 encoding, which is code point order
- * (a lone surrogate counts as U+FFFD, what encoding it gives), compared without encoding:
- * sorting thousands of entries allocated two buffers per comparison.
- */
-function compareUtf8(a: string, b: string): number {
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const x = codePointAt(a, i);
-    const y = codePointAt(b, j);
-    if (x !== y) return x < y ? -1 : 1;
-    i += x > 0xffff ? 2 : 1;
-    j += y > 0xffff ? 2 : 1;
-  }
-  return i < a.length ? 1 : j < b.length ? -1 : 0;
-}
-
-function codePointAt(text: string, i: number): number {
-  const code = text.codePointAt(i)!;
-  return code >= 0xd800 && code <= 0xdfff ? 0xfffd : code;
 }
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });

@@ -23,7 +23,6 @@ import { IndexRefresher } from './index-refresher.js';
 import { IndexState } from './index-state.js';
 import { createLogger, type Logger } from './logger.js';
 import { watchEventLoop } from './loop-monitor.js';
-import { Mutex } from './mutex.js';
 import { RateLimiter } from './rate-limit.js';
 import { sendError } from './respond.js';
 import { warmUp } from './warm-up.js';
@@ -72,8 +71,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const initial = await IndexState.load(index.dir, await tipCommit(index), { warn: (m) => logger.warn(m) });
     const auth = createAuthenticator(options.auth, initial.config, { logger, userAgent: `pesde-registry/${packageVersion()}` });
-    const gitLock = new Mutex();
-    const activeRefresher = new IndexRefresher({ index, initial, intervalMs: options.refreshIntervalMs, logger, gitLock });
+    const activeRefresher = new IndexRefresher({ index, initial, intervalMs: options.refreshIntervalMs, logger });
     refresher = activeRefresher;
     const write: WriteContext = {
       index,
@@ -88,7 +86,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger,
       s3Proxy: options.s3Proxy,
       write,
-      gitLock,
       afterWrite: () => activeRefresher.refresh({ fetch: false }),
       publishLimiter: options.publishRateLimit === null ? null : new RateLimiter(options.publishRateLimit),
       serverName: `pesde-registry/${packageVersion()}`,
