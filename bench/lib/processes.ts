@@ -74,6 +74,11 @@ async function waitFor200(url: string, proc: ChildProcess, timeoutMs: number, wh
   }
 }
 
+export interface RegistryProcess extends ServerProcess {
+  /** where its log lines go */
+  logFile: string;
+}
+
 export interface RegistryOptions {
   index: string;
   storageRoot: string;
@@ -85,23 +90,26 @@ export interface RegistryOptions {
   timeoutMs?: number;
   /** polled until it answers 200 (default /health) */
   readyPath?: string;
+  /** more environment variables for the server */
+  env?: Record<string, string>;
 }
 
 /**
  * `pesde-registry serve` on a fixed free port (so readiness can be polled from the moment
  * of spawning), periodic refresh off, its log lines written to a file as a deployment would.
  */
-export async function startRegistry(opts: RegistryOptions): Promise<ServerProcess> {
+export async function startRegistry(opts: RegistryOptions): Promise<RegistryProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const logDir = path.join(OUT_DIR, 'logs');
   await mkdir(logDir, { recursive: true });
-  const log = createWriteStream(path.join(logDir, `${opts.label}.log`));
+  const logFile = path.join(logDir, `${opts.label}.log`);
+  const log = createWriteStream(logFile);
   await new Promise((resolve) => log.once('open', resolve));
   const nodeArgs = opts.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`];
   const args = [...nodeArgs, BIN, 'serve', '--index', opts.index, '--storage-root', opts.storageRoot, '--address', '127.0.0.1', '--port', String(port), '--refresh-interval', '0', '--publish-rate-limit', 'off', ...(opts.extraArgs ?? [])];
   const started = performance.now();
-  const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', log, log], env: { ...process.env, NO_COLOR: '1', CI: 'true' } });
+  const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', log, log], env: { ...process.env, NO_COLOR: '1', CI: 'true', ...opts.env } });
   try {
     await waitFor200(`${url}${opts.readyPath ?? '/health'}`, proc, opts.timeoutMs ?? 120_000, 'pesde-registry serve');
   } catch (error) {
@@ -111,6 +119,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<ServerProces
   const readyMs = performance.now() - started;
   return {
     url,
+    logFile,
     pid: proc.pid!,
     proc,
     readyMs,

@@ -40,6 +40,14 @@ export interface ArchiveLimits {
   maxFileBytes: number;
   /** UTF-8 bytes of one entry path */
   maxPathBytes: number;
+  /** bytes of the root `pesde.toml` */
+  maxManifestBytes: number;
+  /** bytes of a root README */
+  maxReadmeBytes: number;
+  /** bytes of one `docs/` page or `_category_.json` */
+  maxDocPageBytes: number;
+  /** bytes of every kept file together (manifest, READMEs, docs) */
+  maxKeptBytes: number;
 }
 
 const MiB = 1024 * 1024;
@@ -49,6 +57,12 @@ export const DEFAULT_ARCHIVE_LIMITS: Readonly<ArchiveLimits> = Object.freeze({
   maxUnpackedBytes: 256 * MiB,
   maxFileBytes: 128 * MiB,
   maxPathBytes: 1024,
+  // the kept files are held in memory, decoded, hashed and compressed: real ones are a few
+  // KiB (a long README some hundreds), so these caps refuse only what no person writes
+  maxManifestBytes: 1 * MiB,
+  maxReadmeBytes: 4 * MiB,
+  maxDocPageBytes: 4 * MiB,
+  maxKeptBytes: 16 * MiB,
 });
 
 export type ArchiveEntryType = 'file' | 'directory';
@@ -151,6 +165,7 @@ class TarReader {
   private headers = 0;
   private unpacked = 0;
   private declaredBytes = 0;
+  private keptBytes = 0;
   private readonly entries: ArchiveEntry[] = [];
   private readonly kept = new Map<string, Buffer>();
   private readonly files = new Set<string>();
@@ -331,8 +346,25 @@ class TarReader {
     if (this.declaredBytes > this.limits.maxUnpackedBytes) {
       throw invalid(`archive unpacks to more than ${this.limits.maxUnpackedBytes} bytes: remove large or unneeded files from the package`);
     }
-    const target: BodyTarget = isKeptPath(path) ? { kind: 'keep', path, chunks: [] } : { kind: 'skip' };
+    const kept = isKeptPath(path);
+    if (kept) this.checkKept(path, size, shown);
+    const target: BodyTarget = kept ? { kind: 'keep', path, chunks: [] } : { kind: 'skip' };
     this.startBody(size, target, shown);
+  }
+
+  /** A file whose contents are kept is refused from its header when it would pass a cap, before a byte of it is read. */
+  private checkKept(path: string, size: number, shown: string): void {
+    const { maxManifestBytes, maxReadmeBytes, maxDocPageBytes, maxKeptBytes } = this.limits;
+    if (path === 'pesde.toml' && size > maxManifestBytes) {
+      // worded as manifest.ts words it for a manifest read from a folder
+      throw invalid(`pesde.toml is ${size} bytes, more than ${maxManifestBytes}: move data out of the manifest`);
+    }
+    const [max, what] = path.includes('/') ? [maxDocPageBytes, 'a doc page'] : [maxReadmeBytes, 'a README'];
+    if (size > max) throw invalid(`archive file ${shown} is ${size} bytes, more than the ${max}-byte limit for ${what}: shorten it`);
+    this.keptBytes += size;
+    if (this.keptBytes > maxKeptBytes) {
+      throw invalid(`archive's manifest, README and doc pages add up to more than ${maxKeptBytes} bytes, the limit for them together: shorten or remove some`);
+    }
   }
 
   private startBody(size: number, target: BodyTarget, label: string): void {

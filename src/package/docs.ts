@@ -129,12 +129,33 @@ async function page(content: Buffer, path: string, stem: string, pages: Map<stri
 }
 
 /** Unicode White_Space, which Rust's `trim` removes; unlike JS `trim`, U+FEFF is not in it. */
-const RUST_WHITESPACE = '[\\u0009-\\u000d\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
-const LEADING = new RegExp(`^${RUST_WHITESPACE}+`);
-const TRAILING = new RegExp(`${RUST_WHITESPACE}+$`);
+function isRustWhitespace(code: number): boolean {
+  return (
+    (code >= 0x09 && code <= 0x0d) ||
+    code === 0x20 ||
+    code === 0x85 ||
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000
+  );
+}
 
+/**
+ * A loop, not a `\s+$` regular expression: that one retries from every position of a run
+ * of white space that is not at the end, which is quadratic (a page holding 20,000 spaces
+ * before its last word took a third of a second, a mebibyte of them hours).
+ */
 function rustTrim(text: string): string {
-  return text.replace(LEADING, '').replace(TRAILING, '');
+  let start = 0;
+  let end = text.length;
+  while (start < end && isRustWhitespace(text.charCodeAt(start))) start++;
+  while (end > start && isRustWhitespace(text.charCodeAt(end - 1))) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
 }
 
 /** Front matter and first heading, walking the lines as the official iterator does. */
@@ -162,11 +183,17 @@ function splitPage(content: string): { frontMatter: string; heading?: string } {
   return { frontMatter };
 }
 
+/** Front matter is a few lines; a YAML parse is synchronous, so a long one would hold the event loop. */
+export const MAX_FRONT_MATTER_CHARS = 64 * 1024;
+
 async function parseFrontMatter(text: string, path: string): Promise<EntryInfo> {
   // most pages have no front matter; the YAML parser loads only for those that do
   if (text === '') return { collapsed: false };
-  const { isMap, isScalar, parseDocument } = await import('yaml');
   const where = `docs/${path}: front matter`;
+  if (text.length > MAX_FRONT_MATTER_CHARS) {
+    throw invalid(`${where} is ${text.length} characters, more than the limit of ${MAX_FRONT_MATTER_CHARS}: shorten it`);
+  }
+  const { isMap, isScalar, parseDocument } = await import('yaml');
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     const detail = (doc.errors[0]?.message ?? '').split('\n')[0];
@@ -235,16 +262,21 @@ function entryInfo(fields: Record<string, unknown>, where: string): EntryInfo {
   return info;
 }
 
-/** A BTreeSet<DocEntry>: an entry equal in order to one already present is dropped. */
+/**
+ * A BTreeSet<DocEntry>: an entry equal in order to one already present is dropped. Two
+ * entries are equal in that order when they have the same position (or none) and label, so
+ * that pair is the key: a folder of thousands of pages costs no comparison per insert.
+ */
 class DocEntrySet {
-  private readonly entries: DocEntry[] = [];
+  private readonly entries = new Map<string, DocEntry>();
 
   insert(entry: DocEntry): void {
-    if (!this.entries.some((existing) => compareDocEntry(existing, entry) === 0)) this.entries.push(entry);
+    const key = `${entry.position ?? ''}\0${entry.label}`;
+    if (!this.entries.has(key)) this.entries.set(key, entry);
   }
 
   sorted(): DocEntry[] {
-    return [...this.entries].sort(compareDocEntry);
+    return [...this.entries.values()].sort(compareDocEntry);
   }
 }
 

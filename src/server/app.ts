@@ -58,6 +58,8 @@ export function createApp(server: ServerContext): RequestListener {
       logRequest(server, req, res, started);
       metrics?.end(req, res, started);
     });
+    // every answer is exactly the type it says: no browser reads a README or archive as a page
+    res.setHeader('x-content-type-options', 'nosniff');
     void handle(server, router, web, req, res);
   };
 }
@@ -123,16 +125,22 @@ function answerError(server: ServerContext, req: IncomingMessage, res: ServerRes
 }
 
 /**
- * The body was left unread: answer, then close. Reading on (and discarding) for a moment
- * lets the client receive the answer instead of a reset caused by the unread bytes.
+ * A request whose client went away before its answer was complete is logged with status
+ * 499 (nginx's "client closed request") and `aborted=true`, plus `sent=<status>` when a
+ * status line had already gone out (a download cut short): never as the 200 it was not.
  */
 function logRequest(server: ServerContext, req: IncomingMessage, res: ServerResponse, started: bigint): void {
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const complete = res.writableFinished;
   server.logger.info('request', {
     method: req.method,
     path: req.url,
-    status: res.statusCode,
+    status: complete ? res.statusCode : ABORTED_STATUS,
     ms: Math.round(ms * 10) / 10,
-    aborted: res.writableFinished ? undefined : true,
+    aborted: complete ? undefined : true,
+    sent: complete || !res.headersSent ? undefined : res.statusCode,
   });
 }
+
+/** what the request log says for an answer the client did not wait for */
+export const ABORTED_STATUS = 499;

@@ -19,6 +19,7 @@ import { changedFiles, listTree } from '../index-repo/tree-reader.js';
 import type { IndexConfig, PackageName, ScopeInfo } from '../index-repo/types.js';
 import { errorMessage, RegistryError } from '../errors.js';
 import { detach } from './detach.js';
+import { INLINE_MAX_CHARS, MAX_PACKAGE_FILE_BYTES, parsePackageFile } from './package-parser.js';
 import { PackageRecord } from './package-record.js';
 import { scanIndexFile } from './package-scan.js';
 import { PackageStore, type PackageStoreOptions } from './package-store.js';
@@ -125,6 +126,8 @@ export class IndexState {
     const packages = new Map(this.packages);
     const scopes = new Map(this.scopes);
     const searchChanges = new Map<string, SearchDoc | null>();
+    /** package files too large to parse here: summarised from their scan, or parsed in the worker below */
+    const large: Array<{ name: PackageName; oid: string; blob: Buffer; path: string }> = [];
     changed.forEach((file, i) => {
       const blob = blobs[i] ?? null;
       const text = blob?.toString('utf8') ?? null;
@@ -143,6 +146,10 @@ export class IndexState {
           return;
         }
         const oid = file.oid;
+        if (blob.length > INLINE_MAX_CHARS) {
+          large.push({ name: at.name, oid, blob, path: file.path });
+          return;
+        }
         // parsed in full, unlike at load: a file that no longer parses keeps its previous
         // version in service, and a just-changed package is the one clients ask for next
         withWarning(warn, file.path, () => {
@@ -155,6 +162,26 @@ export class IndexState {
         });
       }
     });
+    for (const { name, oid, blob, path } of large) {
+      // a parse of many MB would hold the event loop: the scan (a pass over the bytes) gives
+      // the summary, and the file is parsed on its first request, off the event loop
+      const scan = scanIndexFile(blob);
+      let summary: PackageSummary | undefined;
+      if (scan !== null) {
+        summary = PackageSummary.fromScan(name, oid, scan, blob.length);
+      } else if (blob.length > MAX_PACKAGE_FILE_BYTES) {
+        warn(`skipping ${path}: ${blob.length} bytes in a layout only a full parse reads, more than the ${MAX_PACKAGE_FILE_BYTES} this server parses`);
+      } else {
+        try {
+          summary = PackageSummary.fromFile(name, oid, await parsePackageFile(blob.toString('utf8'), path));
+        } catch (error) {
+          warn(`skipping ${path}: ${errorMessage(error)}`);
+        }
+      }
+      if (summary === undefined) continue;
+      packages.set(summary.full, summary);
+      searchChanges.set(summary.full, summary.shown === null ? null : summary);
+    }
     return new IndexState({
       dir: this.dir,
       commit,

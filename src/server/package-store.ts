@@ -11,9 +11,12 @@
  * are answered from memory and a changed file, having a new blob id, is never served stale.
  */
 import { parseIndexFile } from '../index-repo/package-file.js';
+import type { IndexFile } from '../index-repo/types.js';
 import { BlobReader } from '../index-repo/tree-reader.js';
 import { RegistryError, errorMessage } from '../errors.js';
 import { ByteLru } from './byte-lru.js';
+import { HttpError } from './http-error.js';
+import { INLINE_MAX_CHARS, MAX_PACKAGE_FILE_BYTES, parsePackageFile, UnreadablePackageFile } from './package-parser.js';
 import { toJson } from './json.js';
 import { PackageRecord } from './package-record.js';
 import { versionView } from './package-view.js';
@@ -35,6 +38,8 @@ export interface PackageStoreOptions {
 interface RecordSlot {
   oid: string;
   record: PackageRecord | null;
+  /** why a file that may be valid is not served (too large, too slow to parse) */
+  refusal?: string;
 }
 
 /** The JSON search shows for a package: its shown version's answer. */
@@ -94,15 +99,25 @@ export class PackageStore {
     };
   }
 
-  /** The parsed package when it is in memory: no read, no promise. */
+  /**
+   * The parsed package when it is in memory: no read, no promise. Throws a 500 naming the
+   * reason for a file the server does not read (too large, or too slow to parse).
+   */
   cached(summary: PackageSummary): PackageRecord | null | undefined {
     const slot = this.records.get(summary.full);
-    return slot !== undefined && slot.oid === summary.oid ? slot.record : undefined;
+    if (slot === undefined || slot.oid !== summary.oid) return undefined;
+    if (slot.refusal !== undefined) throw new HttpError(500, slot.refusal);
+    return slot.record;
   }
 
   /** The parsed package; null when its file does not parse (it was reported once). */
   record(summary: PackageSummary): Promise<PackageRecord | null> {
-    const cached = this.cached(summary);
+    let cached: PackageRecord | null | undefined;
+    try {
+      cached = this.cached(summary);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (cached !== undefined) return Promise.resolve(cached);
     const key = `${summary.full}\n${summary.oid}`;
     let loading = this.loading.get(key);
@@ -130,17 +145,30 @@ export class PackageStore {
     const out: Array<string | null | undefined> = summaries.map((s) => this.cachedSearchJson(s));
     const cold = summaries.map((s, i) => (out[i] === undefined ? i : -1)).filter((i) => i >= 0);
     if (cold.length === 0) return out as Array<string | null>;
-    // each is rendered as it arrives, while git looks up the next
+    // each is rendered as it arrives, while git looks up the next; a large file waits for
+    // the worker thread after the others
+    const large: number[] = [];
     await this.readEach(
       cold.map((i) => summaries[i]!.oid),
       (k, blob) => {
         const i = cold[k]!;
         const summary = summaries[i]!;
         const json = this.cachedSearchJson(summary) ?? this.renderSearchJson(summary, blob);
+        if (json === undefined) {
+          large.push(i);
+          return;
+        }
         this.searchItems.set(summary.full, { oid: summary.oid, json }, 64 + (json?.length ?? 0));
         out[i] = json;
       },
     );
+    for (const i of large) {
+      const summary = summaries[i]!;
+      const record = await this.record(summary).catch(() => null);
+      const json = record?.searchable ? record.versionText(record.searchable) : null;
+      this.searchItems.set(summary.full, { oid: summary.oid, json }, 64 + (json?.length ?? 0));
+      out[i] = json;
+    }
     return out as Array<string | null>;
   }
 
@@ -154,16 +182,22 @@ export class PackageStore {
   private cachedSearchJson(summary: PackageSummary): string | null | undefined {
     const slot = this.searchItems.get(summary.full);
     if (slot !== undefined && slot.oid === summary.oid) return slot.json;
+    const recordSlot = this.records.get(summary.full);
+    // a file the server does not read is left off search pages
+    if (recordSlot?.oid === summary.oid && recordSlot.refusal !== undefined) return null;
     const record = this.cached(summary);
     if (record === undefined) return undefined;
     return record?.searchable ? record.versionText(record.searchable) : null;
   }
 
-  /** `blob` may be a view valid during this call only: nothing here keeps it. */
-  private renderSearchJson(summary: PackageSummary, blob: Buffer | null): string | null {
+  /**
+   * `blob` may be a view valid during this call only: nothing here keeps it. undefined for
+   * a file too large to parse here, which the caller reads again and parses in the worker.
+   */
+  private renderSearchJson(summary: PackageSummary, blob: Buffer | null): string | null | undefined {
     if (blob === null) throw missingBlob(summary);
     const shown = summary.shown;
-    if (shown !== null && summary.shownStart >= 0) {
+    if (shown !== null && summary.shownStart >= 0 && summary.shownEnd - summary.shownStart <= INLINE_MAX_CHARS) {
       try {
         // the shown version's entries are all a search result shows (deprecated aside, which the summary has)
         const file = parseIndexFile(blob.toString('utf8', summary.shownStart, summary.shownEnd), summary.full);
@@ -173,28 +207,52 @@ export class PackageStore {
         // the whole file decides: it reports the problem where it is
       }
     }
-    const record = this.parseText(summary, blob.toString('utf8'));
-    return record?.searchable ? record.versionText(record.searchable) : null;
+    if (blob.length > INLINE_MAX_CHARS) return undefined;
+    const text = blob.toString('utf8');
+    let file: IndexFile;
+    try {
+      file = parseIndexFile(text, `${summary.scope}/${summary.name}`);
+    } catch (error) {
+      this.unparsable(summary, error);
+      return null;
+    }
+    const record = this.adopt(summary, text, (grew) => new PackageRecord(summary, file, grew));
+    return record.searchable ? record.versionText(record.searchable) : null;
   }
 
+  /** Reads and parses a whole file and caches the outcome: a file that does not parse, or that the server does not read, is reported once. */
   private async parse(summary: PackageSummary): Promise<PackageRecord | null> {
     const blob = await this.read(summary.oid);
     if (blob === null) throw missingBlob(summary);
-    return this.parseText(summary, blob.toString('utf8'));
-  }
-
-  /** Parses and caches a whole file; a file that does not parse is reported and cached as such. */
-  private parseText(summary: PackageSummary, text: string): PackageRecord | null {
-    const cached = this.cached(summary);
-    if (cached !== undefined) return cached;
+    const where = `${summary.scope}/${summary.name}`;
+    if (blob.length > MAX_PACKAGE_FILE_BYTES) {
+      this.refuse(summary, `the index file of ${summary.full} is ${blob.length} bytes, more than the ${MAX_PACKAGE_FILE_BYTES} this server reads`);
+    }
+    const text = blob.toString('utf8');
+    let file: IndexFile;
     try {
-      const file = parseIndexFile(text, `${summary.scope}/${summary.name}`);
-      return this.adopt(summary, text, (grew) => new PackageRecord(summary, file, grew));
+      file = await parsePackageFile(text, where);
     } catch (error) {
-      this.warn(`skipping ${summary.full}: ${errorMessage(error)}`);
-      this.records.set(summary.full, { oid: summary.oid, record: null }, 64);
+      if (error instanceof UnreadablePackageFile) this.refuse(summary, `the index file of ${summary.full} is not served: ${error.message}`);
+      this.unparsable(summary, error);
       return null;
     }
+    // another request may have parsed it meanwhile
+    const cached = this.cached(summary);
+    if (cached !== undefined) return cached;
+    return this.adopt(summary, text, (grew) => new PackageRecord(summary, file, grew));
+  }
+
+  private unparsable(summary: PackageSummary, error: unknown): void {
+    this.warn(`skipping ${summary.full}: ${errorMessage(error)}`);
+    this.records.set(summary.full, { oid: summary.oid, record: null }, 64);
+  }
+
+  /** Remembers, reports and throws (as a 500 with the reason) that a file is not served. */
+  private refuse(summary: PackageSummary, reason: string): never {
+    this.warn(reason);
+    this.records.set(summary.full, { oid: summary.oid, record: null, refusal: reason }, 64 + reason.length);
+    throw new HttpError(500, reason);
   }
 }
 

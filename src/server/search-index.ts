@@ -14,6 +14,7 @@
  * One index serves the API's search, which leaves deprecated packages out, and the web
  * package list, which shows them marked (`listing`).
  */
+import { queryTerms, type QueryTerms } from './search-query.js';
 import { TrigramIndex } from './trigram-index.js';
 
 export interface SearchDoc {
@@ -38,11 +39,16 @@ export interface SearchPage {
 export interface Searchable {
   /** packages a query can find */
   readonly size: number;
+  /** Throws `invalid_input` (400) for a query past the caps of search-query.ts. */
   search(query: string, offset: number, limit?: number): SearchPage;
 }
 
 export const SEARCH_PAGE_SIZE = 50;
 
+/** Document checks a sliced search makes between looks at the clock (a field's pass at most is a few ms). */
+const SLICE_CHECKS = 20_000;
+/** How long a sliced search runs before it lets the event loop run. */
+const SLICE_MS = 4;
 /** More ranked results than this are shown by sorting every match instead of keeping a top list. */
 const MAX_KEPT = 1000;
 /** The overlay is folded into a new base when it holds more documents than this share of the base, */
@@ -58,7 +64,7 @@ class Base {
   private newest: { order: Int32Array; rankOf: Int32Array } | undefined;
   private positions: Map<string, number> | undefined;
   /** per query: which documents it has touched (stamps), their scores so far, and the list of them */
-  private scratch: { stamps: Uint32Array; scores: Int32Array; touched: Int32Array; stamp: number } | undefined;
+  private scratch: Scratch | undefined;
 
   constructor(docs: readonly SearchDoc[]) {
     this.docs = docs;
@@ -95,17 +101,40 @@ class Base {
     return this.positions.get(id);
   }
 
-  /** Working arrays for one query, with a fresh stamp (an index never runs two queries at once). */
-  startQuery(): { stamps: Uint32Array; scores: Int32Array; touched: Int32Array; stamp: number } {
+  /**
+   * Working arrays for one query, with a fresh stamp. A sliced query holds its arrays across
+   * turns of the event loop; a query started meanwhile gets arrays of its own (kept as the
+   * shared ones when those are still out when it ends).
+   */
+  startQuery(): Scratch {
     const n = this.docs.length;
-    this.scratch ??= { stamps: new Uint32Array(n), scores: new Int32Array(n), touched: new Int32Array(n), stamp: 0 };
-    if (this.scratch.stamp === 0xffffffff) {
-      this.scratch.stamps.fill(0);
-      this.scratch.stamp = 0;
+    let scratch = this.scratch;
+    if (scratch === undefined || scratch.busy) {
+      scratch = { stamps: new Uint32Array(n), scores: new Int32Array(n), touched: new Int32Array(n), stamp: 0, busy: false };
     }
-    this.scratch.stamp++;
-    return this.scratch;
+    this.scratch = undefined;
+    if (scratch.stamp === 0xffffffff) {
+      scratch.stamps.fill(0);
+      scratch.stamp = 0;
+    }
+    scratch.stamp++;
+    scratch.busy = true;
+    return scratch;
   }
+
+  endQuery(scratch: Scratch): void {
+    scratch.busy = false;
+    this.scratch ??= scratch;
+  }
+}
+
+/** per query: which documents it has touched (stamps), their scores so far, and the list of them */
+interface Scratch {
+  stamps: Uint32Array;
+  scores: Int32Array;
+  touched: Int32Array;
+  stamp: number;
+  busy: boolean;
 }
 
 interface Counts {
@@ -195,12 +224,6 @@ export class SearchIndex implements Searchable {
     return this.find(query, offset, limit, false);
   }
 
-  private find(query: string, offset: number, limit: number, withDeprecated: boolean): SearchPage {
-    const terms = query.trim().toLowerCase().split(/\s+/).filter((t) => t.length > 0);
-    if (terms.length === 0) return this.byDate(offset, limit, withDeprecated);
-    return this.ranked(terms, offset, limit, withDeprecated);
-  }
-
   /** Newest first: the base's order and the overlay's merged, skipping what this index leaves out. */
   private byDate(offset: number, limit: number, withDeprecated: boolean): SearchPage {
     const count = withDeprecated ? this.counts.all : this.counts.current;
@@ -240,55 +263,115 @@ export class SearchIndex implements Searchable {
   }
 
   /**
+   * The same page as `search`, computed in slices of about SLICE_MS with
+   * the event loop free in between, so a costly query (many short words on a large index)
+   * never holds the server for long. The API's search uses it.
+   */
+  async searchSliced(query: string, offset: number, limit = SEARCH_PAGE_SIZE): Promise<SearchPage> {
+    const terms = queryTerms(query);
+    if (terms.size === 0) return this.byDate(offset, limit, false);
+    const steps = this.ranked(terms, offset, limit, false);
+    for (let step = steps.next(); ; step = steps.next()) {
+      if (step.done === true) return step.value;
+      await yieldToLoop();
+    }
+  }
+
+  private find(query: string, offset: number, limit: number, withDeprecated: boolean): SearchPage {
+    const terms = queryTerms(query);
+    if (terms.size === 0) return this.byDate(offset, limit, withDeprecated);
+    return runToEnd(this.ranked(terms, offset, limit, withDeprecated));
+  }
+
+  /**
    * Every match is counted, but only the first offset + limit in rank order are shown:
    * keeping those in a short sorted list costs far less than sorting tens of thousands of
-   * matches (a common word or `pkg` matches most of a large index).
+   * matches (a common word or `pkg` matches most of a large index). It pauses (yields)
+   * after a field's pass once it has run SLICE_MS since the last pause.
    */
-  private ranked(terms: string[], offset: number, limit: number, withDeprecated: boolean): SearchPage {
+  private *ranked(terms: QueryTerms, offset: number, limit: number, withDeprecated: boolean): Generator<void, SearchPage> {
     const base = this.base;
     const docs = base.docs;
     const { names, scopes, descriptions } = base.fields;
-    const { stamps, scores, touched, stamp } = base.startQuery();
-    let touchedCount = 0;
-    const add = (i: number, points: number) => {
-      if (stamps[i] === stamp) {
-        scores[i]! += points;
-      } else {
-        stamps[i] = stamp;
-        scores[i] = points;
-        touched[touchedCount++] = i;
+    const scratch = base.startQuery();
+    try {
+      const { stamps, scores, touched, stamp } = scratch;
+      let touchedCount = 0;
+      const add = (i: number, points: number) => {
+        if (stamps[i] === stamp) {
+          scores[i]! += points;
+        } else {
+          stamps[i] = stamp;
+          scores[i] = points;
+          touched[touchedCount++] = i;
+        }
+      };
+      let checks = 0;
+      let sliceStart = performance.now();
+      // per field and per word, the points scoreDoc gives; a three-character word's candidates
+      // are exactly the documents containing it, longer ones are checked
+      for (const [term, weight] of terms) {
+        let candidates = names.candidates(term);
+        let checked = candidates === null || term.length > 3;
+        let n = candidates?.length ?? docs.length;
+        for (let k = 0; k < n; k++) {
+          const i = candidates === null ? k : candidates[k]!;
+          const name = docs[i]!.name;
+          if (checked && !name.includes(term)) continue;
+          add(i, weight * (name === term ? 100 : name.startsWith(term) ? 50 : 20));
+        }
+        if ((checks += n) > SLICE_CHECKS) {
+          checks = 0;
+          if (performance.now() - sliceStart > SLICE_MS) {
+            yield;
+            sliceStart = performance.now();
+          }
+        }
+        candidates = scopes.candidates(term);
+        checked = candidates === null || term.length > 3;
+        n = candidates?.length ?? docs.length;
+        for (let k = 0; k < n; k++) {
+          const i = candidates === null ? k : candidates[k]!;
+          const scope = docs[i]!.scope;
+          if (checked && !scope.includes(term)) continue;
+          add(i, weight * (scope === term ? 4 : 2));
+        }
+        if ((checks += n) > SLICE_CHECKS) {
+          checks = 0;
+          if (performance.now() - sliceStart > SLICE_MS) {
+            yield;
+            sliceStart = performance.now();
+          }
+        }
+        candidates = descriptions.candidates(term);
+        checked = candidates === null || term.length > 3;
+        n = candidates?.length ?? docs.length;
+        for (let k = 0; k < n; k++) {
+          const i = candidates === null ? k : candidates[k]!;
+          if (checked && !docs[i]!.lowerDescription.includes(term)) continue;
+          add(i, weight);
+        }
+        if ((checks += n) > SLICE_CHECKS) {
+          checks = 0;
+          if (performance.now() - sliceStart > SLICE_MS) {
+            yield;
+            sliceStart = performance.now();
+          }
+        }
       }
-    };
-    // per field and per word, the points scoreDoc gives; a three-character word's candidates
-    // are exactly the documents containing it, longer ones are checked
-    for (const term of terms) {
-      let candidates = names.candidates(term);
-      let checked = candidates === null || term.length > 3;
-      for (let k = 0, n = candidates?.length ?? docs.length; k < n; k++) {
-        const i = candidates === null ? k : candidates[k]!;
-        const name = docs[i]!.name;
-        if (checked && !name.includes(term)) continue;
-        add(i, name === term ? 100 : name.startsWith(term) ? 50 : 20);
-      }
-      candidates = scopes.candidates(term);
-      checked = candidates === null || term.length > 3;
-      for (let k = 0, n = candidates?.length ?? docs.length; k < n; k++) {
-        const i = candidates === null ? k : candidates[k]!;
-        const scope = docs[i]!.scope;
-        if (checked && !scope.includes(term)) continue;
-        add(i, scope === term ? 4 : 2);
-      }
-      candidates = descriptions.candidates(term);
-      checked = candidates === null || term.length > 3;
-      for (let k = 0, n = candidates?.length ?? docs.length; k < n; k++) {
-        const i = candidates === null ? k : candidates[k]!;
-        if (checked && !docs[i]!.lowerDescription.includes(term)) continue;
-        add(i, 1);
-      }
+      return this.page(terms, offset, limit, withDeprecated, touched.subarray(0, touchedCount), scores);
+    } finally {
+      base.endQuery(scratch);
     }
+  }
 
+  /** The page of results from the scores `ranked` added up for the base documents in `touched`. */
+  private page(terms: QueryTerms, offset: number, limit: number, withDeprecated: boolean, touched: Int32Array, scores: Int32Array): SearchPage {
+    const base = this.base;
+    const docs = base.docs;
+    const touchedCount = touched.length;
     const wanted = offset + limit;
-    const top = new TopList(wanted <= 0 || wanted > MAX_KEPT ? Infinity : wanted, base.newestFirst.rankOf);
+    const top = new TopList(wanted <= 0 || wanted > MAX_KEPT ? Infinity : wanted, base.newestFirst);
     const removed = this.removed;
     const deprecated = base.deprecated;
     for (let t = 0; t < touchedCount; t++) {
@@ -296,8 +379,7 @@ export class SearchIndex implements Searchable {
       if ((removed !== null && removed[i] === 1) || (!withDeprecated && deprecated[i] === 1)) continue;
       top.offer(i, scores[i]!);
     }
-    let results = top.results().map((i): Scored => ({ doc: docs[i]!, score: scores[i]! }));
-    let count = top.count;
+    const ranked = top.results();
     // the overlay's few documents are scored one by one and merged in
     const extra: Scored[] = [];
     for (const doc of this.added.values()) {
@@ -305,11 +387,9 @@ export class SearchIndex implements Searchable {
       const score = scoreDoc(doc, terms);
       if (score > 0) extra.push({ doc, score });
     }
-    if (extra.length > 0) {
-      count += extra.length;
-      results = [...results, ...extra].sort(compareRank);
-    }
-    return { ids: results.slice(offset, offset + limit).map((s) => s.doc.full), count };
+    if (extra.length === 0) return { ids: Array.from(ranked.subarray(offset, offset + limit), (i) => docs[i]!.full), count: top.count };
+    const results = [...Array.from(ranked, (i): Scored => ({ doc: docs[i]!, score: scores[i]! })), ...extra].sort(compareRank);
+    return { ids: results.slice(offset, offset + limit).map((s) => s.doc.full), count: top.count + extra.length };
   }
 }
 
@@ -321,11 +401,14 @@ class TopList {
   private readonly docs: number[] = [];
   private readonly scores: number[] = [];
   count = 0;
+  private readonly rankOf: Int32Array;
 
   constructor(
     private readonly keep: number,
-    private readonly rankOf: Int32Array,
-  ) {}
+    private readonly newest: { order: Int32Array; rankOf: Int32Array },
+  ) {
+    this.rankOf = newest.rankOf;
+  }
 
   /** Negative when document a ranks before document b. */
   private compare(aScore: number, a: number, bScore: number, b: number): number {
@@ -357,13 +440,27 @@ class TopList {
     }
   }
 
-  /** The kept documents in rank order. */
-  results(): number[] {
-    if (this.keep !== Infinity) return this.docs;
-    const order = this.docs.map((_, k) => k).sort((x, y) => this.compare(this.scores[x]!, this.docs[x]!, this.scores[y]!, this.docs[y]!));
-    return order.map((k) => this.docs[k]!);
+  /**
+   * The kept documents in rank order. Every match (a deep page) is sorted as numbers that
+   * encode score and rank together, which the engine sorts natively: a comparator called
+   * for each of tens of thousands of matches would hold the event loop many times longer.
+   */
+  results(): Int32Array {
+    if (this.keep !== Infinity) return Int32Array.from(this.docs);
+    const { order } = this.newest;
+    if (order.length > RANK_SPAN) {
+      const sorted = this.docs.map((_, k) => k).sort((x, y) => this.compare(this.scores[x]!, this.docs[x]!, this.scores[y]!, this.docs[y]!));
+      return Int32Array.from(sorted, (k) => this.docs[k]!);
+    }
+    // higher scores first, then lower ranks: exact in a double for scores below 2^31
+    const keys = Float64Array.from(this.docs, (doc, k) => -this.scores[k]! * RANK_SPAN + this.rankOf[doc]!);
+    keys.sort();
+    return Int32Array.from(keys, (key) => order[((key % RANK_SPAN) + RANK_SPAN) % RANK_SPAN]!);
   }
 }
+
+/** Ranks below this fit beside a score in one sort key. */
+const RANK_SPAN = 2 ** 21;
 
 /** Negative when `a` ranks before `b`: higher score, then newest, then id (a total order). */
 function compareRank(a: Scored, b: Scored): number {
@@ -371,16 +468,16 @@ function compareRank(a: Scored, b: Scored): number {
 }
 
 /** The points of `ranked`, for one document (the overlay's); query words never contain whitespace, so none matches across fields. */
-function scoreDoc(doc: SearchDoc, terms: string[]): number {
+function scoreDoc(doc: SearchDoc, terms: QueryTerms): number {
   let score = 0;
-  for (const term of terms) {
+  for (const [term, weight] of terms) {
     // a name match outweighs any scope and description match together
-    if (doc.name === term) score += 100;
-    else if (doc.name.startsWith(term)) score += 50;
-    else if (doc.name.includes(term)) score += 20;
-    if (doc.scope === term) score += 4;
-    else if (doc.scope.includes(term)) score += 2;
-    if (doc.lowerDescription.includes(term)) score += 1;
+    if (doc.name === term) score += 100 * weight;
+    else if (doc.name.startsWith(term)) score += 50 * weight;
+    else if (doc.name.includes(term)) score += 20 * weight;
+    if (doc.scope === term) score += 4 * weight;
+    else if (doc.scope.includes(term)) score += 2 * weight;
+    if (doc.lowerDescription.includes(term)) score += weight;
   }
   return score;
 }
@@ -389,3 +486,9 @@ function newestFirst(a: SearchDoc, b: SearchDoc): number {
   if (a.publishedKey !== b.publishedKey) return a.publishedKey < b.publishedKey ? 1 : -1;
   return a.full < b.full ? -1 : a.full > b.full ? 1 : 0;
 }
+
+function runToEnd<T>(steps: Generator<void, T>): T {
+  for (let step = steps.next(); ; step = steps.next()) if (step.done === true) return step.value;
+}
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -26,6 +26,7 @@ import { ensureEmbeddedIndex } from './embedded-index.js';
 import { IndexRefresher } from './index-refresher.js';
 import { IndexState } from './index-state.js';
 import { createLogger, type Logger } from './logger.js';
+import { watchEventLoop } from './loop-monitor.js';
 import { RateLimiter } from './rate-limit.js';
 import { sendError } from './respond.js';
 import { warmUp } from './warm-up.js';
@@ -124,6 +125,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     activeRefresher.start();
     if (index.remote !== null && !freshClone) void activeRefresher.refresh();
     void warmUp(initial, logger, closing.signal);
+    watchEventLoop(logger, process.env, closing.signal);
 
     banner.push(
       `index: ${index.dir} at ${initial.commit.slice(0, 12)} (${initial.packages.size} packages)${index.remote === null ? '' : `, origin ${redact(index.remote)}`}`,

@@ -315,7 +315,28 @@ describe('readArchive: limits', () => {
       maxUnpackedBytes: 256 * MiB,
       maxFileBytes: 128 * MiB,
       maxPathBytes: 1024,
+      maxManifestBytes: MiB,
+      maxReadmeBytes: 4 * MiB,
+      maxDocPageBytes: 4 * MiB,
+      maxKeptBytes: 16 * MiB,
     });
+  });
+
+  it('refuses a kept file above its cap from its header, before reading it', async () => {
+    await refuses(gzip(rawHeader({ name: 'README.md', size: 2000 })), /"README\.md" is 2000 bytes, more than the 1000-byte limit for a README/, withLimits({ maxReadmeBytes: 1000 }));
+    await refuses(gzip(rawHeader({ name: 'docs/a/b.md', size: 2000 })), /"docs\/a\/b\.md" is 2000 bytes, more than the 1000-byte limit for a doc page/, withLimits({ maxDocPageBytes: 1000 }));
+    await refuses(gzip(rawHeader({ name: 'docs/_category_.json', size: 2000 })), /limit for a doc page/, withLimits({ maxDocPageBytes: 1000 }));
+    await refuses(gzip(rawHeader({ name: 'pesde.toml', size: 2000 })), /^pesde\.toml is 2000 bytes, more than 1000: move data out of the manifest$/, withLimits({ maxManifestBytes: 1000 }));
+    // files that are only listed have no such cap
+    const listed = await readArchive(buildTarGz([{ path: 'src/big.luau', content: 'x'.repeat(2000) }]), withLimits({ maxReadmeBytes: 1000, maxDocPageBytes: 1000 }));
+    assert.equal(listed.entries[0]?.size, 2000);
+  });
+
+  it('refuses kept files that together pass maxKeptBytes', async () => {
+    const pages = Array.from({ length: 3 }, (_, i): EntrySpec => ({ path: `docs/p${i}.md`, content: 'x'.repeat(400) }));
+    await refuses(buildTarGz(pages), /add up to more than 1000 bytes/, withLimits({ maxKeptBytes: 1000 }));
+    const ok = await readArchive(buildTarGz(pages.slice(0, 2)), withLimits({ maxKeptBytes: 1000 }));
+    assert.equal(ok.files.size, 2);
   });
 
   it('refuses more than maxEntries entries', async () => {

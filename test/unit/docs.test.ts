@@ -204,3 +204,41 @@ describe('buildDocs: refusals', () => {
     it(`refuses ${name}`, async () => assert.match(await refusal(files), pattern));
   }
 });
+
+describe('buildDocs: bounded work on hostile pages', () => {
+  it('trims a long run of white space before the last word in linear time, as Rust trims', async () => {
+    const text = `# Title${' '.repeat(200_000)}end\u00a0 \n`;
+    const started = performance.now();
+    const built = await docs({ 'page.md': text });
+    assert.ok(performance.now() - started < 2000, 'a quadratic trim takes minutes here');
+    const [hash, gz] = [...built.pages][0]!;
+    assert.equal(gunzipSync(gz).toString('utf8'), `# Title${' '.repeat(200_000)}end`);
+    assert.equal(hash, sha256(`# Title${' '.repeat(200_000)}end`));
+    // U+FEFF is not white space to Rust
+    const bom = await docs({ 'b.md': '\ufeff# B \t' });
+    assert.equal(gunzipSync([...bom.pages.values()][0]!).toString('utf8'), '\ufeff# B');
+  });
+
+  it('refuses front matter longer than 64 Ki characters', async () => {
+    await assert.rejects(docs({ 'a.md': `---\nlabel: x\n# ${'y'.repeat(70_000)}\n---\n# A\n` }), (error: unknown) => {
+      assert.ok(error instanceof RegistryError);
+      assert.match(error.message, /^docs\/a\.md: front matter is \d+ characters, more than the limit of 65536/);
+      return true;
+    });
+  });
+
+  it('orders and deduplicates thousands of pages in one folder quickly, in UTF-8 byte order', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 3000; i++) files[`p${i}.md`] = `# Page ${i % 1500}\n`;
+    files['x.md'] = '# \u{1F600} emoji';
+    files['y.md'] = '# \uFF5E fullwidth';
+    const started = performance.now();
+    const built = await docs(files);
+    assert.ok(performance.now() - started < 5000);
+    // equal labels (same position, none here) keep the first in name order
+    assert.equal(built.docs.length, 1502);
+    const labels = built.docs.map((d) => d.label);
+    // U+FF5E sorts before U+1F600 in UTF-8, unlike in UTF-16 code units
+    assert.deepEqual(labels.slice(-2), ['\uFF5E fullwidth', '\u{1F600} emoji']);
+  });
+});

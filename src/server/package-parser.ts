@@ -1,0 +1,98 @@
+/**
+ * Parsing package files without holding the event loop. smol-toml reads an index file at a
+ * few MB/s (the public index's largest file, about 100 KB, takes 15-35 ms), and anyone who
+ * can push to the index can make a file of many MB. So a file of up to INLINE_MAX_CHARS is
+ * parsed where it is asked for, a larger one in a worker thread (one parse at a time, each
+ * with a deadline after which the worker is ended and the file refused), and one above
+ * MAX_PACKAGE_FILE_BYTES is refused unread.
+ */
+import { Worker } from 'node:worker_threads';
+import type { IndexFile } from '../index-repo/types.js';
+import { parseIndexFile } from '../index-repo/package-file.js';
+
+/** Parsed inline up to this: about 10 ms. */
+export const INLINE_MAX_CHARS = 64 * 1024;
+/** The largest package file the server reads: 80 times the public index's largest. */
+export const MAX_PACKAGE_FILE_BYTES = 8 * 1024 * 1024;
+export const PARSE_DEADLINE_MS = 10_000;
+
+/** A file the server will not serve, for its size or its parse time; the message says which. */
+export class UnreadablePackageFile extends Error {
+  override readonly name = 'UnreadablePackageFile';
+}
+
+interface Job {
+  id: number;
+  text: string;
+  where: string;
+  resolve: (file: IndexFile) => void;
+  reject: (error: Error) => void;
+}
+
+let worker: Worker | undefined;
+const waiting: Job[] = [];
+let running: { job: Job; timer: NodeJS.Timeout } | undefined;
+let nextId = 0;
+
+/** Throws what parseIndexFile throws, or UnreadablePackageFile. */
+export function parsePackageFile(text: string, where: string): IndexFile | Promise<IndexFile> {
+  if (text.length <= INLINE_MAX_CHARS) return parseIndexFile(text, where);
+  return new Promise((resolve, reject) => {
+    waiting.push({ id: nextId++, text, where, resolve, reject });
+    startNext();
+  });
+}
+
+function startNext(): void {
+  if (running !== undefined) return;
+  const job = waiting.shift();
+  if (job === undefined) return;
+  const thread = (worker ??= startWorker());
+  const timer = setTimeout(() => {
+    // the parse cannot be interrupted inside the thread: the thread goes, a fresh one comes
+    void thread.terminate();
+    if (worker === thread) worker = undefined;
+    finish(job, () => job.reject(new UnreadablePackageFile(`${job.where} took more than ${PARSE_DEADLINE_MS / 1000} s to parse`)));
+  }, PARSE_DEADLINE_MS);
+  running = { job, timer };
+  thread.ref();
+  thread.postMessage({ id: job.id, text: job.text, where: job.where });
+}
+
+function startWorker(): Worker {
+  const thread = new Worker(workerEntry());
+  thread.on('message', (answer: { id: number; file?: IndexFile; error?: string }) => {
+    const job = running?.job;
+    if (job === undefined || job.id !== answer.id) return;
+    finish(job, () => (answer.error === undefined ? job.resolve(answer.file!) : job.reject(new Error(answer.error))));
+  });
+  thread.on('error', (error) => {
+    if (worker === thread) worker = undefined;
+    const job = running?.job;
+    if (job !== undefined) finish(job, () => job.reject(error));
+  });
+  return thread;
+}
+
+/**
+ * From dist/, the built worker. From the sources (the tests run them through tsx) the
+ * worker is TypeScript, which a worker thread only loads once tsx's loader is registered
+ * in it: a `--import` of the main thread does not reach workers.
+ */
+function workerEntry(): URL {
+  if (!import.meta.url.endsWith('.ts')) return new URL('./package-parse-worker.js', import.meta.url);
+  const entry = new URL('./package-parse-worker.ts', import.meta.url).href;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const code = `const { register } = await import(${JSON.stringify(tsx)}); register(); await import(${JSON.stringify(entry)});`;
+  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
+}
+
+function finish(job: Job, settle: () => void): void {
+  if (running?.job !== job) return;
+  clearTimeout(running.timer);
+  running = undefined;
+  // an idle worker does not keep the process alive
+  worker?.unref();
+  settle();
+  startNext();
+}

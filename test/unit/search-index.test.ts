@@ -1,0 +1,83 @@
+/**
+ * The search index's bounds: queries past the caps are refused, a repeated word ranks as it
+ * always did, word order does not matter, and the sliced search the API runs finds exactly
+ * what the one-go search does.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SearchIndex, type SearchDoc } from '../../src/server/search-index.js';
+import { MAX_QUERY_CHARS, MAX_QUERY_WORDS, queryKey, queryTerms } from '../../src/server/search-query.js';
+import { isRegistryError } from '../../src/errors.js';
+import { seededRandom } from '../helpers/seeded-random.js';
+
+const random = seededRandom(11);
+const WORDS = ['ui', 'net', 'promise', 'signal', 'test', 'a', 'roblox', 'luau', 'state', 'io', 'x'];
+const pick = () => WORDS[Math.floor(random() * WORDS.length)]!;
+
+function doc(i: number): SearchDoc {
+  const scope = `${pick()}${i % 7}`;
+  const name = `${pick()}_${pick()}${i}`;
+  return {
+    full: `${scope}/${name}`,
+    scope,
+    name,
+    lowerDescription: Array.from({ length: 6 }, pick).join(' '),
+    publishedKey: String(1_000_000 + ((i * 7919) % 5000)).padStart(10, '0'),
+    deprecated: i % 13 === 0 ? 'old' : undefined,
+  };
+}
+
+const docs = Array.from({ length: 3000 }, (_, i) => doc(i));
+const index = SearchIndex.of(docs);
+
+const refusal = (query: string): string => {
+  try {
+    index.search(query, 0);
+  } catch (error) {
+    assert.ok(isRegistryError(error) && error.kind === 'invalid_input', String(error));
+    return error.message;
+  }
+  assert.fail(`${JSON.stringify(query.slice(0, 40))} was not refused`);
+};
+
+describe('search query caps', () => {
+  it('refuses a query longer than MAX_QUERY_CHARS, or with more than MAX_QUERY_WORDS different words', () => {
+    assert.match(refusal('a'.repeat(MAX_QUERY_CHARS + 1)), /^search query is 257 characters, more than the limit of 256/);
+    const words = Array.from({ length: MAX_QUERY_WORDS + 1 }, (_, i) => String.fromCharCode(97 + i)).join(' ');
+    assert.match(refusal(words), /^search query has 17 different words, more than the limit of 16/);
+    // at the caps, and with white space around, it is a search like any other
+    assert.ok(index.search(` ${'a'.repeat(MAX_QUERY_CHARS)} `, 0).count >= 0);
+    assert.ok(index.search(words.slice(0, -2), 0).count > 0);
+  });
+
+  it('counts a repeated word as often as it is given, whatever the order', () => {
+    assert.deepEqual([...queryTerms('UI net ui  UI')], [['ui', 3], ['net', 1]]);
+    assert.equal(queryKey(queryTerms('net ui ui')), queryKey(queryTerms('ui NET ui')));
+    assert.notEqual(queryKey(queryTerms('net ui')), queryKey(queryTerms('net ui ui')));
+    assert.deepEqual(index.search('net ui ui', 0), index.search('ui net ui', 0));
+  });
+});
+
+describe('sliced search', () => {
+  const queries = ['', 'ui', 'a x', 'promise signal', 'net net ui', 'luau_state', 'roblox1', 'zzz', 'a i o u e t s n r x y'];
+  for (const query of queries) {
+    it(`finds what the one-go search finds for ${JSON.stringify(query)}, deep pages too`, async () => {
+      for (const offset of [0, 50, 1200]) {
+        assert.deepEqual(await index.searchSliced(query, offset), index.search(query, offset));
+      }
+    });
+  }
+
+  it('lets other work run while a costly query is under way, and two at once do not mix', async () => {
+    const big = SearchIndex.of(Array.from({ length: 60_000 }, (_, i) => doc(i)));
+    const query = 'a e i o u t s n r x y l';
+    const expected = big.search(query, 0);
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    const [one, two] = await Promise.all([big.searchSliced(query, 0), big.searchSliced('ui net', 0)]);
+    clearInterval(ticker);
+    assert.deepEqual(one, expected);
+    assert.deepEqual(two, big.search('ui net', 0));
+    assert.ok(turns > 0, 'the event loop never ran during the search');
+  });
+});
