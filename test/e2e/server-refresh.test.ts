@@ -88,7 +88,8 @@ describe('refreshing from origin', () => {
       const res = await server.get(`/v1/packages/${enc('ci_job/fresh')}/latest/any`);
       return res.status === 200 ? res : undefined;
     }, 5_000);
-    assert.ok(ms <= INTERVAL_S * 1000 * 2 + 500, `visible after ${ms} ms`);
+    // without the periodic fetch it would never show up; the slack is for a loaded machine
+    assert.ok(ms <= INTERVAL_S * 1000 * 2 + 2_000, `visible after ${ms} ms`);
     const state = server.state;
     assert.equal(state.commit, commit);
     assert.equal(state.filesRead, 2, 'only the two changed files were read');
