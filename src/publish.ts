@@ -1,18 +1,17 @@
 import { RegistryError } from './errors.js';
-import { CONFIG_FILE, parseIndexConfig } from './index-repo/config.js';
+import { buildPublishChange, checkPublishable, type PublishedVersion } from './index-repo/changes.js';
+import { parseIndexConfig } from './index-repo/config.js';
 import type { Committer } from './index-repo/committer.js';
-import { writeIndexChange, type IndexSnapshot } from './index-repo/index-writer.js';
-import { fetchOrigin, tipCommit, type LocalIndex } from './index-repo/local-index.js';
-import { findEntry, insertEntry, parseIndexFile, serializeIndexFile } from './index-repo/package-file.js';
-import { parseScopeInfo, serializeScopeInfo } from './index-repo/scope-file.js';
-import { BlobReader } from './index-repo/tree-reader.js';
-import type { IndexConfig, IndexEntry, IndexFile, TargetKind, VersionId } from './index-repo/types.js';
-import { formatVersionId } from './index-repo/version.js';
+import { CONFIG_FILE } from './index-repo/index-layout.js';
+import { DEFAULT_MAX_ATTEMPTS, readSnapshot, writeBase, writeIndex, type IndexSnapshot } from './index-repo/index-writer.js';
+import { fetchOrigin, type LocalIndex } from './index-repo/local-index.js';
+import type { IndexConfig, IndexEntry, TargetKind, VersionId } from './index-repo/types.js';
+import { abandonClaim, claimVersion, releaseUpdate, type VersionClaim } from './index-repo/version-claim.js';
 import { inspectPackage, type InspectedPackage } from './package/inspect-package.js';
 import { archiveKey, docKey, readmeKey } from './storage/keys.js';
+import { NO_STORAGE_CONFIGURED } from './storage/storage-options.js';
 import type { Storage } from './storage/storage.js';
 import { publishedAtNow } from './published-at.js';
-import { auditedMessage } from './audit/trailer.js';
 import { assertMayWrite, type Identity } from './identity.js';
 
 export interface WriteContext {
@@ -28,11 +27,15 @@ export type PublishPhase = 'validate' | 'upload' | 'commit' | 'push';
 
 export interface PublishOptions {
   publisherId: number;
-  /** who publishes: checked against the credential's scopes, recorded in the commit's trailer */
-  actor?: Identity | undefined;
   dryRun?: boolean;
   onPhase?: (phase: PublishPhase) => void;
   onRetry?: (attempt: number, reason: string) => void;
+  /** who publishes, for logs, the claim and the audit trail; `publisher <id>` when unset */
+  actor?: string;
+  /** commit trailers for the index commit (`Published-by: ...`) */
+  trailers?: ReadonlyArray<readonly [string, string]>;
+  /** the credential, whose scopes are checked as soon as the package's name is known */
+  identity?: Identity | undefined;
 }
 
 export interface PublishResult {
@@ -54,60 +57,78 @@ export function indexUrls(ctx: WriteContext): string[] {
 
 /**
  * The one publish pipeline, for `pesde-registry publish` and `POST /v1/packages`:
- * validate against the index's rules, store every object, and only then commit and push
- * the index entry, so an entry never points at an archive that is not there.
+ * validate against the index's rules, claim the version on the index's origin (one winner
+ * per version across every writer), store every object, and only then hand the entry to
+ * the one writer, so an entry never points at an archive that is not there and storage
+ * only ever holds the bytes of the publish that was told success. Validation and uploads
+ * run outside any lock.
  */
 export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: PublishOptions): Promise<PublishResult> {
   opts.onPhase?.('validate');
   await fetchOrigin(ctx.index);
-  const base = await tipCommit(ctx.index);
-  const reader = BlobReader.open(ctx.index.dir);
-  let pkg: InspectedPackage;
-  try {
-    const snapshot: IndexSnapshot = { commit: base, read: (p) => reader.readText(`${base}:${p}`) };
-    const config = await readConfig(snapshot);
-    pkg = await inspectPackage(archive, { config, ownIndexUrls: indexUrls(ctx) });
-    assertMayWrite(opts.actor, pkg.name.scope);
-    // fail before uploading anything when the index already rules the package out
-    await buildIndexChange(snapshot, pkg, opts.publisherId, '1970-01-01T00:00:00Z');
-  } finally {
-    reader.close();
-  }
-  const id: VersionId = { version: pkg.version, target: pkg.target };
-  const keys = storageKeys(pkg, id, archive);
-  if (opts.dryRun) {
-    return { name: pkg.name.full, version: pkg.version, target: pkg.target, commit: null, storageKeys: keys.map((k) => k.key), entry: { published_at: publishedAtNow(), ...pkg.entry }, attempts: 0, localUpdated: true };
-  }
-  if (ctx.storage === null) {
-    throw new RegistryError('usage', 'no storage configured: pass --storage-root <dir> or the S3 flags, or set FS_STORAGE_ROOT or S3_* variables');
-  }
-  opts.onPhase?.('upload');
+  let base = await writeBase(ctx.index);
+  if (base === null) throw new RegistryError('usage', `${ctx.index.dir} has no commit on ${ctx.index.branch}: make it an index with \`pesde-registry init\``);
+  const pkg = await readSnapshot(ctx.index, base, async (snapshot) => {
+    const inspected = await inspectPackage(archive, { config: await readConfig(snapshot), ownIndexUrls: indexUrls(ctx) });
+    assertMayWrite(opts.identity, inspected.name.scope);
+    // fail before claiming or uploading anything when the index already rules the package out
+    await checkPublishable(snapshot, published(inspected), opts.publisherId);
+    return inspected;
+  });
+  const version = published(pkg);
+  const keys = storageKeys(pkg, version.id, archive);
+  const result = (commit: string | null, entry: IndexEntry, attempts: number, localUpdated: boolean): PublishResult => ({
+    name: pkg.name.full, version: pkg.version, target: pkg.target, commit, storageKeys: keys.map((k) => k.key), entry, attempts, localUpdated,
+  });
+  if (opts.dryRun) return result(null, { published_at: publishedAtNow(), ...pkg.entry }, 0, true);
+  if (ctx.storage === null) throw new RegistryError('usage', NO_STORAGE_CONFIGURED);
   const storage = ctx.storage;
-  await Promise.all(keys.map(({ key, body }) => storage.put(key, body)));
 
-  opts.onPhase?.('commit');
-  const publishedAt = publishedAtNow();
-  let entry: IndexEntry | undefined;
-  const written = await writeIndexChange(
-    ctx.index,
-    async (snapshot) => {
-      const built = await buildIndexChange(snapshot, pkg, opts.publisherId, publishedAt);
-      entry = built.entry;
-      if (ctx.index.remote !== null) opts.onPhase?.('push');
-      return { ...built.change, message: auditedMessage(built.change.message, 'add', opts.actor) };
-    },
-    { committer: ctx.committer, onRetry: opts.onRetry, alreadyFetched: true },
-  );
-  return {
-    name: pkg.name.full,
-    version: pkg.version,
-    target: pkg.target,
-    commit: written.commit,
-    storageKeys: keys.map((k) => k.key),
-    entry: entry!,
-    attempts: written.attempts,
-    localUpdated: written.localUpdated,
-  };
+  const actor = opts.actor ?? `publisher ${opts.publisherId}`;
+  let claim: VersionClaim | undefined;
+  for (let attempt = 1; claim === undefined; attempt++) {
+    const claimed = await claimVersion(ctx.index, pkg.name, version.id, base, actor);
+    if (claimed.kind === 'claimed') claim = claimed.claim;
+    else {
+      if (attempt >= DEFAULT_MAX_ATTEMPTS) throw new RegistryError('git', 'the index moved under this publish too many times in a row; try again (no change was made)');
+      // someone else pushed since the checks ran: they may have published this very version
+      await fetchOrigin(ctx.index);
+      base = (await writeBase(ctx.index))!;
+      await readSnapshot(ctx.index, base, (snapshot) => checkPublishable(snapshot, version, opts.publisherId));
+    }
+  }
+  try {
+    opts.onPhase?.('upload');
+    await Promise.all(keys.map(({ key, body }) => storage.put(key, body)));
+
+    opts.onPhase?.('commit');
+    const publishedAt = publishedAtNow();
+    let entry: IndexEntry | undefined;
+    const written = await writeIndex(ctx.index, {
+      kind: 'publish',
+      actor,
+      trailers: opts.trailers,
+      build: async (snapshot) => {
+        const built = await buildPublishChange(snapshot, version, opts.publisherId, publishedAt);
+        entry = built.entry;
+        return built.change;
+      },
+      alsoUpdate: [releaseUpdate(claim)],
+      onPush: () => {
+        if (ctx.index.remote !== null) opts.onPhase?.('push');
+      },
+      committer: ctx.committer,
+      onRetry: opts.onRetry,
+    });
+    return result(written.commit, entry!, written.attempts, written.localUpdated);
+  } catch (error) {
+    await abandonClaim(ctx.index, claim);
+    throw error;
+  }
+}
+
+function published(pkg: InspectedPackage): PublishedVersion {
+  return { name: pkg.name, id: { version: pkg.version, target: pkg.target }, entry: pkg.entry };
 }
 
 async function readConfig(snapshot: IndexSnapshot): Promise<IndexConfig> {
@@ -122,31 +143,4 @@ function storageKeys(pkg: InspectedPackage, id: VersionId, archive: Buffer): Arr
   if (pkg.readme !== undefined) keys.push({ key: readmeKey(pkg.name, id), body: pkg.readme });
   for (const [hash, body] of pkg.docPages) keys.push({ key: docKey(hash), body });
   return keys;
-}
-
-/** The index change for one publish on top of `snapshot`, with every check that depends on the index. */
-async function buildIndexChange(snapshot: IndexSnapshot, pkg: InspectedPackage, publisherId: number, publishedAt: string) {
-  const { name } = pkg;
-  const files = new Map<string, string>();
-  const scopePath = `${name.scope}/scope.toml`;
-  const scopeText = await snapshot.read(scopePath);
-  if (scopeText === null) {
-    files.set(scopePath, serializeScopeInfo({ owners: [publisherId] }));
-  } else if (!parseScopeInfo(scopeText, scopePath).owners.includes(publisherId)) {
-    throw new RegistryError('forbidden', `publisher ${publisherId} is not an owner of scope "${name.scope}": ask an owner to add you to ${scopePath}`);
-  }
-  const filePath = `${name.scope}/${name.name}`;
-  const existing = await snapshot.read(filePath);
-  const file: IndexFile = existing === null ? { entries: [] } : parseIndexFile(existing, filePath);
-  const id: VersionId = { version: pkg.version, target: pkg.target };
-  if (findEntry(file, id) !== undefined) {
-    throw new RegistryError('conflict', `${name.full}@${formatVersionId(id)} is already published: bump the version in pesde.toml`);
-  }
-  const sibling = file.entries.find((e) => e.id.version === pkg.version);
-  if (sibling !== undefined && sibling.entry.description !== pkg.entry.description) {
-    throw new RegistryError('invalid_package', `${name.full}@${pkg.version} exists for target ${sibling.id.target} with a different description: use the same description for every target of a version`);
-  }
-  const entry: IndexEntry = { published_at: publishedAt, ...pkg.entry };
-  files.set(filePath, serializeIndexFile(insertEntry(file, id, entry)));
-  return { entry, change: { message: `add ${name.full}@${pkg.version} ${pkg.target}`, files } };
 }

@@ -14,3 +14,45 @@ export function publishedAtNow(): string {
   const digits = fraction.toString().padStart(9, '0').replace(/0+$/, '');
   return digits === '' ? `${base}Z` : `${base}.${digits}Z`;
 }
+
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * The registry reads `published_at` into a jiff `Timestamp` and prints it back: UTC, `Z`,
+ * and only as many fraction digits as needed. Older registries wrote nine digits always
+ * (`.151385320Z`); the current one rewrites those as `.15138532Z` whenever it rewrites the
+ * file, so we normalise on reading to produce the same bytes.
+ */
+export function normalizeTimestamp(text: string): string | undefined {
+  const m = TIMESTAMP.exec(text);
+  if (m === null) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const offsetMinutes = m[8] === undefined ? 0 : (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10]));
+  const local = Date.UTC(year, month - 1, day, hour, minute, second);
+  const check = new Date(local);
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
+    return undefined;
+  }
+  const utc = new Date(local - offsetMinutes * 60_000).toISOString().slice(0, 19);
+  const fraction = (m[7] ?? '').replace(/0+$/, '');
+  return `${utc}${fraction === '' ? '' : `.${fraction}`}Z`;
+}
+
+/**
+ * `published_at` as jiff prints a Timestamp: UTC, `Z`, fractional seconds without trailing
+ * zeros. Older entries were written with nine digits; the official registry re-prints them.
+ */
+export function canonicalTimestamp(text: string): string {
+  const normalized = normalizeTimestamp(text);
+  if (normalized !== undefined) return normalized;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? text : canonicalTimestamp(new Date(ms).toISOString());
+}
+
+/** A key that sorts timestamps chronologically as plain strings. */
+export function timestampSortKey(text: string): string {
+  const canonical = canonicalTimestamp(text);
+  const match = /^(.{19})(?:\.(\d+))?Z$/.exec(canonical);
+  return match ? `${match[1]}.${(match[2] ?? '').padEnd(9, '0')}` : canonical;
+}
+

@@ -1,7 +1,7 @@
 import { parse as parseToml } from 'smol-toml';
 import { errorMessage, isRegistryError, RegistryError } from './errors.js';
-import { CONFIG_FILE, parseIndexConfig } from './index-repo/config.js';
-import { parsePackageName } from './index-repo/names.js';
+import { parseIndexConfig } from './index-repo/config.js';
+import { classifyIndexPath, CONFIG_FILE, scopeFilePath } from './index-repo/index-layout.js';
 import { parseIndexFile, serializeIndexFile } from './index-repo/package-file.js';
 import { parseScopeInfo, serializeScopeInfo } from './index-repo/scope-file.js';
 import { BlobReader, listTree } from './index-repo/tree-reader.js';
@@ -42,7 +42,7 @@ function docHashes(docs: DocEntry[] | undefined, into: Set<string>): void {
 export async function verifyIndex(dir: string, commit: string, storage: Storage | null): Promise<VerifyReport> {
   const problems: VerifyProblem[] = [];
   const files = await listTree(dir, commit);
-  const scopes = new Set(files.filter((f) => f.path.endsWith('/scope.toml')).map((f) => f.path.split('/')[0]));
+  const scopes = new Set(files.filter((f) => classifyIndexPath(f.path).kind === 'scope').map((f) => f.path.split('/')[0]));
   const wantedKeys = new Map<string, string>();
   const counts = { packages: 0, versions: 0 };
   const reader = BlobReader.open(dir);
@@ -97,10 +97,9 @@ function checkFile(filePath: string, text: string, state: CheckState): void {
     }
     return;
   }
-  const parts = filePath.split('/');
-  if (parts.length !== 2 || parts[0]!.startsWith('.')) return;
-  const [scope, name] = parts as [string, string];
-  if (name === 'scope.toml') {
+  const at = classifyIndexPath(filePath);
+  if (at.kind === 'other') return;
+  if (at.kind === 'scope') {
     try {
       const info = parseScopeInfo(text, filePath);
       if (serializeScopeInfo(info) !== text) problems.push({ where: filePath, problem: 'not in canonical form (owners sorted, as the official writer emits it)' });
@@ -109,11 +108,16 @@ function checkFile(filePath: string, text: string, state: CheckState): void {
     }
     return;
   }
+  if (at.kind !== 'package') {
+    problems.push({ where: filePath, problem: at.kind === 'bad-package' ? at.problem : 'unexpected file' });
+    return;
+  }
+  const full = at.name;
+  const scope = full.scope;
   try {
-    const full = parsePackageName(`${scope}/${name}`);
     const file = parseIndexFile(text, filePath);
     state.counts.packages++;
-    if (!state.scopes.has(scope)) problems.push({ where: filePath, problem: `scope has no ${scope}/scope.toml, so nobody owns it` });
+    if (!state.scopes.has(scope)) problems.push({ where: filePath, problem: `scope has no ${scopeFilePath(scope)}, so nobody owns it` });
     if (serializeIndexFile(file) !== text) {
       // parseIndexFile returns entries sorted, so the order as written comes from the text itself
       const written = Object.keys(parseToml(text)).filter((key) => key !== 'meta').map(parseVersionId);

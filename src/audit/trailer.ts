@@ -32,10 +32,15 @@ export function trailerValue(identity: Identity): string {
   return `${name} (${details.join(', ')})`;
 }
 
-/** The commit message: the official subject, a blank line, the trailer. Without an identity, the subject alone. */
-export function auditedMessage(subject: string, action: AuditedAction, identity: Identity | undefined): string {
-  if (identity === undefined) return subject;
-  return `${subject}\n\n${TRAILER_KEYS[action]}: ${trailerValue(identity)}\n`;
+/** The trailers of a write's commit (the writer puts them after the official subject); none without an identity. */
+export function auditTrailers(action: AuditedAction, identity: Identity | undefined): Array<[string, string]> | undefined {
+  return identity === undefined ? undefined : [[TRAILER_KEYS[action], trailerValue(identity)]];
+}
+
+/** For publishPackage: the credential (its scopes), a name for logs and the claim, the trailer. */
+export function publishAudit(identity: Identity | undefined): { identity?: Identity; actor?: string; trailers?: Array<[string, string]> } {
+  if (identity === undefined) return {};
+  return { identity, actor: trailerValue(identity), trailers: [[TRAILER_KEYS.add, trailerValue(identity)]] };
 }
 
 export interface ParsedActor {

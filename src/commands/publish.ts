@@ -1,11 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import { cliActor } from '../audit/cli-actor.js';
+import { publishAudit } from '../audit/trailer.js';
 import { RegistryError } from '../errors.js';
 import { openLocalIndex } from '../index-repo/local-index.js';
 import type { Reporter } from '../output.js';
 import { packDirectory } from '../package/pack-directory.js';
 import { publishPackage, type PublishPhase } from '../publish.js';
-import { openStorage, resolveStorageOptions, type StorageFlags } from '../storage/storage-options.js';
+import { NO_STORAGE_CONFIGURED, openStorage, resolveStorageOptions, type StorageFlags } from '../storage/storage-options.js';
 import { parseOwnerFlag } from './flag-values.js';
 
 interface PublishFlags extends StorageFlags {
@@ -60,7 +61,7 @@ export async function publishCommand(reporter: Reporter, archivePath: unknown, f
   const publisherId = parseOwnerFlag(flags.owner);
   const storageOptions = resolveStorageOptions(flags, process.env);
   if (storageOptions === null && !flags.dryRun) {
-    throw new RegistryError('usage', 'no storage configured: pass --storage-root <dir> or --s3-endpoint/--s3-bucket/..., or set FS_STORAGE_ROOT or S3_ENDPOINT, S3_BUCKET_NAME, S3_REGION, S3_ACCESS_KEY, S3_SECRET_KEY');
+    throw new RegistryError('usage', NO_STORAGE_CONFIGURED);
   }
   const index = await openLocalIndex(flags.index, { requireRemote: flags.push });
   const effectiveIndex = flags.push ? index : { ...index, remote: null };
@@ -70,7 +71,7 @@ export async function publishCommand(reporter: Reporter, archivePath: unknown, f
     archive,
     {
       publisherId,
-      actor: await cliActor(index.dir, publisherId),
+      ...publishAudit(await cliActor(index.dir, publisherId)),
       dryRun: flags.dryRun,
       onPhase: (phase) => reporter.step(PHASE_TEXT[phase]),
       onRetry: (attempt) => reporter.info(`the index moved (someone else pushed); rebuilding on the new tip (attempt ${attempt + 1})`),

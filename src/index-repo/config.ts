@@ -2,8 +2,10 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { RegistryError } from '../errors.js';
 import type { AllowList, IndexConfig } from './types.js';
 import { parsePackageName } from './names.js';
+import { CONFIG_FILE } from './index-layout.js';
 
-export const CONFIG_FILE = 'config.toml';
+/** kept here too for the callers that only parse the file */
+export { CONFIG_FILE };
 export const DEFAULT_MAX_ARCHIVE_SIZE = 4 * 1024 * 1024;
 export const DEFAULT_DOWNLOAD_TEMPLATE =
   '{API_URL}/v1/packages/{PACKAGE}/{PACKAGE_VERSION}/{PACKAGE_TARGET}/archive';

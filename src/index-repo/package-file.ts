@@ -10,6 +10,9 @@
  */
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { RegistryError } from '../errors.js';
+import { compareAliases, compareUtf8 } from '../utf8-order.js';
+import { sortDocEntries } from './doc-entry-order.js';
+import { normalizeTimestamp } from '../published-at.js';
 import { DEPENDENCY_TYPES, ENGINE_KINDS } from './types.js';
 import type {
   DependencyEntry,
@@ -116,29 +119,6 @@ function describe(value: unknown): string {
 /** `__proto__` is a valid alias and script name; plain assignment would set the prototype. */
 function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
-
-/**
- * The registry reads `published_at` into a jiff `Timestamp` and prints it back: UTC, `Z`,
- * and only as many fraction digits as needed. Older registries wrote nine digits always
- * (`.151385320Z`); the current one rewrites those as `.15138532Z` whenever it rewrites the
- * file, so we normalise on reading to produce the same bytes.
- */
-function normalizeTimestamp(text: string): string | undefined {
-  const m = TIMESTAMP.exec(text);
-  if (m === null) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  const offsetMinutes = m[8] === undefined ? 0 : (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10]));
-  const local = Date.UTC(year, month - 1, day, hour, minute, second);
-  const check = new Date(local);
-  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
-    return undefined;
-  }
-  const utc = new Date(local - offsetMinutes * 60_000).toISOString().slice(0, 19);
-  const fraction = (m[7] ?? '').replace(/0+$/, '');
-  return `${utc}${fraction === '' ? '' : `.${fraction}`}Z`;
 }
 
 export function parseIndexFile(text: string, where?: string): IndexFile {
@@ -317,30 +297,8 @@ function readSpecifier(at: Reader, value: unknown): DependencySpecifier {
 // ---------------------------------------------------------------------------------------
 // Writing
 
-/** Rust's `String: Ord`, which compares UTF-8 bytes (JS `<` compares UTF-16 units). */
-const compareBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
-
-/** The client's `Alias: Ord` lower-cases both sides first. */
-const compareAliases = (a: string, b: string): number => compareBytes(a.toLowerCase(), b.toLowerCase());
-
-/**
- * The official `DocEntry: Ord`: entries with a position first, by position, then by label.
- * Docs live in a `BTreeSet`, so of entries that compare equal only the first survives.
- */
-export function sortDocs(docs: readonly DocEntry[]): DocEntry[] {
-  const compare = (a: DocEntry, b: DocEntry): number => {
-    if (a.position !== b.position) {
-      if (a.position === undefined) return 1;
-      if (b.position === undefined) return -1;
-      return a.position - b.position;
-    }
-    return compareBytes(a.label, b.label);
-  };
-  const sorted = [...docs].sort(compare);
-  return sorted
-    .filter((doc, i) => i === 0 || compare(sorted[i - 1] as DocEntry, doc) !== 0)
-    .map((doc) => ('items' in doc ? { ...doc, items: sortDocs(doc.items) } : doc));
-}
+/** The official `DocEntry` order, kept under its old name for the file's callers. */
+export const sortDocs = sortDocEntries;
 
 /** Entries in index order; stable, so equal ids keep their relative order. */
 export function sortEntries(entries: readonly Entry[]): Entry[] {
@@ -389,10 +347,10 @@ function entryTable(entry: IndexEntry): TomlTable {
 
 function targetTable(target: Target): TomlTable {
   if (isRobloxTarget(target.environment)) {
-    const buildFiles = [...new Set(target.build_files ?? [])].sort(compareBytes);
+    const buildFiles = [...new Set(target.build_files ?? [])].sort(compareUtf8);
     return { environment: target.environment, lib: target.lib, build_files: buildFiles };
   }
-  const scripts = Object.keys(target.scripts ?? {}).sort(compareBytes);
+  const scripts = Object.keys(target.scripts ?? {}).sort(compareUtf8);
   return {
     environment: target.environment,
     lib: target.lib,

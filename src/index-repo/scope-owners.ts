@@ -3,10 +3,11 @@
  * through the same index writer as publishing (built on the newest tip, pushed with the
  * same retry), with the official registry's first-line style and an audit trailer.
  */
-import { auditedMessage } from '../audit/trailer.js';
+import { auditTrailers, trailerValue } from '../audit/trailer.js';
 import { RegistryError } from '../errors.js';
 import type { Identity } from '../identity.js';
-import { writeIndexChange, type IndexSnapshot } from './index-writer.js';
+import { scopeFilePath } from './index-layout.js';
+import { writeIndex, type IndexSnapshot } from './index-writer.js';
 import type { MutationContext, MutationResult } from './mutations.js';
 import { parsePackageName } from './names.js';
 import { parseScopeInfo, serializeScopeInfo } from './scope-file.js';
@@ -29,7 +30,7 @@ export function parseScopeName(scope: string): string {
 
 /** The owners of `scope` at the snapshot, or null when the scope does not exist. */
 export async function readOwners(snapshot: IndexSnapshot, scope: string): Promise<number[] | null> {
-  const path = `${scope}/scope.toml`;
+  const path = scopeFilePath(scope);
   const text = await snapshot.read(path);
   return text === null ? null : parseScopeInfo(text, path).owners;
 }
@@ -42,9 +43,11 @@ export async function readOwners(snapshot: IndexSnapshot, scope: string): Promis
 export async function changeOwner(ctx: MutationContext, change: OwnerChange): Promise<MutationResult & { owners: number[] }> {
   const scope = parseScopeName(change.scope);
   let owners: number[] = [];
-  const result = await writeIndexChange(
-    ctx.index,
-    async (snapshot) => {
+  const result = await writeIndex(ctx.index, {
+    kind: 'owners',
+    actor: change.actor === undefined ? undefined : trailerValue(change.actor),
+    trailers: auditTrailers('owners', change.actor),
+    build: async (snapshot) => {
       const current = await readOwners(snapshot, scope);
       if (current === null && !change.add) throw new RegistryError('not_found', `scope "${scope}" does not exist in this index`);
       const before = current ?? [];
@@ -56,10 +59,11 @@ export async function changeOwner(ctx: MutationContext, change: OwnerChange): Pr
       }
       owners = [...new Set(change.add ? [...before, change.userId] : before.filter((id) => id !== change.userId))].sort((a, b) => a - b);
       const subject = change.add ? `add owner ${change.userId} to ${scope}` : `remove owner ${change.userId} from ${scope}`;
-      return { message: auditedMessage(subject, 'owners', change.actor), files: new Map([[`${scope}/scope.toml`, serializeScopeInfo({ owners })]]) };
+      return { message: subject, files: new Map([[scopeFilePath(scope), serializeScopeInfo({ owners })]]) };
     },
-    { committer: ctx.committer, onRetry: ctx.onRetry },
-  );
+    committer: ctx.committer,
+    onRetry: ctx.onRetry,
+  });
   const summary = change.add ? `added ${change.userId} to the owners of ${scope}` : `removed ${change.userId} from the owners of ${scope}`;
   return { ...result, summary, owners };
 }

@@ -27,6 +27,8 @@ import { promisify } from 'node:util';
 import { constants, gzip as gzipCallback } from 'node:zlib';
 import { RegistryError } from '../errors.js';
 import type { DocEntry } from '../index-repo/types.js';
+import { compareDocEntry } from '../index-repo/doc-entry-order.js';
+import { compareUtf8 } from '../utf8-order.js';
 
 const gzip = promisify(gzipCallback);
 
@@ -238,29 +240,12 @@ class DocEntrySet {
   private readonly entries: DocEntry[] = [];
 
   insert(entry: DocEntry): void {
-    if (!this.entries.some((existing) => compareDocEntries(existing, entry) === 0)) this.entries.push(entry);
+    if (!this.entries.some((existing) => compareDocEntry(existing, entry) === 0)) this.entries.push(entry);
   }
 
   sorted(): DocEntry[] {
-    return [...this.entries].sort(compareDocEntries);
+    return [...this.entries].sort(compareDocEntry);
   }
-}
-
-/** The official `DocEntry` Ord. */
-export function compareDocEntries(a: DocEntry, b: DocEntry): number {
-  if (a.position !== undefined && b.position !== undefined) {
-    if (a.position !== b.position) return a.position < b.position ? -1 : 1;
-  } else if (a.position !== undefined) {
-    return -1;
-  } else if (b.position !== undefined) {
-    return 1;
-  }
-  return compareUtf8(a.label, b.label);
-}
-
-/** Rust's `String` order: byte order of the UTF-8 encoding. */
-function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });

@@ -16,6 +16,7 @@
  */
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { RegistryError, invalidPackage } from '../errors.js';
+import { compareUtf8 } from '../utf8-order.js';
 import { canonicalRepoUrl } from '../index-repo/allow-list.js';
 import { isRobloxTarget, parseAlias, parseEngineKind, parsePackageName, parseTargetKind, parseWallyName } from '../index-repo/names.js';
 import { DEPENDENCY_TYPES, ENGINE_KINDS } from '../index-repo/types.js';
@@ -416,10 +417,6 @@ function parseWorkspace(table: Table, path: string): WorkspaceDependencySpecifie
 
 const compareCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Rust's `String` order: byte order of the UTF-8 encoding. */
-function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
 
 /** Manifests are small; a larger one is an attempt to exhaust the parser, not a package. */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;

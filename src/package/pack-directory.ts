@@ -44,6 +44,7 @@ import { gzip as gzipCallback } from 'node:zlib';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { Header, Pack, ReadEntry } from 'tar';
 import { RegistryError } from '../errors.js';
+import { compareUtf8 } from '../utf8-order.js';
 import { canonicalRepoUrl } from '../index-repo/allow-list.js';
 import { isRobloxTarget, parsePackageName, parseTargetKind } from '../index-repo/names.js';
 import { tomlDocument, type TomlTable, type TomlValue } from '../index-repo/toml-emit.js';
@@ -652,7 +653,3 @@ function checkRoundTrip(text: string, source: Manifest): void {
   }
 }
 
-/** Rust's `String` order (BTreeMap, BTreeSet): byte order of the UTF-8 encoding. */
-function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}

@@ -11,7 +11,6 @@ import type { AccessControl } from './access-control.js';
 import type { Authenticator } from './auth.js';
 import type { IndexState } from './index-state.js';
 import type { Logger } from './logger.js';
-import type { Mutex } from './mutex.js';
 import type { RateLimiter } from './rate-limit.js';
 
 export interface ServerContext {
@@ -26,7 +25,6 @@ export interface ServerContext {
   /** stream S3 archives through the server instead of redirecting to a pre-signed URL */
   s3Proxy: boolean;
   write: WriteContext;
-  gitLock: Mutex;
   /** brings the state up to the commit the server just pushed */
   afterWrite(): Promise<void>;
   publishLimiter: RateLimiter | null;

@@ -6,18 +6,17 @@
  * Failures are logged and retried next time; they never stop the server.
  */
 import { errorMessage } from '../errors.js';
-import { fetchOrigin, tipCommit, type LocalIndex } from '../index-repo/local-index.js';
+import { isAncestor } from '../index-repo/git-queries.js';
+import { fetchServedTip } from '../index-repo/served-tip.js';
+import { tipCommit, type LocalIndex } from '../index-repo/local-index.js';
 import type { IndexState } from './index-state.js';
 import type { Logger } from './logger.js';
-import type { Mutex } from './mutex.js';
 
 export interface RefresherOptions {
   index: LocalIndex;
   initial: IndexState;
   intervalMs: number;
   logger: Logger;
-  /** shared with the server's writes, which fetch and push in the same clone */
-  gitLock: Mutex;
 }
 
 export interface RefreshRequest {
@@ -94,13 +93,12 @@ export class IndexRefresher {
   }
 
   private async refreshOnce(fetch: boolean): Promise<void> {
-    const { index, logger, gitLock } = this.opts;
+    const { index, logger } = this.opts;
     try {
-      const tip = await gitLock.run(async () => {
-        if (fetch) await fetchOrigin(index);
-        return tipCommit(index);
-      });
-      if (tip !== this.current.commit) {
+      // no lock: the fetch lands in a ref of its own, so it never waits for (or breaks) a write
+      const tip = fetch && index.remote !== null ? await fetchServedTip(index) : await tipCommit(index);
+      // a fetch that started before our own push landed must not take the state back
+      if (tip !== this.current.commit && !(await isAncestor(index.dir, tip, this.current.commit))) {
         const before = this.current;
         const next = await before.advance(tip, { warn: (m) => logger.warn(m) });
         // a slower refresh must not replace a newer state (advance never runs twice at once, but be safe)

@@ -11,13 +11,13 @@
  * not grow with the size of the files. A state never changes, so a request sees one commit
  * from start to end; the states of one server share the store (and its cache and process).
  */
-import { CONFIG_FILE, parseIndexConfig } from '../index-repo/config.js';
-import { parsePackageName } from '../index-repo/names.js';
+import { parseIndexConfig } from '../index-repo/config.js';
+import { CONFIG_FILE, classifyIndexPath as classify } from '../index-repo/index-layout.js';
 import { parseIndexFile } from '../index-repo/package-file.js';
 import { parseScopeInfo } from '../index-repo/scope-file.js';
 import { changedFiles, listTree } from '../index-repo/tree-reader.js';
 import type { IndexConfig, PackageName, ScopeInfo } from '../index-repo/types.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, RegistryError } from '../errors.js';
 import { detach } from './detach.js';
 import { PackageRecord } from './package-record.js';
 import { scanIndexFile } from './package-scan.js';
@@ -25,15 +25,7 @@ import { PackageStore, type PackageStoreOptions } from './package-store.js';
 import { PackageSummary } from './package-summary.js';
 import { SearchIndex, type SearchDoc } from './search-index.js';
 
-const SCOPE_FILE = 'scope.toml';
-
 const ignore = (): void => undefined;
-
-type IndexPath =
-  | { kind: 'config' }
-  | { kind: 'scope'; scope: string }
-  | { kind: 'package'; name: PackageName }
-  | { kind: 'other' };
 
 export interface StateLoadOptions {
   /** told about files that cannot be parsed; they are left out, the rest is served */
@@ -82,7 +74,7 @@ export class IndexState {
     const warn = opts.warn ?? ignore;
     const files = (await listTree(dir, commit))
       .map((f) => ({ ...f, at: classify(f.path) }))
-      .filter((f) => f.at.kind !== 'other');
+      .filter((f) => f.at.kind !== 'other' && f.at.kind !== 'bad-package');
     const store = new PackageStore(dir, { cacheBytes: opts.cacheBytes, warn });
 
     let config: IndexConfig | undefined;
@@ -114,7 +106,7 @@ export class IndexState {
       });
     if (config === undefined) {
       store.close();
-      throw new Error(`the index at ${dir} has no ${CONFIG_FILE} in commit ${commit}: is it an index (pesde-registry init)?`);
+      throw new RegistryError('usage', `${dir} is not a pesde index: commit ${commit.slice(0, 12)} has no ${CONFIG_FILE}; make one with \`pesde-registry init ${dir}\` (or pass --index <a clone of an index>)`);
     }
     const search = SearchIndex.of(searchDocs(packages.values()));
     return new IndexState({ dir, commit, config, packages, scopes, search, filesRead: files.length, store });
@@ -126,7 +118,7 @@ export class IndexState {
     const warn = opts.warn ?? ignore;
     const changed = (await changedFiles(this.dir, this.commit, commit))
       .map((f) => ({ ...f, at: classify(f.path) }))
-      .filter((f) => f.at.kind !== 'other');
+      .filter((f) => f.at.kind !== 'other' && f.at.kind !== 'bad-package');
     const blobs = await Promise.all(changed.map((f) => (f.oid === null ? null : this.store.read(f.oid))));
 
     let config = this.config;
@@ -212,20 +204,6 @@ function summarise(name: PackageName, oid: string, blob: Buffer, where: string):
 function* searchDocs(summaries: Iterable<PackageSummary>): Iterable<SearchDoc> {
   // every yanked version means nothing to install: left out of search and of the package list
   for (const summary of summaries) if (summary.shown !== null) yield summary;
-}
-
-/** Which role a path plays in an index; files outside the layout (a README, CI) are ignored. */
-function classify(filePath: string): IndexPath {
-  if (filePath === CONFIG_FILE) return { kind: 'config' };
-  const parts = filePath.split('/');
-  if (parts.length !== 2) return { kind: 'other' };
-  const [scope, file] = parts as [string, string];
-  if (file === SCOPE_FILE) return { kind: 'scope', scope };
-  try {
-    return { kind: 'package', name: parsePackageName(`${scope}/${file}`) };
-  } catch {
-    return { kind: 'other' };
-  }
 }
 
 function withWarning(warn: (message: string) => void, where: string, action: () => void): void {

@@ -10,7 +10,7 @@ import { compareTargetKinds } from '../index-repo/names.js';
 import { compareSemver, type SemVer } from '../index-repo/version.js';
 import { detach } from './detach.js';
 import type { ScannedFile, ScannedSection } from './package-scan.js';
-import { timestampSortKey } from './package-view.js';
+import { timestampSortKey } from '../published-at.js';
 import { semverOf } from './quick-semver.js';
 import type { SearchDoc } from './search-index.js';
 

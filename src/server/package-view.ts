@@ -14,6 +14,12 @@ import type {
 } from '../index-repo/types.js';
 import { TARGET_KINDS } from '../index-repo/types.js';
 import type { JsonValue } from './json.js';
+import { compareDocEntryDerived, isDocPage } from '../index-repo/doc-entry-order.js';
+import { compareAliases, compareUtf8 } from '../utf8-order.js';
+import { canonicalTimestamp } from '../published-at.js';
+
+/** web/ reads the display form from here */
+export { canonicalTimestamp } from '../published-at.js';
 
 export interface IdEntry {
   id: VersionId;
@@ -23,21 +29,10 @@ export interface IdEntry {
 const KIND_RANK = new Map<string, number>(TARGET_KINDS.map((kind, i) => [kind, i]));
 const kindRank = (kind: TargetKind): number => KIND_RANK.get(kind) ?? TARGET_KINDS.length;
 
-/** Characters from a surrogate up, the only ones where UTF-16 order and code point order differ. */
-const ABOVE_SURROGATES = /[\uD800-\uFFFF]/;
-
-/** Rust compares `String`s by UTF-8 bytes, which is code point order, not UTF-16 order. */
-function compareBytes(a: string, b: string): number {
-  if (a === b) return 0;
-  // below U+D800, UTF-16 units are code points: the built-in order is the right one
-  if (!ABOVE_SURROGATES.test(a) && !ABOVE_SURROGATES.test(b)) return a < b ? -1 : 1;
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-
 /** `{lib, bin, scripts?}`: which exports a target has, not their paths. */
 function targetSummary(target: Target): { [key: string]: JsonValue } {
   const hasBin = target.environment === 'lune' || target.environment === 'luau';
-  const scripts = hasBin && target.scripts ? Object.keys(target.scripts).sort(compareBytes) : [];
+  const scripts = hasBin && target.scripts ? Object.keys(target.scripts).sort(compareUtf8) : [];
   return {
     lib: target.lib !== undefined,
     // roblox targets have no bin export even if a file names one
@@ -100,10 +95,10 @@ export function versionsView(name: string, file: IndexFile, groups: ReadonlyArra
 
 /** Doc entries without page hashes, sorted by label, then position, then kind (derived `Ord`). */
 function docsView(docs: readonly DocEntry[]): JsonValue[] {
-  const sorted = [...docs].sort(compareDocs);
-  const unique = sorted.filter((doc, i) => i === 0 || compareDocs(sorted[i - 1]!, doc) !== 0);
+  const sorted = [...docs].sort(compareDocEntryDerived);
+  const unique = sorted.filter((doc, i) => i === 0 || compareDocEntryDerived(sorted[i - 1]!, doc) !== 0);
   return unique.map((doc) => {
-    if (isPage(doc)) return { label: doc.label, position: doc.position, name: doc.name };
+    if (isDocPage(doc)) return { label: doc.label, position: doc.position, name: doc.name };
     const items = doc.items ? docsView(doc.items) : [];
     return {
       label: doc.label,
@@ -114,43 +109,10 @@ function docsView(docs: readonly DocEntry[]): JsonValue[] {
   });
 }
 
-function isPage(doc: DocEntry): doc is Extract<DocEntry, { hash: string }> {
-  return 'name' in doc && 'hash' in doc && typeof doc.name === 'string';
-}
-
-function compareDocs(a: DocEntry, b: DocEntry): number {
-  const byLabel = compareBytes(a.label, b.label);
-  if (byLabel !== 0) return byLabel;
-  const byPosition = compareOptional(a.position, b.position);
-  if (byPosition !== 0) return byPosition;
-  const aPage = isPage(a);
-  const bPage = isPage(b);
-  // variant order: Page before Category
-  if (aPage !== bPage) return aPage ? -1 : 1;
-  if (aPage && bPage) return compareBytes(a.name, b.name);
-  const aItems = [...('items' in a && a.items ? a.items : [])].sort(compareDocs);
-  const bItems = [...('items' in b && b.items ? b.items : [])].sort(compareDocs);
-  for (let i = 0; i < Math.min(aItems.length, bItems.length); i++) {
-    const c = compareDocs(aItems[i]!, bItems[i]!);
-    if (c !== 0) return c;
-  }
-  if (aItems.length !== bItems.length) return aItems.length - bItems.length;
-  const aCollapsed = 'collapsed' in a && a.collapsed === true ? 1 : 0;
-  const bCollapsed = 'collapsed' in b && b.collapsed === true ? 1 : 0;
-  return aCollapsed - bCollapsed;
-}
-
-/** Option ordering: None before Some. */
-function compareOptional(a: number | undefined, b: number | undefined): number {
-  if (a === b) return 0;
-  if (a === undefined) return -1;
-  if (b === undefined) return 1;
-  return a - b;
-}
 
 /** Aliases sorted case-insensitively (pesde's `Alias` ordering), each as `[specifier, type]`. */
 function dependenciesView(deps: Readonly<Record<string, DependencyEntry>>): Map<string, JsonValue> {
-  const aliases = Object.keys(deps).sort((a, b) => compareBytes(a.toLowerCase(), b.toLowerCase()));
+  const aliases = Object.keys(deps).sort((a, b) => compareAliases(a, b));
   const view = new Map<string, JsonValue>();
   for (const alias of aliases) {
     const [specifier, type] = deps[alias]!;
@@ -171,27 +133,6 @@ function specifierView(spec: Record<string, unknown>): JsonValue {
   const view: { [key: string]: JsonValue } = {};
   for (const key of order) view[key] = spec[key] as JsonValue;
   return view;
-}
-
-/**
- * `published_at` as jiff prints a Timestamp: UTC, `Z`, fractional seconds without trailing
- * zeros. Older entries were written with nine digits; the official registry re-prints them.
- */
-export function canonicalTimestamp(text: string): string {
-  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(text);
-  if (match) {
-    const fraction = (match[2] ?? '').replace(/0+$/, '');
-    return fraction === '' ? `${match[1]}Z` : `${match[1]}.${fraction}Z`;
-  }
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? text : canonicalTimestamp(new Date(ms).toISOString());
-}
-
-/** A key that sorts timestamps chronologically as plain strings. */
-export function timestampSortKey(text: string): string {
-  const canonical = canonicalTimestamp(text);
-  const match = /^(.{19})(?:\.(\d+))?Z$/.exec(canonical);
-  return match ? `${match[1]}.${(match[2] ?? '').padEnd(9, '0')}` : canonical;
 }
 
 /** Parsing a URL costs microseconds, and every version of a package names the same repository. */

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { usageError } from '../errors.js';
 import type { Committer } from '../index-repo/committer.js';
-import { resolveStorageOptions, type StorageFlags, type StorageOptions } from '../storage/storage-options.js';
+import { NO_STORAGE_CONFIGURED, resolveStorageOptions, type StorageFlags, type StorageOptions } from '../storage/storage-options.js';
 import { authSettingsFromEnv, type AuthSettings } from './auth.js';
 import { LOG_FORMATS, type LogFormat, type Logger } from './logger.js';
 import { DEFAULT_PUBLISH_RATE_LIMIT, type RateLimitOptions } from './rate-limit.js';
@@ -91,7 +91,7 @@ export function resolveServerOptions(flags: ServeFlags, env: Env = process.env, 
   } else if (configuredStorage !== null) {
     storage = configuredStorage;
   } else {
-    throw usageError('no storage configured: pass --storage-root <dir> or the --s3-* flags, or set FS_STORAGE_ROOT or S3_ENDPOINT, S3_BUCKET_NAME, S3_REGION, S3_ACCESS_KEY, S3_SECRET_KEY');
+    throw usageError(NO_STORAGE_CONFIGURED);
   }
 
   const auth = authSettingsFromEnv(env);

@@ -24,7 +24,6 @@ import { ensureEmbeddedIndex } from './embedded-index.js';
 import { IndexRefresher } from './index-refresher.js';
 import { IndexState } from './index-state.js';
 import { createLogger, type Logger } from './logger.js';
-import { Mutex } from './mutex.js';
 import { RateLimiter } from './rate-limit.js';
 import { sendError } from './respond.js';
 import { warmUp } from './warm-up.js';
@@ -80,8 +79,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     tokens = activeTokens;
     await activeTokens.refresh();
     const access = createAccessControl(auth, activeTokens);
-    const gitLock = new Mutex();
-    const activeRefresher = new IndexRefresher({ index, initial, intervalMs: options.refreshIntervalMs, logger, gitLock });
+    const activeRefresher = new IndexRefresher({ index, initial, intervalMs: options.refreshIntervalMs, logger });
     refresher = activeRefresher;
     const write: WriteContext = {
       index,
@@ -98,7 +96,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger,
       s3Proxy: options.s3Proxy,
       write,
-      gitLock,
       afterWrite: () => activeRefresher.refresh({ fetch: false }),
       publishLimiter: options.publishRateLimit === null ? null : new RateLimiter(options.publishRateLimit),
       serverName: `pesde-registry/${packageVersion()}`,

@@ -139,3 +139,6 @@ function joinList(items: string[]): string {
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
+
+/** One wording, wherever a command needs storage and has none. */
+export const NO_STORAGE_CONFIGURED = 'no storage configured: pass --storage-root <dir> or the --s3-* flags, or set FS_STORAGE_ROOT or S3_ENDPOINT, S3_BUCKET_NAME, S3_REGION, S3_ACCESS_KEY, S3_SECRET_KEY';

@@ -8,6 +8,7 @@ import { request } from 'node:http';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { runGit, tempDir } from '../helpers/git.js';
 import { enc, startTestServer, type HttpAnswer, type TestServer } from '../helpers/http.js';
@@ -68,7 +69,7 @@ describe('the embedded default index', () => {
     const config = await runGit(bare, ['show', 'main:config.toml']);
     assert.match(config, new RegExp(`^api = "${server.url}"`, 'm'));
     assert.ok(server.banner.some((l) => l.includes('[indices]')));
-    assert.ok(server.banner.some((l) => l.includes(`default = "file://${bare}"`)), server.banner.join('\n'));
+    assert.ok(server.banner.some((l) => l.includes(`default = "${pathToFileURL(bare).href}"`)), server.banner.join('\n'));
   });
 });
 
@@ -120,7 +121,7 @@ describe('POST /v1/packages', () => {
     const res = await publish({
       name: 'acme/uses_hello',
       version: '1.0.0',
-      extra: `[indices]\ndefault = "file://${bare}"\n\n[dependencies]\nhello = { name = "acme/hello", version = "^1.0.0", index = "file://${bare}" }\n`,
+      extra: `[indices]\ndefault = "${pathToFileURL(bare).href}"\n\n[dependencies]\nhello = { name = "acme/hello", version = "^1.0.0", index = "${pathToFileURL(bare).href}" }\n`,
     });
     assert.equal(res.status, 200, res.text);
   });

@@ -6,12 +6,14 @@
  * Chromium driven by playwright-core (the hostile README must not run).
  */
 import assert from 'node:assert/strict';
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { prefersHtml } from '../../src/server/web/accept.js';
 import type { Logger } from '../../src/server/logger.js';
+import { launchTestBrowser } from '../helpers/browser.js';
 import { cloneFixtureIndex } from '../helpers/fixture-index.js';
 import { enc, startTestServer, type HttpAnswer, type TestServer } from '../helpers/http.js';
 import { buildPackage, type PackageSpec } from '../helpers/package-fixture.js';
@@ -19,7 +21,6 @@ import { buildPackage, type PackageSpec } from '../helpers/package-fixture.js';
 /** What Chromium sends for a navigation. */
 const BROWSER = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8' };
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; form-action 'self'";
-const CHROMIUM = '/usr/bin/chromium';
 
 interface Row {
   name: string;
@@ -252,7 +253,7 @@ describe('pages of published packages', () => {
     await publish({
       name: 'acme/widget',
       version: '2.0.0',
-      extra: `[indices]\ndefault = "file://${bare}"\n\n[dependencies]\nbase = { name = "acme/base", version = "^1.0.0", index = "file://${bare}" }\n\n[dev_dependencies]\nother = { name = "elsewhere/thing", version = "^3.0.0", index = "https://github.com/pesde-pkg/index" }\n`,
+      extra: `[indices]\ndefault = "${pathToFileURL(bare).href}"\n\n[dependencies]\nbase = { name = "acme/base", version = "^1.0.0", index = "${pathToFileURL(bare).href}" }\n\n[dev_dependencies]\nother = { name = "elsewhere/thing", version = "^3.0.0", index = "https://github.com/pesde-pkg/index" }\n`,
       files: {
         'README.md': '# Widget\n\nMakes **widgets**.\n\n- one\n- two\n\n```luau\nlocal x = 1 < 2\n```\n\n<img src="x" onerror="alert(1)"><script>alert(1)</script>\n[bad](javascript:alert(1)) [good](https://example.com/ok)\n',
         'docs/intro.md': '---\nlabel: Getting started\nposition: 1\n---\n# Intro\n\nWelcome to **widgets**.',
@@ -289,7 +290,7 @@ describe('pages of published packages', () => {
     assert.match(res.text, /<h2>Dependencies<\/h2>\s*<ul class="deps"><li><a href="\/packages\/acme\/base">acme\/base <span class="muted">\^1\.0\.0<\/span><\/a>/);
     assert.match(res.text, /<h2>Dev dependencies<\/h2>[\s\S]*elsewhere\/thing[\s\S]*from https:\/\/github.com\/pesde-pkg\/index/);
     assert.ok(!res.text.includes('href="/packages/elsewhere/thing"'));
-    assert.ok(res.text.includes(`default = &quot;file://${bare}&quot;`), 'the [indices] line names the embedded index as the banner does');
+    assert.ok(res.text.includes(`default = &quot;${pathToFileURL(bare).href}&quot;`), 'the [indices] line names the embedded index as the banner does');
   });
 
   it('lists the doc pages and renders one without its front matter, nested pages included', async () => {
@@ -410,10 +411,6 @@ describe('in a real browser', () => {
   });
 
   it('renders a hostile README as inert markup: no script runs, the title stays, a screenshot shows the page', { timeout: 120_000 }, async (t) => {
-    if (!(await access(CHROMIUM).then(() => true, () => false))) {
-      if (process.env.PESDE_REGISTRY_SKIP_BROWSER === '1') return t.skip(`${CHROMIUM} is missing and PESDE_REGISTRY_SKIP_BROWSER=1`);
-      assert.fail(`${CHROMIUM} is missing: install chromium (apt-get install chromium; CI installs it via .ci/run), or set PESDE_REGISTRY_SKIP_BROWSER=1 to skip this test`);
-    }
     const readme = [
       '# Shiny',
       '',
@@ -438,14 +435,10 @@ describe('in a real browser', () => {
     const published = await server.get('/v1/packages', { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' } });
     assert.equal(published.status, 200, published.text);
 
-    const { chromium } = await import('playwright-core');
-    const context = await chromium.launchPersistentContext(path.join(scratch, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1200, height: 900 },
-    });
+    const launched = await launchTestBrowser(t);
+    if (!launched) return;
     try {
+      const context = await launched.browser.newContext({ viewport: { width: 1200, height: 900 } });
       const tab = await context.newPage();
       const response = await tab.goto(`${server.url}/packages/acme/shiny`, { waitUntil: 'load' });
       assert.equal(response?.status(), 200);
@@ -489,7 +482,7 @@ describe('in a real browser', () => {
       assert.ok(png.length > 10_000, `a screenshot of a real page, not a blank (${png.length} bytes)`);
       assert.ok(png.readUInt32BE(16) >= 1000 && png.readUInt32BE(20) >= 500, 'the viewport width and at least a screen of height');
     } finally {
-      await context.close();
+      await launched.browser.close();
     }
   });
 });

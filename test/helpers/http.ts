@@ -12,6 +12,8 @@ import nodePath from 'node:path';
 import { silentLogger, type Logger } from '../../src/server/logger.js';
 import { resolveServerOptions, type ServeFlags, type ServerOptions } from '../../src/server/server-options.js';
 import { startServer, type RunningServer } from '../../src/server/start-server.js';
+// the server's git must ignore the user's git config as the tests' own git does
+import './git.js';
 
 export interface HttpAnswer {
   status: number;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { auditedMessage, parseAuditTrailer, trailerValue } from '../../src/audit/trailer.js';
+import { auditTrailers, parseAuditTrailer, publishAudit, trailerValue } from '../../src/audit/trailer.js';
 import { describeSubject } from '../../src/audit/history.js';
 import { parseExpires, parseScopesFlag } from '../../src/commands/token.js';
 import { assertMayWrite, unrestrictedIdentity, type Identity } from '../../src/identity.js';
@@ -143,11 +143,13 @@ describe('token create flags', () => {
 });
 
 describe('audit trailers', () => {
-  it('keeps the official first line and adds one parseable trailer', () => {
+  it('makes one parseable trailer per write (the writer puts it after the official first line)', () => {
     const alice: Identity = { kind: 'token', userId: 7, userName: 'alice', tokenId: 't3f9a12bc4d5e', scopes: 'all', readOnly: false };
-    const message = auditedMessage('add acme/foo@1.0.0 luau', 'add', alice);
-    assert.equal(message, 'add acme/foo@1.0.0 luau\n\nPublished-by: alice (id 7, token t3f9a12bc4d5e)\n');
-    assert.equal(auditedMessage('yank acme/foo@1.0.0 luau', 'yank', undefined), 'yank acme/foo@1.0.0 luau');
+    assert.deepEqual(auditTrailers('add', alice), [['Published-by', 'alice (id 7, token t3f9a12bc4d5e)']]);
+    assert.deepEqual(auditTrailers('undeprecate', alice), [['Undeprecated-by', 'alice (id 7, token t3f9a12bc4d5e)']]);
+    assert.equal(auditTrailers('yank', undefined), undefined);
+    assert.deepEqual(publishAudit(alice), { identity: alice, actor: 'alice (id 7, token t3f9a12bc4d5e)', trailers: [['Published-by', 'alice (id 7, token t3f9a12bc4d5e)']] });
+    assert.deepEqual(publishAudit(undefined), {});
     assert.deepEqual(parseAuditTrailer('Published-by: alice (id 7, token t3f9a12bc4d5e)'), { raw: 'alice (id 7, token t3f9a12bc4d5e)', key: 'Published-by', userName: 'alice', userId: 7, tokenId: 't3f9a12bc4d5e', via: 'token' });
     const cli = unrestrictedIdentity('cli', 3, 'Ann (Ops)\nLee <ann@x.dev>');
     assert.equal(trailerValue(cli), 'Ann Ops Lee <ann@x.dev> (id 3, via cli)');

@@ -2,9 +2,11 @@
  * Publishing, yanking and deprecating over HTTP: thin wrappers around the same pipeline
  * the CLI runs, answered with the official registry's plain-text summaries. Each write
  * ends by bringing the served state up to the pushed commit, so the writer reads its write.
+ * No lock here: the one writer (index-writer.ts) locks only its git steps.
  * The pipeline (tar, manifest checks) loads on the first write, keeping start-up and
  * read-only servers light.
  */
+import { publishAudit } from '../../audit/trailer.js';
 import { readBody } from '../body.js';
 import type { Handler, RequestContext } from '../context.js';
 import { HttpError } from '../http-error.js';
@@ -22,7 +24,7 @@ export const publish: Handler = async (ctx) => {
     idleTimeoutMs: ctx.server.bodyIdleTimeoutMs,
   });
   const { publishPackage } = await import('../../publish.js');
-  const result = await ctx.server.gitLock.run(() => publishPackage(ctx.server.write, archive, { publisherId, actor: ctx.identity ?? undefined }));
+  const result = await publishPackage(ctx.server.write, archive, { publisherId, ...publishAudit(ctx.identity ?? undefined) });
   await ctx.server.afterWrite();
   ctx.server.logger.info(`published ${result.name}@${result.version} ${result.target}`, { publisher: publisherId, commit: result.commit });
   sendText(ctx.req, ctx.res, 200, `published ${result.name}@${result.version} ${result.target}`);
@@ -36,9 +38,7 @@ export const yank: Handler = async (ctx) => {
   const target = yankTargetParam(ctx.params.target ?? '');
   const yanked = ctx.req.method !== 'DELETE';
   const { setYanked } = await import('../../index-repo/mutations.js');
-  const result = await ctx.server.gitLock.run(() =>
-    setYanked(ctx.server.write, { name: name.full, version, target, yanked, publisherId, actor: ctx.identity ?? undefined }),
-  );
+  const result = await setYanked(ctx.server.write, { name: name.full, version, target, yanked, publisherId, actor: ctx.identity ?? undefined });
   await ctx.server.afterWrite();
   sendText(ctx.req, ctx.res, 200, result.summary);
 };
@@ -54,7 +54,7 @@ export const deprecate: Handler = async (ctx) => {
     if (reason === '') throw new HttpError(400, 'deprecating must have a non-empty reason');
   }
   const { setDeprecated } = await import('../../index-repo/mutations.js');
-  const result = await ctx.server.gitLock.run(() => setDeprecated(ctx.server.write, { name: name.full, reason, publisherId, actor: ctx.identity ?? undefined }));
+  const result = await setDeprecated(ctx.server.write, { name: name.full, reason, publisherId, actor: ctx.identity ?? undefined });
   await ctx.server.afterWrite();
   sendText(ctx.req, ctx.res, 200, result.summary);
 };

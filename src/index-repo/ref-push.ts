@@ -1,0 +1,74 @@
+/**
+ * Moving refs with expectations, all or nothing: on the remote one `git push --atomic` with a
+ * lease per ref, in a repository without a remote one `update-ref --stdin` transaction. The
+ * index writer (branch + releasing a publish claim) and the publish claim (create-only ref +
+ * "the branch has not moved") both go through here, and get the answer as data.
+ */
+import { firstLine, tryGit } from './git.js';
+import type { LocalIndex } from './local-index.js';
+
+const ZERO = '0000000000000000000000000000000000000000';
+
+export interface RefUpdate {
+  ref: string;
+  /** the new value; null deletes the ref */
+  to: string | null;
+  /** what the ref must hold now: a commit, 'absent' (create only), or 'any' (a fast-forward for a branch) */
+  expect: string | 'absent' | 'any';
+}
+
+export type PushOutcome =
+  | { kind: 'pushed' }
+  /** a ref did not hold what was expected (another writer moved it first) */
+  | { kind: 'behind'; refs: string[] }
+  /** a ref's lock file exists: a push is running, or a killed one left it */
+  | { kind: 'locked'; lockFile: string }
+  | { kind: 'failed'; message: string };
+
+export async function pushRefs(index: LocalIndex, updates: readonly RefUpdate[]): Promise<PushOutcome> {
+  return index.remote === null ? updateLocally(index, updates) : pushToOrigin(index, updates);
+}
+
+async function updateLocally(index: LocalIndex, updates: readonly RefUpdate[]): Promise<PushOutcome> {
+  const lines = ['start'];
+  for (const u of updates) {
+    const old = u.expect === 'absent' ? ZERO : u.expect === 'any' ? '' : u.expect;
+    lines.push(u.to === null ? `delete ${u.ref} ${old}`.trimEnd() : `update ${u.ref} ${u.to} ${old}`.trimEnd());
+  }
+  lines.push('prepare', 'commit', '');
+  const result = await tryGit(index.dir, ['update-ref', '--stdin'], { input: lines.join('\n') });
+  if (result.exitCode === 0) return { kind: 'pushed' };
+  const lock = /Unable to create '([^']+\.lock)': File exists/.exec(result.stderr);
+  if (lock) return { kind: 'locked', lockFile: lock[1]! };
+  // update-ref names the ref whose expectation failed ("cannot lock ref 'x': is at y but expected z")
+  const named = updates.filter((u) => result.stderr.includes(u.ref)).map((u) => u.ref);
+  return { kind: 'behind', refs: named.length > 0 ? named : updates.map((u) => u.ref) };
+}
+
+async function pushToOrigin(index: LocalIndex, updates: readonly RefUpdate[]): Promise<PushOutcome> {
+  const args = ['push', '--porcelain', '--atomic'];
+  for (const u of updates) {
+    if (u.expect === 'absent') args.push(`--force-with-lease=${u.ref}:`);
+    else if (u.expect !== 'any') args.push(`--force-with-lease=${u.ref}:${u.expect}`);
+  }
+  args.push('origin', ...updates.map((u) => (u.to === null ? `:${u.ref}` : `${u.to}:${u.ref}`)));
+  const result = await tryGit(index.dir, args);
+  if (result.exitCode === 0) return { kind: 'pushed' };
+  const output = `${result.stdout}\n${result.stderr}`;
+  const lock = /Unable to create '([^']+\.lock)': File exists/.exec(output);
+  if (lock) return { kind: 'locked', lockFile: lock[1]! };
+  // porcelain: "!\t<src>:<dst>\t[rejected] (stale info)"; an atomic push names the others "(atomic push failed)"
+  const behind: string[] = [];
+  for (const line of result.stdout.split('\n')) {
+    const [flag, spec, summary] = line.split('\t');
+    if (flag !== '!' || spec === undefined || summary === undefined || /atomic push failed/.test(summary)) continue;
+    if (/\[rejected\]|\[remote rejected\]|stale info|non-fast-forward|fetch first|cannot lock ref|failed to update ref/i.test(summary)) {
+      behind.push(spec.slice(spec.indexOf(':') + 1));
+    }
+  }
+  if (behind.length > 0) return { kind: 'behind', refs: behind };
+  if (/\[rejected\]|non-fast-forward|fetch first|stale info|cannot lock ref|failed to update ref/i.test(output)) {
+    return { kind: 'behind', refs: updates.map((u) => u.ref) };
+  }
+  return { kind: 'failed', message: `cannot push the index to ${index.remote}: ${firstLine(result.stderr) || firstLine(result.stdout)}` };
+}

@@ -1,0 +1,112 @@
+/**
+ * One winner per version, across every writer (threads of one server, replicas, a CLI).
+ * Before a publish uploads anything it creates a ref on the index's origin,
+ * `refs/registry-claims/<scope>/<name>/<version>/<target>`, in one atomic push that also
+ * requires the branch to be where the publish's checks ran. Git refuses to create an
+ * existing ref without force, so of two publishes of one version exactly one gets the claim;
+ * the other is told 409 before it writes a byte. The winner's index push deletes the claim in
+ * the same atomic push. A claim older than the lease is a crashed publish's and may be taken
+ * over (a lease-checked force), so a crash never blocks a version for good; so is one whose
+ * holder ran on this machine and whose process is gone (a killed CLI), without waiting.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { RegistryError } from '../errors.js';
+import { git, tryGit } from './git.js';
+import { commitTime } from './git-queries.js';
+import type { LocalIndex } from './local-index.js';
+import { pushRefs, type RefUpdate } from './ref-push.js';
+import { resolveRef } from './tree-reader.js';
+import type { PackageName, VersionId } from './types.js';
+import { formatVersionId } from './version.js';
+
+/** Longer than any publish takes between its claim and its index push (upload included). */
+export const CLAIM_LEASE_MS = 10 * 60 * 1000;
+
+const CLAIM_PREFIX = 'refs/registry-claims';
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+export interface VersionClaim {
+  ref: string;
+  oid: string;
+}
+
+export function claimRef(name: PackageName, id: VersionId): string {
+  // versions are semver (with `+build` and `-pre`), targets a fixed word: all valid in a ref name
+  return `${CLAIM_PREFIX}/${name.scope}/${name.name}/${id.version}/${id.target}`;
+}
+
+export type ClaimAttempt =
+  | { kind: 'claimed'; claim: VersionClaim }
+  /** the branch moved since `base`: check the version again on the new tip, then retry */
+  | { kind: 'moved' };
+
+/**
+ * Claims `name@id` while the branch is still at `base` (the commit the caller's checks read).
+ * Throws 409 when another publish holds a live claim on the version.
+ */
+export async function claimVersion(index: LocalIndex, name: PackageName, id: VersionId, base: string, describe: string): Promise<ClaimAttempt> {
+  const ref = claimRef(name, id);
+  // a unique commit per attempt: two claims can never look alike, and its date is the lease's start
+  const oid = await git(index.dir, ['commit-tree', EMPTY_TREE, '-F', '-'], { input: `claim ${name.full}@${formatVersionId(id)}\n\n${describe}\nClaim-id: ${randomUUID()}\nHolder-host: ${hostname()}\nHolder-pid: ${process.pid}\n` });
+  const branch: RefUpdate = { ref: `refs/heads/${index.branch}`, to: base, expect: base };
+  for (let takeovers = 0; ; takeovers++) {
+    const holder = takeovers === 0 ? null : await currentClaim(index, ref);
+    const outcome = await pushRefs(index, [branch, { ref, to: oid, expect: holder ?? 'absent' }]);
+    if (outcome.kind === 'pushed') return { kind: 'claimed', claim: { ref, oid } };
+    if (outcome.kind === 'failed') throw new RegistryError('git', outcome.message);
+    if (outcome.kind === 'locked') throw new RegistryError('git', `cannot claim ${name.full}@${formatVersionId(id)}: ${outcome.lockFile} is locked; try again`);
+    // a rejected branch may hide the reason for the claim (an atomic push rejects all): check again on the new tip
+    if (outcome.refs.includes(branch.ref)) return { kind: 'moved' };
+    const current = await currentClaim(index, ref);
+    if (current === null) {
+      if (takeovers > 3) throw new RegistryError('conflict', `${name.full}@${formatVersionId(id)} is being published by another writer right now; try again`);
+      continue;
+    }
+    if (!(await isStale(index, ref, current)) || takeovers > 3) {
+      throw new RegistryError('conflict', `${name.full}@${formatVersionId(id)} is being published by another writer right now (or was just published): bump the version in pesde.toml`);
+    }
+  }
+}
+
+/** The ref update that releases `claim`, for the index push that lands the version. */
+export function releaseUpdate(claim: VersionClaim): RefUpdate {
+  return { ref: claim.ref, to: null, expect: claim.oid };
+}
+
+/** Gives a claim back after a failed publish, so the version can be published again at once. */
+export async function abandonClaim(index: LocalIndex, claim: VersionClaim): Promise<void> {
+  await pushRefs(index, [releaseUpdate(claim)]).catch(() => undefined);
+}
+
+async function currentClaim(index: LocalIndex, ref: string): Promise<string | null> {
+  if (index.remote === null) return resolveRef(index.dir, ref);
+  const listed = await tryGit(index.dir, ['ls-remote', 'origin', ref]);
+  if (listed.exitCode !== 0) throw new RegistryError('git', `cannot read ${ref} from ${index.remote}`);
+  const oid = listed.stdout.split('\t')[0]?.trim() ?? '';
+  return oid === '' ? null : oid;
+}
+
+async function isStale(index: LocalIndex, ref: string, oid: string): Promise<boolean> {
+  if (index.remote !== null && (await commitTime(index.dir, oid)) === null) {
+    // fetched only now, into a private ref: the claim's date is what says whether it is live
+    const seen = ref.replace(CLAIM_PREFIX, 'refs/registry-claims-seen');
+    await tryGit(index.dir, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', 'origin', `+${ref}:${seen}`]);
+  }
+  const seconds = await commitTime(index.dir, oid);
+  if (seconds !== null && Date.now() - seconds * 1000 > CLAIM_LEASE_MS) return true;
+  // a holder on this machine whose process is gone (killed mid-publish) needs no lease to expire
+  const message = await tryGit(index.dir, ['log', '-1', '--format=%B', oid, '--']);
+  const host = /^Holder-host: (.*)$/m.exec(message.stdout)?.[1];
+  const pid = Number(/^Holder-pid: (\d+)$/m.exec(message.stdout)?.[1]);
+  return host === hostname() && Number.isInteger(pid) && pid > 0 && !processAlive(pid);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
