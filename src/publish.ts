@@ -87,7 +87,7 @@ export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: P
   const actor = opts.actor ?? `publisher ${opts.publisherId}`;
   let claim: VersionClaim | undefined;
   for (let attempt = 1; claim === undefined; attempt++) {
-    const claimed = await claimVersion(ctx.index, pkg.name, version.id, base, actor);
+    const claimed = await claimVersion(ctx.index, pkg.name, version.id, base, actor, ctx.committer);
     if (claimed.kind === 'claimed') claim = claimed.claim;
     else {
       if (attempt >= DEFAULT_MAX_ATTEMPTS) throw new RegistryError('git', 'the index moved under this publish too many times in a row; try again (no change was made)');

@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { RegistryError } from '../errors.js';
+import { committerEnv, resolveCommitter, type Committer } from './committer.js';
 import { git, tryGit } from './git.js';
 import { commitTime } from './git-queries.js';
 import type { LocalIndex } from './local-index.js';
@@ -45,10 +46,12 @@ export type ClaimAttempt =
  * Claims `name@id` while the branch is still at `base` (the commit the caller's checks read).
  * Throws 409 when another publish holds a live claim on the version.
  */
-export async function claimVersion(index: LocalIndex, name: PackageName, id: VersionId, base: string, describe: string): Promise<ClaimAttempt> {
+export async function claimVersion(index: LocalIndex, name: PackageName, id: VersionId, base: string, describe: string, committer?: Partial<Committer>): Promise<ClaimAttempt> {
   const ref = claimRef(name, id);
+  // a claim is a commit like any other: on a machine without a git identity it needs ours
+  const identity = committerEnv(await resolveCommitter(index.dir, committer));
   // a unique commit per attempt: two claims can never look alike, and its date is the lease's start
-  const oid = await git(index.dir, ['commit-tree', EMPTY_TREE, '-F', '-'], { input: `claim ${name.full}@${formatVersionId(id)}\n\n${describe}\nClaim-id: ${randomUUID()}\nHolder-host: ${hostname()}\nHolder-pid: ${process.pid}\n` });
+  const oid = await git(index.dir, ['commit-tree', EMPTY_TREE, '-F', '-'], { env: identity, input: `claim ${name.full}@${formatVersionId(id)}\n\n${describe}\nClaim-id: ${randomUUID()}\nHolder-host: ${hostname()}\nHolder-pid: ${process.pid}\n` });
   const branch: RefUpdate = { ref: `refs/heads/${index.branch}`, to: base, expect: base };
   for (let takeovers = 0; ; takeovers++) {
     const holder = takeovers === 0 ? null : await currentClaim(index, ref);
