@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { BENCH_DIR, ROOT, ensureBuilt } from './lib/paths.js';
 
-export const BENCHMARKS = ['metadata', 'download', 'publish', 'startup', 'refresh', 'search', 'load'] as const;
+export const BENCHMARKS = ['metadata', 'download', 'publish', 'startup', 'refresh', 'search', 'load', 'storage-ops', 'metrics-overhead'] as const;
 
 const passThrough = process.argv.slice(2).filter((a) => a === '--quick' || a === '--profile');
 ensureBuilt();

@@ -81,6 +81,8 @@ function buildProgram(run: (load: () => Promise<Handler>, args: unknown[]) => Pr
         .option('--publish-rate-limit <burst/seconds>', 'per-user publish limit, e.g. 12/60 (the official one), or off')
         .option('--request-timeout <seconds>', 'longest a request may take (default 120)')
         .option('--index-url <url>', 'another URL this index is known by (dependencies on it are allowed); repeatable', collect, [])
+        .option('--metrics-address <host:port>', 'serve /metrics only on this second listener, e.g. an internal interface (env METRICS_ADDRESS)')
+        .option('--no-metrics', 'no /metrics and no metrics work at all (env METRICS=off)')
         .option('--github-api-url <url>', 'GitHub API base for GitHub auth (env GITHUB_API_URL)')
         .addOption(new Option('--log-format <format>', 'request log format (env LOG_FORMAT, default text)').choices(['text', 'json']))
         .option('--index-repo-url <url>', 'clone this index into DATA_DIR/index (env INDEX_REPO_URL)'),
@@ -95,6 +97,30 @@ function buildProgram(run: (load: () => Promise<Handler>, args: unknown[]) => Pr
         .option('--index <dir>', 'local clone of the index', '.'),
     ),
   ).action((...args: unknown[]) => run(async () => (await import('./commands/verify.js')).verifyCommand as Handler, args));
+
+  outputOptions(
+    storageOptions(
+      program
+        .command('gc')
+        .description('list (default) or delete stored objects that no index entry references, older than a grace period')
+        .option('--index <dir>', 'local clone of the index (fetched first when it has an origin)', '.')
+        .option('--older-than <duration>', 'leave unreferenced objects younger than this alone, e.g. 30m, 24h, 7d (default 24h)')
+        .option('--dry-run', 'only list what would be deleted (the default)')
+        .option('--delete', 'delete the unreferenced objects'),
+    ),
+  ).action((...args: unknown[]) => run(async () => (await import('./commands/gc.js')).gcCommand as Handler, args));
+
+  const storageGroup = program.command('storage').description('work on stored objects across storages');
+  outputOptions(
+    storageGroup
+      .command('copy')
+      .description('copy every object the index references (or --all) to another storage, skipping objects already there')
+      .option('--from <storage>', 'source: fs:<dir> or s3://<bucket>?endpoint=<url>&region=<region> (keys from FROM_S3_ACCESS_KEY/FROM_S3_SECRET_KEY or S3_ACCESS_KEY/S3_SECRET_KEY)')
+      .option('--to <storage>', 'destination, same forms (keys from TO_S3_ACCESS_KEY/TO_S3_SECRET_KEY or S3_ACCESS_KEY/S3_SECRET_KEY)')
+      .option('--index <dir>', 'local clone of the index naming the objects to copy', '.')
+      .option('--all', 'copy every object in the source, referenced or not (no index needed)')
+      .option('--concurrency <n>', 'objects copied at once (default 16)'),
+  ).action((...args: unknown[]) => run(async () => (await import('./commands/storage-copy.js')).storageCopyCommand as Handler, args));
 
   const adminOptions = (cmd: Command): Command =>
     outputOptions(

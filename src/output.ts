@@ -12,6 +12,8 @@ export interface Streams {
   env: NodeJS.ProcessEnv;
 }
 
+const PLAIN_PROGRESS_EVERY_MS = 5_000;
+
 /** Colour and spinners only for a person at a terminal; CI logs and pipes get plain lines. */
 export function isFancy(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): boolean {
   return Boolean(stream.isTTY) && !env.CI && env.NO_COLOR === undefined && env.TERM !== 'dumb';
@@ -37,6 +39,7 @@ export class Reporter {
   private paint: Paint = plain;
   private spinner: Ora | null = null;
   private createSpinner: ((text: string) => Ora) | null = null;
+  private lastProgressAt = 0;
 
   private constructor(opts: OutputOptions, private readonly streams: Streams) {
     this.json = Boolean(opts.json);
@@ -61,6 +64,22 @@ export class Reporter {
     this.finishStep(true);
     if (this.createSpinner !== null) this.spinner = this.createSpinner(text);
     else this.streams.stderr.write(`${text}...\n`);
+  }
+
+  /**
+   * How far a long phase has got: the spinner's text on a terminal; elsewhere a plain line
+   * at most every few seconds, so a CI log shows it is alive without a line per object.
+   */
+  progress(text: string): void {
+    if (this.json || this.quiet) return;
+    if (this.spinner !== null) {
+      this.spinner.text = text;
+      return;
+    }
+    const now = Date.now();
+    if (now - this.lastProgressAt < PLAIN_PROGRESS_EVERY_MS) return;
+    this.lastProgressAt = now;
+    this.streams.stderr.write(`${text}\n`);
   }
 
   /** Information for a person; never in --json or --quiet output. */

@@ -5,9 +5,9 @@ import { classifyIndexPath, CONFIG_FILE, scopeFilePath } from './index-repo/inde
 import { parseIndexFile, serializeIndexFile } from './index-repo/package-file.js';
 import { parseScopeInfo, serializeScopeInfo } from './index-repo/scope-file.js';
 import { BlobReader, listTree } from './index-repo/tree-reader.js';
-import type { DocEntry } from './index-repo/types.js';
 import { compareVersionIds, formatVersionId, parseVersionId } from './index-repo/version.js';
-import { archiveKey, docKey } from './storage/keys.js';
+import { DOC_DIR } from './storage/keys.js';
+import { entryKeys } from './storage/referenced-keys.js';
 import type { Storage } from './storage/storage.js';
 
 export interface VerifyProblem {
@@ -26,13 +26,6 @@ export interface VerifyReport {
 
 /** Blob reads kept in flight at once: enough to hide the pipe round trip, bounded for memory. */
 const READ_WINDOW = 256;
-
-function docHashes(docs: DocEntry[] | undefined, into: Set<string>): void {
-  for (const doc of docs ?? []) {
-    if ('hash' in doc) into.add(doc.hash);
-    else docHashes(doc.items, into);
-  }
-}
 
 /**
  * Checks an index at one commit, and optionally that storage holds every object it names.
@@ -128,10 +121,9 @@ function checkFile(filePath: string, text: string, state: CheckState): void {
     if (!state.collectKeys) return;
     for (const { id, entry } of file.entries) {
       const label = `${full.full}@${formatVersionId(id)}`;
-      state.wantedKeys.set(archiveKey(full, id), `${label}: archive`);
-      const hashes = new Set<string>();
-      docHashes(entry.docs, hashes);
-      for (const hash of hashes) state.wantedKeys.set(docKey(hash), `${label}: doc page ${hash}`);
+      const keys = entryKeys(full, id, entry);
+      state.wantedKeys.set(keys.archive, `${label}: archive`);
+      for (const key of keys.docs) state.wantedKeys.set(key, `${label}: doc page ${key.slice(DOC_DIR.length + 1, -'.gz'.length)}`);
     }
   } catch (error) {
     problems.push({ where: filePath, problem: errorMessage(error) });

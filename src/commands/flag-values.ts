@@ -47,3 +47,14 @@ export function parsePackageListFlag(flag: string, value: string): string[] {
     }
   });
 }
+
+const DURATION_UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `90s`, `30m`, `24h`, `7d` or `0`, in milliseconds. */
+export function parseDurationFlag(flag: string, value: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$/.exec(value);
+  if (match === null || (match[2] === '' && Number(match[1]) !== 0)) {
+    throw usageError(`${flag}: "${value}" is not a duration such as 30m, 24h or 7d`);
+  }
+  return Math.round(Number(match[1]) * (DURATION_UNITS[match[2]!] ?? 0));
+}

@@ -9,6 +9,7 @@ import type { Handler, RequestContext, ServerContext } from './context.js';
 import { applyCors } from './cors.js';
 import { beginErrorAnswer } from './error-answer.js';
 import { HttpError } from './http-error.js';
+import { markFailure, markRoute, WEB_ROUTE } from '../metrics/request-marks.js';
 import { sendError } from './respond.js';
 import { Router, type RouteAuth } from './router.js';
 import { getArchive, getDoc, getReadme } from './routes/downloads.js';
@@ -48,10 +49,16 @@ export function createApp(server: ServerContext): RequestListener {
   const router = buildRouter();
   // browsers get pages; the API's own paths stay the API's for every other client
   const web = createWebRoutes(server, (method, path) => router.match(method, path).kind !== 'not-found');
+  const metrics = server.metrics;
   return (req, res) => {
     const started = process.hrtime.bigint();
+    if (metrics !== undefined && metrics.answers(req, res)) return;
+    metrics?.begin(req);
     // 'close' comes for every request, also one whose client went away mid-answer
-    res.on('close', () => logRequest(server, req, res, started));
+    res.on('close', () => {
+      logRequest(server, req, res, started);
+      metrics?.end(req, res, started);
+    });
     void handle(server, router, web, req, res);
   };
 }
@@ -65,12 +72,13 @@ async function handle(server: ServerContext, router: Router<Handler>, web: WebAn
     // API requests are answered without waiting on promises they do not need (pages, auth,
     // a package that must be read): each would cost a turn of the microtask queue
     const page = web(req, res);
-    if (page !== false && (await page)) return;
+    if (page !== false && (await page)) return markRoute(req, WEB_ROUTE);
     const match = router.match(req.method ?? 'GET', path);
     if (match.kind === 'not-found') throw new HttpError(404, `no route for ${req.method} ${path}`);
     if (match.kind === 'method-not-allowed') {
       throw new HttpError(405, `${req.method} is not allowed here`, { allow: match.allow.join(', ') });
     }
+    markRoute(req, match.route.pattern);
     const checked = authenticate(server, match.route.auth, req);
     const identity = checked instanceof Promise ? await checked : checked;
     const ctx: RequestContext = {
@@ -102,6 +110,7 @@ async function checkToken(server: ServerContext, auth: 'read' | 'write', req: In
 }
 
 function answerError(server: ServerContext, req: IncomingMessage, res: ServerResponse, error: unknown): void {
+  markFailure(req, error);
   const answer = beginErrorAnswer(server, req, res, error);
   if (answer === null) return;
   // a body that failed before its first byte leaves its own headers behind

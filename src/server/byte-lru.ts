@@ -20,6 +20,9 @@ export class ByteLru<V> {
   private readonly slots = new Map<string, Slot<V>>();
   private total = 0;
   private clock = 0;
+  /** lookups that found / did not find their key, for the metrics */
+  hits = 0;
+  misses = 0;
 
   constructor(readonly maxBytes: number) {}
 
@@ -33,7 +36,11 @@ export class ByteLru<V> {
 
   get(key: string): V | undefined {
     const slot = this.slots.get(key);
-    if (slot === undefined) return undefined;
+    if (slot === undefined) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
     if (this.clock - slot.moved > this.slots.size / 2) {
       this.slots.delete(key);
       this.slots.set(key, slot);

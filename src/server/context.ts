@@ -3,6 +3,7 @@
  * hand. Handlers get everything through here, so each route file stays a few small functions.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestMetrics } from '../metrics/request-metrics.js';
 import type { WriteContext } from '../publish.js';
 import type { Storage } from '../storage/storage.js';
 import type { Identity } from '../identity.js';
@@ -32,6 +33,8 @@ export interface ServerContext {
   serverName: string;
   bodyIdleTimeoutMs: number;
   health(): Record<string, string | number | null>;
+  /** request counting and timing; absent when metrics are off */
+  metrics?: RequestMetrics | undefined;
 }
 
 export interface RequestContext {

@@ -17,6 +17,8 @@ export interface RefresherOptions {
   initial: IndexState;
   intervalMs: number;
   logger: Logger;
+  /** told how long each refresh took and whether it succeeded (the metrics) */
+  onRefreshed?: (seconds: number, ok: boolean) => void;
 }
 
 export interface RefreshRequest {
@@ -94,6 +96,7 @@ export class IndexRefresher {
 
   private async refreshOnce(fetch: boolean): Promise<void> {
     const { index, logger } = this.opts;
+    const started = performance.now();
     try {
       // no lock: the fetch lands in a ref of its own, so it never waits for (or breaks) a write
       const tip = fetch && index.remote !== null ? await fetchServedTip(index) : await tipCommit(index);
@@ -111,9 +114,11 @@ export class IndexRefresher {
       }
       this.refreshedAt = new Date();
       this.lastError = null;
+      this.opts.onRefreshed?.((performance.now() - started) / 1000, true);
     } catch (error) {
       this.lastError = errorMessage(error);
       logger.warn(`index refresh failed: ${this.lastError}`);
+      this.opts.onRefreshed?.((performance.now() - started) / 1000, false);
     }
   }
 }

@@ -188,6 +188,11 @@ export class IndexState {
     return this.store.searchJson(summaries);
   }
 
+  /** The package cache's lookups and bytes (shared by every state of one server). */
+  cacheStats(): { hits: number; misses: number; bytes: number } {
+    return this.store.cacheStats();
+  }
+
   /** Ends the git process this state and the states advanced from it read through. */
   close(): void {
     this.store.close();

@@ -85,6 +85,15 @@ export class PackageStore {
     return this.reader.readEach(specs, each);
   }
 
+  /** Lookups and memory of both caches, for the metrics. */
+  cacheStats(): { hits: number; misses: number; bytes: number } {
+    return {
+      hits: this.records.hits + this.searchItems.hits,
+      misses: this.records.misses + this.searchItems.misses,
+      bytes: this.records.bytes + this.searchItems.bytes,
+    };
+  }
+
   /** The parsed package when it is in memory: no read, no promise. */
   cached(summary: PackageSummary): PackageRecord | null | undefined {
     const slot = this.records.get(summary.full);

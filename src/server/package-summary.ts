@@ -49,8 +49,10 @@ export class PackageSummary implements PackageName, SearchDoc {
   readonly shownEnd: number;
   readonly lowerDescription: string;
   readonly publishedKey: string;
+  /** how many entries (version and target) the file has, yanked included */
+  readonly versions: number;
 
-  private constructor(name: PackageName, oid: string, deprecated: string | undefined, shown: ShownEntry | null, span: readonly [number, number] | null) {
+  private constructor(name: PackageName, oid: string, deprecated: string | undefined, shown: ShownEntry | null, span: readonly [number, number] | null, versions: number) {
     // names and ids come cut out of one long git listing
     this.scope = detach(name.scope);
     this.name = detach(name.name);
@@ -62,6 +64,7 @@ export class PackageSummary implements PackageName, SearchDoc {
     this.shownEnd = span?.[1] ?? -1;
     this.lowerDescription = (shown?.description ?? '').toLowerCase();
     this.publishedKey = shown === null ? '' : timestampSortKey(shown.publishedAt);
+    this.versions = versions;
   }
 
   /** `size` is the file's length in bytes, where the last section ends */
@@ -70,7 +73,7 @@ export class PackageSummary implements PackageName, SearchDoc {
     const chosen = sorted[shownIndex(sorted)]?.facts;
     const shown = chosen === undefined ? null : { id: chosen.id, description: chosen.description, publishedAt: chosen.publishedAt };
     const span = shown === null ? null : sectionsOf(scan.sections, shown.id.version, size);
-    return new PackageSummary(name, oid, scan.deprecated, shown, span);
+    return new PackageSummary(name, oid, scan.deprecated, shown, span, scan.entries.length);
   }
 
   /** From a fully parsed file (one the scan turned down, or one a refresh re-read). */
@@ -78,7 +81,7 @@ export class PackageSummary implements PackageName, SearchDoc {
     const facts = file.entries.map(({ id, entry }) => ({ id, yanked: entry.yanked === true, publishedAt: entry.published_at, entry }));
     const chosen = sortedAndShown(facts);
     const shown = chosen === null ? null : { id: chosen.id, description: chosen.entry.description, publishedAt: chosen.entry.published_at };
-    return new PackageSummary(name, oid, file.deprecated, shown, null);
+    return new PackageSummary(name, oid, file.deprecated, shown, null, file.entries.length);
   }
 }
 

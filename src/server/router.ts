@@ -7,6 +7,8 @@ export type RouteAuth = 'none' | 'read' | 'write';
 
 export interface Route<H> {
   method: string;
+  /** as added, e.g. `/v1/packages/{name}`: the label of the route in the metrics */
+  pattern: string;
   segments: string[];
   auth: RouteAuth;
   handler: H;
@@ -21,7 +23,7 @@ export class Router<H> {
   private readonly routes: Route<H>[] = [];
 
   add(method: string, pattern: string, auth: RouteAuth, handler: H): this {
-    this.routes.push({ method, segments: splitPath(pattern), auth, handler });
+    this.routes.push({ method, pattern, segments: splitPath(pattern), auth, handler });
     return this;
   }
 

@@ -6,12 +6,13 @@
 import path from 'node:path';
 import { usageError } from '../errors.js';
 import type { Committer } from '../index-repo/committer.js';
+import { resolveMetricsSettings, type MetricsFlags, type MetricsSettings } from '../metrics/metrics-settings.js';
 import { NO_STORAGE_CONFIGURED, resolveStorageOptions, type StorageFlags, type StorageOptions } from '../storage/storage-options.js';
 import { authSettingsFromEnv, type AuthSettings } from './auth.js';
 import { LOG_FORMATS, type LogFormat, type Logger } from './logger.js';
 import { DEFAULT_PUBLISH_RATE_LIMIT, type RateLimitOptions } from './rate-limit.js';
 
-export interface ServeFlags extends StorageFlags {
+export interface ServeFlags extends StorageFlags, MetricsFlags {
   address?: string | undefined;
   port?: string | number | undefined;
   dataDir?: string | undefined;
@@ -57,6 +58,7 @@ export interface ServerOptions {
   requestTimeoutMs: number;
   bodyIdleTimeoutMs: number;
   ownIndexUrls: string[];
+  metrics: MetricsSettings;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -116,6 +118,7 @@ export function resolveServerOptions(flags: ServeFlags, env: Env = process.env, 
     requestTimeoutMs: parseSeconds('--request-timeout', flags.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_SECONDS, false),
     bodyIdleTimeoutMs: DEFAULT_BODY_IDLE_TIMEOUT_MS,
     ownIndexUrls: flags.indexUrl ?? [],
+    metrics: resolveMetricsSettings(flags, env),
   };
 }
 

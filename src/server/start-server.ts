@@ -13,6 +13,7 @@ import { errorMessage, RegistryError } from '../errors.js';
 import { cloneIndex, fetchOrigin, isDirectory, openLocalIndex, tipCommit, type LocalIndex } from '../index-repo/local-index.js';
 import { tryGit } from '../index-repo/git.js';
 import type { WriteContext } from '../publish.js';
+import { preloadMetrics, startMetrics, type MetricsRuntime } from '../metrics/start-metrics.js';
 import { openStorage } from '../storage/storage-options.js';
 import type { Storage } from '../storage/storage.js';
 import { createApp } from './app.js';
@@ -42,6 +43,8 @@ export interface RunningServer {
   storage: Storage;
   index: LocalIndex;
   http: Server;
+  /** the --metrics-address listener, e.g. http://127.0.0.1:9464; null without one */
+  metricsUrl: string | null;
   /** stops accepting, lets requests in flight finish (up to a grace period), stops refreshing */
   close(): Promise<void>;
 }
@@ -52,6 +55,7 @@ const TOKEN_REFRESH_FALLBACK_MS = 10_000;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(options.logFormat);
+  preloadMetrics(options.metrics);
   let handler: ReturnType<typeof createApp> | undefined;
   const http = createServer((req, res) => {
     if (handler !== undefined) return handler(req, res);
@@ -64,6 +68,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   let refresher: IndexRefresher | undefined;
   let tokens: TokenCache | undefined;
+  let metrics: MetricsRuntime | undefined;
   const closing = new AbortController();
   try {
     const banner: string[] = [`pesde-registry ${packageVersion()} listening on ${url}`];
@@ -79,7 +84,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     tokens = activeTokens;
     await activeTokens.refresh();
     const access = createAccessControl(auth, activeTokens);
-    const activeRefresher = new IndexRefresher({ index, initial, intervalMs: options.refreshIntervalMs, logger });
+    const started = await startMetrics(options.metrics, { readNeedsAuth: auth.readNeedsAuth, indexDir: index.dir, state: () => activeRefresher.state, refreshedAt: () => activeRefresher.refreshedAt, logger });
+    metrics = 'off' in started ? undefined : started;
+    const activeRefresher = new IndexRefresher({ index, initial, intervalMs: options.refreshIntervalMs, logger, onRefreshed: metrics?.refreshed });
     refresher = activeRefresher;
     const write: WriteContext = {
       index,
@@ -108,6 +115,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         packages: activeRefresher.state.packages.size,
         tokenStoreError: activeTokens.lastError,
       }),
+      metrics: metrics?.requests,
     };
     handler = createApp(context);
     activeRefresher.start();
@@ -119,6 +127,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       `storage: ${storage.describe()}${storage.kind === 's3' ? (options.s3Proxy ? ' (archives streamed through)' : ' (archives redirected to pre-signed URLs)') : ''}`,
       `auth: ${access.describe()}${auth.readNeedsAuth ? ', reads need a token' : ''}`,
       options.refreshIntervalMs > 0 ? `refreshing the index every ${options.refreshIntervalMs / 1000}s` : 'periodic index refresh is off',
+      'off' in started ? started.off : started.describe,
     );
     if (initial.config.api.replace(/\/+$/, '') !== url && options.index.kind !== 'embedded') {
       banner.push(`note: config.toml has api = "${initial.config.api}"; clients will call that address, not ${url}`);
@@ -135,14 +144,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       storage,
       index,
       http,
+      metricsUrl: metrics?.url ?? null,
       close: () => {
         closing.abort();
-        return closeServer(http, activeRefresher, logger, activeTokens);
+        return Promise.all([closeServer(http, activeRefresher, logger, activeTokens), metrics?.close()]).then(() => undefined);
       },
     };
   } catch (error) {
     closing.abort();
-    await closeServer(http, refresher, logger, tokens);
+    await Promise.all([closeServer(http, refresher, logger, tokens), metrics?.close()]);
     throw error;
   }
 }

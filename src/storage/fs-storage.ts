@@ -4,16 +4,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, open, opendir, rename, rm, stat } from 'node:fs/promises';
+import { access, mkdir, open, opendir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { assertSafeKey, assertSafePrefix, metaForKey } from './keys.js';
 import {
   storageFailure,
   type ArchiveLocation,
+  type ObjectInfo,
   type Storage,
   type StoredObject,
-  type TaggedKey,
 } from './storage.js';
+
+/** File operations kept in flight at once by listings and batch deletes. */
+const FS_PARALLEL = 16;
 
 export class FsStorage implements Storage {
   readonly kind = 'fs' as const;
@@ -101,6 +104,59 @@ export class FsStorage implements Storage {
   }
 
   async *listKeys(prefix: string): AsyncIterable<string> {
+    for await (const found of this.listFiles(prefix)) yield found.key;
+  }
+
+  async *listObjects(prefix: string): AsyncIterable<ObjectInfo> {
+    // stats a batch at a time: one after another, their latency is what the listing costs
+    let batch: Array<{ key: string; file: string }> = [];
+    const statBatch = async () => {
+      const infos = await Promise.all(batch.map(({ key, file }) => this.statObject(key, file, prefix)));
+      batch = [];
+      return infos.filter((info): info is ObjectInfo => info !== null);
+    };
+    for await (const found of this.listFiles(prefix)) {
+      batch.push(found);
+      if (batch.length >= FS_PARALLEL * 4) yield* await statBatch();
+    }
+    yield* await statBatch();
+  }
+
+  private async statObject(key: string, file: string, prefix: string): Promise<ObjectInfo | null> {
+    try {
+      const info = await stat(file);
+      return info.isFile() ? { key, size: info.size, modified: info.mtime } : null;
+    } catch (error) {
+      // deleted between the directory read and the stat: it is not there any more
+      if (isMissing(error)) return null;
+      throw storageFailure(`could not list ${prefix || 'all keys'} in ${this.describe()}`, error);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const file = this.pathOf(key);
+    try {
+      await rm(file, { force: true });
+    } catch (error) {
+      throw storageFailure(`could not delete ${key} from ${this.describe()}`, error);
+    }
+    // empty version folders left behind would only slow every later walk down
+    for (let dir = path.dirname(file); dir.startsWith(`${this.root}${path.sep}`); dir = path.dirname(dir)) {
+      const removed = await rmdir(dir).then(() => true, () => false);
+      if (!removed) break;
+    }
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    // a handful at once: each is a few system calls, and their latency is what adds up
+    let next = 0;
+    const worker = async () => {
+      while (next < keys.length) await this.delete(keys[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(FS_PARALLEL, keys.length) }, worker));
+  }
+
+  private async *listFiles(prefix: string): AsyncGenerator<{ key: string; file: string }> {
     assertSafePrefix(prefix);
     // Start from the deepest directory the prefix names in full; its last, partial
     // segment is matched against entry names below.
@@ -112,31 +168,11 @@ export class FsStorage implements Storage {
     }
   }
 
-  async *listKeysWithTags(prefix: string): AsyncIterable<TaggedKey> {
-    for await (const key of this.listKeys(prefix)) {
-      try {
-        const info = await stat(this.pathOf(key));
-        // put() renames a new file into place, so a replaced object always has a new inode
-        yield { key, tag: `${info.ino}:${info.size}:${info.mtimeMs}` };
-      } catch (error) {
-        if (isMissing(error)) continue;
-        throw storageFailure(`could not list ${prefix} in ${this.describe()}`, error);
-      }
-    }
-  }
-
-  async delete(key: string): Promise<void> {
-    try {
-      await rm(this.pathOf(key), { force: true });
-    } catch (error) {
-      throw storageFailure(`could not delete ${key} from ${this.describe()}`, error);
-    }
-  }
-
-  private async *walk(relDir: string, prefix: string): AsyncGenerator<string> {
+  private async *walk(relDir: string, prefix: string): AsyncGenerator<{ key: string; file: string }> {
+    const absDir = path.join(this.root, relDir);
     let dir;
     try {
-      dir = await opendir(path.join(this.root, relDir));
+      dir = await opendir(absDir);
     } catch (error) {
       // Nothing stored under it yet, or removed while listing: no keys either way.
       if (isMissing(error)) return;
@@ -149,7 +185,7 @@ export class FsStorage implements Storage {
         const asDir = `${key}/`;
         if (asDir.startsWith(prefix) || prefix.startsWith(asDir)) yield* this.walk(key, prefix);
       } else if ((entry.isFile() || entry.isSymbolicLink()) && key.startsWith(prefix)) {
-        yield key;
+        yield { key, file: path.join(absDir, entry.name) };
       }
     }
   }

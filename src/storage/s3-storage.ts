@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -19,9 +20,9 @@ import {
   PRESIGNED_URL_TTL_SECONDS,
   storageFailure,
   type ArchiveLocation,
+  type ObjectInfo,
   type Storage,
   type StoredObject,
-  type TaggedKey,
 } from './storage.js';
 
 export interface S3StorageOptions {
@@ -137,20 +138,10 @@ export class S3Storage implements Storage {
   }
 
   async *listKeys(prefix: string): AsyncIterable<string> {
-    for await (const { key } of this.listKeysWithTags(prefix)) yield key;
+    for await (const object of this.listObjects(prefix)) yield object.key;
   }
 
-  async delete(key: string): Promise<void> {
-    assertSafeKey(key);
-    try {
-      // S3 answers 204 for a key that is not there, so a missing object needs no check
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
-    } catch (error) {
-      throw this.failure(`could not delete ${key} from ${this.describe()}`, error);
-    }
-  }
-
-  async *listKeysWithTags(prefix: string): AsyncIterable<TaggedKey> {
+  async *listObjects(prefix: string): AsyncIterable<ObjectInfo> {
     assertSafePrefix(prefix);
     // ListObjects (v1) paged by Marker rather than v2 continuation tokens: every
     // S3-compatible store has it, and s3rver cannot mint v2 tokens on Node >= 17 (it
@@ -166,12 +157,48 @@ export class S3Storage implements Storage {
       } catch (error) {
         throw this.failure(`could not list ${prefix || 'all keys'} in ${this.describe()}`, error);
       }
-      const keys = (page.Contents ?? []).flatMap((object) =>
-        object.Key === undefined ? [] : [{ key: object.Key, tag: `${object.ETag ?? ''}:${object.Size ?? 0}:${object.LastModified?.getTime() ?? 0}` }],
-      );
-      yield* keys;
-      marker = page.NextMarker ?? keys.at(-1)?.key;
+      const contents = page.Contents ?? [];
+      for (const object of contents) {
+        if (object.Key === undefined) continue;
+        const md5 = object.ETag?.replace(/"/g, '').toLowerCase();
+        yield {
+          key: object.Key,
+          size: object.Size ?? 0,
+          modified: object.LastModified ?? new Date(0),
+          // a multipart upload's ETag is `<hash>-<parts>`, not the MD5 of the bytes
+          ...(md5 !== undefined && /^[0-9a-f]{32}$/.test(md5) ? { md5 } : {}),
+        };
+      }
+      marker = page.NextMarker ?? contents.at(-1)?.Key;
       if (!page.IsTruncated || marker === undefined) return;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    assertSafeKey(key);
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (error) {
+      if (isMissingObject(error)) return;
+      throw this.failure(`could not delete ${key} from ${this.describe()}`, error);
+    }
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    for (const key of keys) assertSafeKey(key);
+    let answer;
+    try {
+      answer = await this.client.send(
+        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
+      );
+    } catch (error) {
+      throw this.failure(`could not delete ${keys.length} objects (from ${keys[0]}) from ${this.describe()}`, error);
+    }
+    const refused = (answer.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+    if (refused.length > 0) {
+      const first = refused[0]!;
+      throw storageFailure(`could not delete ${first.Key ?? 'an object'} from ${this.describe()}`, null, `${first.Code ?? 'error'}: ${first.Message ?? ''} (${refused.length} of ${keys.length} refused)`);
     }
   }
 

@@ -13,10 +13,24 @@ export interface StoredObject extends ObjectMeta {
   size: number;
 }
 
+/** One entry of a listing: what `gc` and `storage copy` decide on without reading the object. */
+export interface ObjectInfo {
+  key: string;
+  /** bytes as stored */
+  size: number;
+  /** last write (fs mtime, S3 LastModified) */
+  modified: Date;
+  /** hex MD5 of the bytes when the listing carries it for free (an S3 ETag of a single-part upload) */
+  md5?: string;
+}
+
 export type ArchiveLocation =
   | { kind: 'stream'; object: StoredObject }
   /** a pre-signed GET URL, valid for PRESIGNED_URL_TTL_SECONDS */
   | { kind: 'redirect'; url: string };
+
+/** The most keys one S3 DeleteObjects request takes. */
+export const DELETE_BATCH = 1000;
 
 /** As the official registry signs them. */
 export const PRESIGNED_URL_TTL_SECONDS = 15 * 60;
@@ -42,18 +56,12 @@ export interface Storage {
   locateArchive(key: string, opts?: { proxy?: boolean }): Promise<ArchiveLocation | null>;
   /** Every key that starts with `prefix` (plain string prefix, as S3 does), in no set order. */
   listKeys(prefix: string): AsyncIterable<string>;
-  /**
-   * Like listKeys, with a tag per key that changes whenever the object is replaced (S3's
-   * ETag; on the file system inode, size and mtime), so a poller re-reads only what changed.
-   */
-  listKeysWithTags(prefix: string): AsyncIterable<TaggedKey>;
-  /** Removes the object under `key`; a missing object is not an error. */
+  /** Like listKeys, with sizes and times from the same listing (fs: one stat per file). */
+  listObjects(prefix: string): AsyncIterable<ObjectInfo>;
+  /** Removes the object; nothing happens when there is none. */
   delete(key: string): Promise<void>;
-}
-
-export interface TaggedKey {
-  key: string;
-  tag: string;
+  /** Removes up to DELETE_BATCH objects in as few requests as the backend allows (S3: one). */
+  deleteMany(keys: readonly string[]): Promise<void>;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * A replica's copy of the token store, refreshed every interval with one listing (keys and
- * change tags) plus a read of each new or changed record, so a token created or revoked
+ * A replica's copy of the token store, refreshed every interval with one listing (keys,
+ * sizes, times) plus a read of each new or changed record, so a token created or revoked
  * anywhere takes effect here within one interval, without a restart. Requests are checked
  * against memory only. When the store cannot be read, the last good copy stays in use and
  * the failure is logged and shown in /health; a record that does not parse is skipped.
@@ -97,7 +97,8 @@ export class TokenCache {
     const { storage, logger } = this.opts;
     try {
       const listed = new Map<string, string>();
-      for await (const { key, tag } of storage.listKeysWithTags(TOKENS_PREFIX)) listed.set(key, tag);
+      // size, time and (S3) MD5 from the listing: a rewritten record (a revocation) differs in at least one
+      for await (const { key, size, modified, md5 } of storage.listObjects(TOKENS_PREFIX)) listed.set(key, `${size}:${modified.getTime()}:${md5 ?? ''}`);
       const next = new Map<string, Entry>();
       const changed: Array<[string, string]> = [];
       for (const [key, tag] of listed) {

@@ -20,7 +20,8 @@ import { buildPackage, type PackageSpec } from '../helpers/package-fixture.js';
 
 /** What Chromium sends for a navigation. */
 const BROWSER = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8' };
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; form-action 'self'";
+/** the page's own style and script by hash, nothing else inline */
+const CSP = /^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]+=*'; script-src 'sha256-[A-Za-z0-9+/]+=*'; img-src https: data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'$/;
 
 interface Row {
   name: string;
@@ -58,14 +59,14 @@ interface BrowserGlobals {
 function assertPage(res: HttpAnswer, status: number): void {
   assert.equal(res.status, status, res.text.slice(0, 500));
   assert.equal(res.headers['content-type'], 'text/html; charset=utf-8');
-  assert.equal(res.headers['content-security-policy'], CSP);
+  assert.match(String(res.headers['content-security-policy']), CSP);
   assert.equal(res.headers['x-content-type-options'], 'nosniff');
   assert.match(res.text, /^<!doctype html>/);
 }
 
 /** The `pesde add` line as a reader copies it (markup inside the box does not get copied). */
 function addLine(page: string): string | undefined {
-  const box = /<pre class="copy">(pesde add [\s\S]*?)<\/pre>/.exec(page)?.[1];
+  const box = /<pre class="copy"[^>]*>(pesde add [\s\S]*?)<\/pre>/.exec(page)?.[1];
   return box?.replace(/<[^>]*>/g, '');
 }
 
@@ -181,14 +182,17 @@ describe('pages over the public index', () => {
     assertPage(res, 200);
     const versions = (await server.get(`/v1/packages/${enc(name)}`)).json<{ versions: Record<string, { targets: Record<string, { yanked?: boolean }> }> }>();
     const latest = (await server.get(`/v1/packages/${enc(name)}/latest/any`)).json<{ version: string; license: string }>();
-    assert.match(firstHeading(res.text) ?? '', new RegExp(`^${name} <span class="badge">${latest.version.replace(/[.+]/g, '\\$&')}</span>`));
+    assert.equal(firstHeading(res.text), `<span class="muted">${name.split('/')[0]}/</span>${name.split('/')[1]}`);
+    assert.match(res.text, new RegExp(`<p class="pkg-meta"><span class="badge">${latest.version.replace(/[.+]/g, '\\$&')}</span>`));
+    const list = await page(`/packages/${name}/versions`);
+    assertPage(list, 200);
     for (const [version, { targets }] of Object.entries(versions.versions)) {
       for (const target of Object.keys(targets)) {
-        assert.ok(res.text.includes(`href="/packages/${name}?version=${encodeURIComponent(version)}&amp;target=${target}"`), `${version} ${target} is linked`);
+        assert.ok(list.text.includes(`href="/packages/${name}?version=${encodeURIComponent(version)}&amp;target=${target}"`), `${version} ${target} is linked`);
       }
     }
     assert.ok(Object.values(versions.versions).some((v) => Object.values(v.targets).some((t) => t.yanked)));
-    assert.match(res.text, /<span class="badge bad">yanked<\/span>/);
+    assert.match(list.text, /<span class="badge bad">yanked<\/span>/);
     assert.ok(res.text.includes(`<dt>License</dt><dd>${latest.license}</dd>`));
     assert.equal(addLine(res.text), `pesde add ${name}@${latest.version} --target luau`);
     assert.ok(res.text.includes('[indices]\ndefault = &quot;file://'));
@@ -200,8 +204,8 @@ describe('pages over the public index', () => {
     const res = await page('/packages/caveful_games/rng?version=0.1.0&target=luau');
     assertPage(res, 200);
     assert.equal(addLine(res.text), 'pesde add caveful_games/rng@0.1.0 --target luau');
-    assert.ok(res.text.includes('<strong>luau</strong>'));
-    assert.ok(res.text.includes('href="/packages/caveful_games/rng?version=0.1.0&amp;target=roblox"'));
+    assert.ok(res.text.includes('<option value="luau" selected>'));
+    assert.ok(res.text.includes('<option value="roblox">'), 'the target picker offers the other target of that version');
     const build = await page(`/packages/tazmondo/jecs?version=${encodeURIComponent('0.11.0+1')}`);
     assertPage(build, 200);
     assert.equal(addLine(build.text), 'pesde add tazmondo/jecs@0.11.0+1 --target roblox');
@@ -269,10 +273,10 @@ describe('pages of published packages', () => {
     const res = await page('/packages/acme/widget');
     assertPage(res, 200);
     const readme = /<article class="readme" id="readme">([\s\S]*?)<\/article>/.exec(res.text)?.[1] ?? '';
-    assert.match(readme, /<h1>Widget<\/h1>/);
+    assert.match(readme, /<h1 id="widget">Widget<a class="anchor" href="#widget" aria-label="Link to this section: Widget"><\/a><\/h1>/);
     assert.match(readme, /<strong>widgets<\/strong>/);
     assert.match(readme, /<ul>\s*<li>one<\/li>/);
-    assert.match(readme, /<pre><code class="language-luau">local x = 1 &lt; 2/);
+    assert.match(readme, /<pre class="hl" tabindex="0"><code class="language-luau"><span class="[^"]*">local<\/span>[\s\S]*&lt;[\s\S]*<\/code><\/pre>/);
     assert.match(readme, /<a href="https:\/\/example.com\/ok" rel="nofollow noopener noreferrer">good<\/a>/);
     assert.doesNotMatch(readme, /<script|onerror|javascript:|alert/i);
   });
@@ -286,25 +290,27 @@ describe('pages of published packages', () => {
   });
 
   it('links dependencies on this index, names the others with their index, by kind', async () => {
-    const res = await page('/packages/acme/widget');
-    assert.match(res.text, /<h2>Dependencies<\/h2>\s*<ul class="deps"><li><a href="\/packages\/acme\/base">acme\/base <span class="muted">\^1\.0\.0<\/span><\/a>/);
-    assert.match(res.text, /<h2>Dev dependencies<\/h2>[\s\S]*elsewhere\/thing[\s\S]*from https:\/\/github.com\/pesde-pkg\/index/);
+    const res = await page('/packages/acme/widget/dependencies');
+    assertPage(res, 200);
+    assert.match(res.text, /<h2>Dependencies<\/h2>\s*<ul class="deps"><li><a href="\/packages\/acme\/base">acme\/base <span class="muted">\^1\.0\.0<\/span> <span class="badge" title="resolves for this target">Luau<\/span><\/a>/);
+    assert.match(res.text, /<h2>Dev dependencies<\/h2>[\s\S]*elsewhere\/thing[\s\S]*from another index: <a href="https:\/\/github.com\/pesde-pkg\/index" rel="nofollow noopener noreferrer">/);
     assert.ok(!res.text.includes('href="/packages/elsewhere/thing"'));
     assert.ok(res.text.includes(`default = &quot;${pathToFileURL(bare).href}&quot;`), 'the [indices] line names the embedded index as the banner does');
   });
 
   it('lists the doc pages and renders one without its front matter, nested pages included', async () => {
     const pkg = await page('/packages/acme/widget');
-    assert.match(pkg.text, /<a href="\/packages\/acme\/widget\/docs\/intro\?version=2\.0\.0&amp;target=luau">Getting started<\/a>/);
+    assert.match(pkg.text, /<a href="\/packages\/acme\/widget\/docs\/intro\?version=2\.0\.0&amp;target=luau">Documentation<\/a>/);
     const intro = await page('/packages/acme/widget/docs/intro?version=2.0.0&target=luau');
     assertPage(intro, 200);
-    assert.match(intro.text, /<h1>Intro<\/h1>\s*<p>Welcome to <strong>widgets<\/strong>\.<\/p>/);
+    assert.match(intro.text, /<h1 id="intro">Intro<a class="anchor"[^>]*><\/a><\/h1>\s*<p>Welcome to <strong>widgets<\/strong>\.<\/p>/);
     assert.doesNotMatch(intro.text, /position: 1|label: Getting started/);
     assert.match(intro.text, /<title>Getting started · acme\/widget · pesde registry<\/title>/);
     assert.match(intro.text, /class="here" aria-current="page"/);
+    assert.match(intro.text, /<a class="here" aria-current="page" href="\/packages\/acme\/widget\/docs\/intro\?version=2\.0\.0&amp;target=luau">Getting started<\/a>/);
     const nested = await page('/packages/acme/widget/docs/guide/advanced');
     assertPage(nested, 200);
-    assert.match(nested.text, /<h1>Advanced use<\/h1>\s*<p>Deep <em>stuff<\/em>\.<\/p>/);
+    assert.match(nested.text, /<h1 id="advanced-use">Advanced use<a class="anchor"[^>]*><\/a><\/h1>\s*<p>Deep <em>stuff<\/em>\.<\/p>/);
     const encoded = await page(`/packages/acme/widget/docs/${enc('guide/advanced')}`);
     assertPage(encoded, 200);
   });
@@ -466,7 +472,7 @@ describe('in a real browser', () => {
       assert.deepEqual(seen.heading, { tag: 'H1', text: 'Shiny' });
       assert.equal(seen.pwned, undefined);
       assert.equal(seen.scripts, 0);
-      assert.equal(seen.pageScripts, 0);
+      assert.equal(seen.pageScripts, 1, "only the page's own script, allowed by its hash");
       assert.deepEqual(seen.handlers, []);
       assert.equal(seen.scriptLinks, 0);
       assert.equal(seen.listItems, 2);

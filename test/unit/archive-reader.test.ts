@@ -349,7 +349,9 @@ describe('readArchive: limits', () => {
       const started = performance.now();
       await refuses(bomb, pattern);
       const elapsed = performance.now() - started;
-      assert.ok(elapsed < 3000, `took ${elapsed.toFixed(0)} ms`);
+      // the error pattern (not the tripwire's) proves it stopped early; the time bound is only
+      // generous enough to catch inflating the whole GiB on a loaded machine
+      assert.ok(elapsed < 30_000, `took ${elapsed.toFixed(0)} ms`);
       const grown = process.memoryUsage().rss - rssBefore;
       assert.ok(grown < 200 * MiB, `memory grew by ${(grown / MiB).toFixed(0)} MiB`);
     }

@@ -25,6 +25,7 @@ export const publish: Handler = async (ctx) => {
   });
   const { publishPackage } = await import('../../publish.js');
   const result = await publishPackage(ctx.server.write, archive, { publisherId, ...publishAudit(ctx.identity ?? undefined) });
+  ctx.server.metrics?.pushAttempts(result.attempts);
   await ctx.server.afterWrite();
   ctx.server.logger.info(`published ${result.name}@${result.version} ${result.target}`, { publisher: publisherId, commit: result.commit });
   sendText(ctx.req, ctx.res, 200, `published ${result.name}@${result.version} ${result.target}`);
@@ -39,6 +40,7 @@ export const yank: Handler = async (ctx) => {
   const yanked = ctx.req.method !== 'DELETE';
   const { setYanked } = await import('../../index-repo/mutations.js');
   const result = await setYanked(ctx.server.write, { name: name.full, version, target, yanked, publisherId, actor: ctx.identity ?? undefined });
+  ctx.server.metrics?.pushAttempts(result.attempts);
   await ctx.server.afterWrite();
   sendText(ctx.req, ctx.res, 200, result.summary);
 };
@@ -55,6 +57,7 @@ export const deprecate: Handler = async (ctx) => {
   }
   const { setDeprecated } = await import('../../index-repo/mutations.js');
   const result = await setDeprecated(ctx.server.write, { name: name.full, reason, publisherId, actor: ctx.identity ?? undefined });
+  ctx.server.metrics?.pushAttempts(result.attempts);
   await ctx.server.afterWrite();
   sendText(ctx.req, ctx.res, 200, result.summary);
 };

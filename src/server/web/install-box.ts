@@ -8,6 +8,8 @@
  *    own target kind (add.rs resolves with `loose_target: false`), so a line without it
  *    fails for a project of another kind even when the package has a single target.
  *    `--index <name>` is only needed when the index is not `default`, which the note says.
+ *
+ * Each line has a copy button, hidden until the page script shows it (it needs script).
  */
 import type { PackageName, TargetKind } from '../../index-repo/types.js';
 import { html, type SafeHtml } from './html.js';
@@ -25,13 +27,18 @@ function indicesLines(indexUrl: string): string {
   return `[indices]\ndefault = ${JSON.stringify(indexUrl)}`;
 }
 
+/** A block to copy, with its button; `id` must be unique on the page. */
+export function copyable(id: string, text: string | SafeHtml): SafeHtml {
+  return html`<span class="copy-row"><pre class="copy" id="${id}">${text}</pre><button type="button" class="copy-button" data-copy="${id}" hidden>Copy</button></span>`;
+}
+
 export function renderInstallBox(facts: InstallFacts): SafeHtml {
   return html`<section class="install">
 <h2>Install</h2>
 <p class="small muted">In <code>pesde.toml</code>:</p>
-<pre class="copy">${indicesLines(facts.indexUrl)}</pre>
+${copyable('install-indices', indicesLines(facts.indexUrl))}
 <p class="small muted">Then run:</p>
-<pre class="copy">pesde add ${facts.name.full}@${facts.version} <span class="nowrap">--target ${facts.target}</span></pre>
+${copyable('install-add', html`pesde add ${facts.name.full}@${facts.version} <span class="nowrap">--target ${facts.target}</span>`)}
 <p class="small muted">If <code>default</code> already names another index, add this one under another name (say <code>private = "…"</code>) and add <code>--index private</code> to the command.</p>
 </section>`;
 }

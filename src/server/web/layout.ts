@@ -1,12 +1,10 @@
 /**
- * The frame around every page: document head with the inline stylesheet, a header with
- * the search box (a plain GET form, so it works without JavaScript) and a footer.
+ * The frame around every page: document head with the inline stylesheet and script
+ * (page-assets.ts), a skip link, a header with the search box (a plain GET form, so it
+ * works without JavaScript) and a footer.
  */
 import { html, trustedHtml, type SafeHtml } from './html.js';
-import { STYLESHEET } from './styles.js';
-
-// a constant of this module, not data: `>` and quotes in it must reach the browser as written
-const STYLE = trustedHtml(STYLESHEET);
+import type { PageAssets } from './page-assets.js';
 
 export interface PageFrame {
   /** the page's own title; the registry's name is appended */
@@ -22,7 +20,10 @@ export interface PageFrame {
   serverName: string;
 }
 
-export function renderDocument(frame: PageFrame): string {
+export function renderDocument(frame: PageFrame, assets: PageAssets): string {
+  // constants of the server, not data: `>` and quotes in them must reach the browser as written
+  const style = trustedHtml(assets.style);
+  const script = trustedHtml(assets.script);
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -30,9 +31,10 @@ export function renderDocument(frame: PageFrame): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="same-origin">
 <title>${frame.title} · pesde registry</title>
-<style>${STYLE}</style>
+<style>${style}</style>
 </head>
 <body>
+<a class="skip" href="#main">Skip to content</a>
 <header class="top"><div class="wrap">
 <a class="brand" href="/">pesde registry</a>
 <form class="search" method="get" action="/" role="search">
@@ -41,10 +43,11 @@ export function renderDocument(frame: PageFrame): string {
 </form>
 ${frame.signedIn && html`<form class="logout" method="post" action="/logout">${frame.signedInAs !== undefined && html`<span class="small muted">Signed in as ${frame.signedInAs}</span> `}<button type="submit">Log out</button></form>`}
 </div></header>
-<main class="wrap">
+<main class="wrap" id="main">
 ${frame.body}
 </main>
 <footer><div class="wrap">${frame.serverName}</div></footer>
+<script>${script}</script>
 </body>
 </html>
 `.text;

@@ -23,6 +23,11 @@ export interface PageContent {
   body: SafeHtml;
   /** what the header's search box shows */
   query?: string;
+  /**
+   * Everything the body depends on, when it is known (package file blob, version, target,
+   * README hash, …): the finished page is then kept and served again for the same key.
+   */
+  cacheKey?: string;
 }
 
 export type PageHandler = (page: PageRequest) => Promise<PageContent> | PageContent;

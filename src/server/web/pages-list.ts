@@ -5,7 +5,7 @@
  */
 import { HttpError } from '../http-error.js';
 import { SEARCH_PAGE_SIZE } from '../search-index.js';
-import { packagePath } from './format.js';
+import { TARGET_NAMES, packagePath, publishedDate } from './format.js';
 import { html, type SafeHtml } from './html.js';
 import { listingIndex } from './listing-index.js';
 import type { PageContent, PageRequest } from './page-request.js';
@@ -33,6 +33,7 @@ export function listPage(page: PageRequest): PageContent {
 <span class="badge">${shown.id.version}</span>
 ${summary.deprecated && html`<span class="badge warn" title="${summary.deprecated}">deprecated</span>`}
 ${shown.description ? html`<p>${shown.description}</p>` : html`<p class="muted">No description.</p>`}
+<p class="muted small">${TARGET_NAMES[shown.id.target]} · published ${publishedDate(shown.publishedAt)}</p>
 </li>`);
   }
 

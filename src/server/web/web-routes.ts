@@ -9,6 +9,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody } from '../body.js';
+import { ByteLru } from '../byte-lru.js';
+import { CachedBody } from '../cached-body.js';
 import type { ServerContext } from '../context.js';
 import { beginErrorAnswer } from '../error-answer.js';
 import { HttpError } from '../http-error.js';
@@ -19,7 +21,9 @@ import { renderDocument } from './layout.js';
 import { docPage } from './page-doc.js';
 import { errorPage } from './page-error.js';
 import { loginPage } from './page-login.js';
-import { packagePage } from './page-package.js';
+import { pageAssets } from './page-assets.js';
+import { dependenciesPage, packagePage, versionsPage } from './page-package.js';
+import { similarPackages } from './similar-packages.js';
 import type { PageContent, PageHandler, PageRequest } from './page-request.js';
 import { listPage } from './pages-list.js';
 import {
@@ -44,6 +48,13 @@ type WebRoute =
   | { kind: 'page'; handler: PageHandler; params: Record<string, string> }
   | { kind: 'login' }
   | { kind: 'logout' };
+
+/**
+ * Finished pages (bytes and gzip form) by the page's content key: a second view of a
+ * package page costs a lookup, not a render, an assembly and a compression.
+ */
+const PAGE_CACHE_BYTES = 32 * 1024 * 1024;
+const pageCache = new ByteLru<CachedBody>(PAGE_CACHE_BYTES);
 
 /** A form body holds a token and a path: a few KiB at most. */
 const FORM_BODY_LIMIT = 16 * 1024;
@@ -94,6 +105,8 @@ function matchRoute(path: string): WebRoute | null {
   if (first !== 'packages' || scope === undefined || name === undefined) return null;
   const params = { scope: decodeSegment(scope, 'scope'), name: decodeSegment(name, 'package name') };
   if (docs === undefined) return { kind: 'page', handler: packagePage, params };
+  if (docs === 'dependencies' && page.length === 0) return { kind: 'page', handler: dependenciesPage, params };
+  if (docs === 'versions' && page.length === 0) return { kind: 'page', handler: versionsPage, params };
   if (docs !== 'docs' || page.length === 0) return null;
   // nested doc pages are named by their folders too (`guide/intro`); one encoded segment works as well
   return { kind: 'page', handler: docPage, params: { ...params, page: page.map((s) => decodeSegment(s, 'doc page')).join('/') } };
@@ -119,7 +132,7 @@ async function answer(
     if (method === 'POST') return logIn(server, req, res);
     const next = safeNext(query.get('next'));
     if (!isPrivate) return sendSeeOther(res, next, { private: false });
-    return send(server, req, res, { ...loginPage(next, false), status: 200 }, false);
+    return await send(server, req, res, { ...loginPage(next, false), status: 200 }, false);
   }
 
   allowMethods(method, ['GET', 'HEAD']);
@@ -128,10 +141,10 @@ async function answer(
     // a cookie that no longer works (token revoked) is dropped, so the form starts afresh
     const hadCookie = readCookie(req, TOKEN_COOKIE) !== null;
     const headers: Record<string, string> = hadCookie ? { 'set-cookie': clearedTokenCookie(isSecureRequest(req)) } : {};
-    return send(server, req, res, loginPage(safeNext(rawUrl), auth.reason === 'invalid'), false, headers);
+    return await send(server, req, res, loginPage(safeNext(rawUrl), auth.reason === 'invalid'), false, headers);
   }
   const page: PageRequest = { server, req, params: route.params, query, signedIn: auth.signedIn };
-  return send(server, req, res, await route.handler(page), auth.signedIn, {}, auth.signedIn ? auth.user : undefined);
+  return await send(server, req, res, await route.handler(page), auth.signedIn, {}, auth.signedIn ? auth.user : undefined);
 }
 
 /** POST /login: a valid token becomes the cookie and the reader goes back where they were. */
@@ -143,12 +156,12 @@ async function logIn(server: ServerContext, req: IncomingMessage, res: ServerRes
   if (!server.auth.readNeedsAuth) return sendSeeOther(res, next, { private: false });
   const token = (form.get('token') ?? '').trim();
   if (token.length > MAX_TOKEN_LENGTH || !(await tokenOpensReads(server.access, token))) {
-    return send(server, req, res, loginPage(next, true), false);
+    return await send(server, req, res, loginPage(next, true), false);
   }
   sendSeeOther(res, next, { private: true, headers: { 'set-cookie': tokenCookie(token, isSecureRequest(req)) } });
 }
 
-function send(
+async function send(
   server: ServerContext,
   req: IncomingMessage,
   res: ServerResponse,
@@ -156,22 +169,23 @@ function send(
   signedIn: boolean,
   headers: Record<string, string> = {},
   signedInAs?: string,
-): void {
-  const document = renderDocument({
-    title: content.title,
-    body: content.body,
-    query: content.query,
-    signedIn,
-    signedInAs,
-    serverName: server.serverName,
-  });
-  sendPage(req, res, content.status ?? 200, document, { private: server.auth.readNeedsAuth, headers });
+): Promise<void> {
+  const assets = await pageAssets();
+  const key = content.cacheKey === undefined ? undefined : `${content.cacheKey}\0${signedIn}\0${signedInAs ?? ''}\0${server.serverName}`;
+  let document = key === undefined ? undefined : pageCache.get(key);
+  if (document === undefined) {
+    const text = renderDocument({ title: content.title, body: content.body, query: content.query, signedIn, signedInAs, serverName: server.serverName }, assets);
+    document = new CachedBody(text, key === undefined ? undefined : (bytes) => pageCache.grow(key, document!, bytes));
+    if (key !== undefined) pageCache.set(key, document, document.text.length + document.bytes.length);
+  }
+  sendPage(req, res, content.status ?? 200, document, { private: server.auth.readNeedsAuth, headers, csp: assets.csp });
 }
 
 async function sendError(server: ServerContext, req: IncomingMessage, res: ServerResponse, error: unknown): Promise<void> {
   const answer = beginErrorAnswer(server, req, res, error);
   if (answer === null) return;
-  send(server, req, res, errorPage(answer.status, answer.message), false, answer.headers);
+  const suggestions = answer.status === 404 ? similarPackages(server, req.url ?? '/') : [];
+  await send(server, req, res, errorPage(answer.status, answer.message, suggestions), false, answer.headers);
 }
 
 function allowMethods(method: string, allowed: string[]): void {
