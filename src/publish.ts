@@ -12,6 +12,7 @@ import { archiveKey, docKey, readmeKey } from './storage/keys.js';
 import { NO_STORAGE_CONFIGURED } from './storage/storage-options.js';
 import type { Storage } from './storage/storage.js';
 import { publishedAtNow } from './published-at.js';
+import { assertMayWrite, type Identity } from './identity.js';
 
 export interface WriteContext {
   index: LocalIndex;
@@ -33,6 +34,8 @@ export interface PublishOptions {
   actor?: string;
   /** commit trailers for the index commit (`Published-by: ...`) */
   trailers?: ReadonlyArray<readonly [string, string]>;
+  /** the credential, whose scopes are checked as soon as the package's name is known */
+  identity?: Identity | undefined;
 }
 
 export interface PublishResult {
@@ -67,6 +70,7 @@ export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: P
   if (base === null) throw new RegistryError('usage', `${ctx.index.dir} has no commit on ${ctx.index.branch}: make it an index with \`pesde-registry init\``);
   const pkg = await readSnapshot(ctx.index, base, async (snapshot) => {
     const inspected = await inspectPackage(archive, { config: await readConfig(snapshot), ownIndexUrls: indexUrls(ctx) });
+    assertMayWrite(opts.identity, inspected.name.scope);
     // fail before claiming or uploading anything when the index already rules the package out
     await checkPublishable(snapshot, published(inspected), opts.publisherId);
     return inspected;

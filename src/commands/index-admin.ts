@@ -1,3 +1,4 @@
+import { cliActor } from '../audit/cli-actor.js';
 import { usageError } from '../errors.js';
 import { openLocalIndex } from '../index-repo/local-index.js';
 import { setDeprecated, setYanked, type MutationResult } from '../index-repo/mutations.js';
@@ -38,7 +39,8 @@ export function yankCommand(yanked: boolean) {
   return async (reporter: Reporter, name: unknown, version: unknown, target: unknown, flags: AdminFlags): Promise<void> => {
     const ctx = await context(reporter, flags);
     reporter.step(`${yanked ? 'Yanking' : 'Unyanking'} ${String(name)}@${String(version)}`);
-    const result = await setYanked(ctx, { name: String(name), version: String(version), target: parseTargetArg(target), yanked, publisherId: parseOwnerFlag(flags.owner) });
+    const publisherId = parseOwnerFlag(flags.owner);
+    const result = await setYanked(ctx, { name: String(name), version: String(version), target: parseTargetArg(target), yanked, publisherId, actor: await cliActor(flags.index, publisherId) });
     report(reporter, result, flags.push, flags.index);
   };
 }
@@ -48,11 +50,13 @@ export async function deprecateCommand(reporter: Reporter, name: unknown, reason
   if (text === '') throw usageError('deprecate needs a non-empty reason, e.g. pesde-registry deprecate acme/foo "use acme/bar instead"');
   const ctx = await context(reporter, flags);
   reporter.step(`Deprecating ${String(name)}`);
-  report(reporter, await setDeprecated(ctx, { name: String(name), reason: text, publisherId: parseOwnerFlag(flags.owner) }), flags.push, flags.index);
+  const publisherId = parseOwnerFlag(flags.owner);
+  report(reporter, await setDeprecated(ctx, { name: String(name), reason: text, publisherId, actor: await cliActor(flags.index, publisherId) }), flags.push, flags.index);
 }
 
 export async function undeprecateCommand(reporter: Reporter, name: unknown, flags: AdminFlags): Promise<void> {
   const ctx = await context(reporter, flags);
   reporter.step(`Undeprecating ${String(name)}`);
-  report(reporter, await setDeprecated(ctx, { name: String(name), reason: '', publisherId: parseOwnerFlag(flags.owner) }), flags.push, flags.index);
+  const publisherId = parseOwnerFlag(flags.owner);
+  report(reporter, await setDeprecated(ctx, { name: String(name), reason: '', publisherId, actor: await cliActor(flags.index, publisherId) }), flags.push, flags.index);
 }

@@ -1,4 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
+import { cliActor } from '../audit/cli-actor.js';
+import { publishAudit } from '../audit/trailer.js';
 import { RegistryError } from '../errors.js';
 import { openLocalIndex } from '../index-repo/local-index.js';
 import type { Reporter } from '../output.js';
@@ -69,6 +71,7 @@ export async function publishCommand(reporter: Reporter, archivePath: unknown, f
     archive,
     {
       publisherId,
+      ...publishAudit(await cliActor(index.dir, publisherId)),
       dryRun: flags.dryRun,
       onPhase: (phase) => reporter.step(PHASE_TEXT[phase]),
       onRetry: (attempt) => reporter.info(`the index moved (someone else pushed); rebuilding on the new tip (attempt ${attempt + 1})`),

@@ -49,6 +49,10 @@ const TOKEN_VARIABLES = ['ACCESS_TOKEN', 'READ_ACCESS_TOKEN', 'WRITE_ACCESS_TOKE
  * would leave the registry more open than it says: a token set to nothing, two modes at
  * once, half a read/write pair, and READ_NEEDS_AUTH with no way to authenticate.
  */
+/** Said when reads need a token and neither a shared token nor any per-user token exists. */
+export const READ_NEEDS_AUTH_WITHOUT_TOKENS =
+  'READ_NEEDS_AUTH is set but no token is: set ACCESS_TOKEN, READ_ACCESS_TOKEN + WRITE_ACCESS_TOKEN or GITHUB_CLIENT_SECRET, create a per-user token (pesde-registry token create), or unset READ_NEEDS_AUTH';
+
 export function authSettingsFromEnv(env: Readonly<Record<string, string | undefined>>): AuthSettings {
   for (const name of TOKEN_VARIABLES) {
     const value = env[name];
@@ -77,9 +81,8 @@ export function authSettingsFromEnv(env: Readonly<Record<string, string | undefi
   if ((settings.readAccessToken === undefined) !== (settings.writeAccessToken === undefined)) {
     throw usageError('READ_ACCESS_TOKEN and WRITE_ACCESS_TOKEN must be set together (or use ACCESS_TOKEN for one token)');
   }
-  if (settings.readNeedsAuth && modes.length === 0) {
-    throw usageError('READ_NEEDS_AUTH is set but no token is: set ACCESS_TOKEN, READ_ACCESS_TOKEN + WRITE_ACCESS_TOKEN or GITHUB_CLIENT_SECRET, or unset READ_NEEDS_AUTH');
-  }
+  // READ_NEEDS_AUTH with none of these is only enforceable with per-user tokens: the server
+  // checks the token store at start (READ_NEEDS_AUTH_WITHOUT_TOKENS) and refuses when it is empty
   return settings;
 }
 
@@ -127,7 +130,11 @@ export function createAuthenticator(settings: AuthSettings, config: IndexConfig,
       forRead: async (header) => (matches(header, read) || matches(header, write) ? TOKEN_PUBLISHER_ID : null),
     };
   }
-  if (readNeedsAuth) throw usageError('READ_NEEDS_AUTH is set but no token is: set ACCESS_TOKEN, READ_ACCESS_TOKEN + WRITE_ACCESS_TOKEN or GITHUB_CLIENT_SECRET');
+  if (readNeedsAuth) {
+    // no shared token can open it: only per-user tokens (checked beside this mode) do
+    const nobody = async () => null;
+    return { mode: 'none', readNeedsAuth, describe: () => 'per-user tokens only', forWrite: nobody, forRead: nobody };
+  }
   const anyone = async () => TOKEN_PUBLISHER_ID;
   return { mode: 'none', readNeedsAuth, describe: () => 'none (anyone may publish as publisher 0)', forWrite: anyone, forRead: anyone };
 }

@@ -6,6 +6,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestMetrics } from '../metrics/request-metrics.js';
 import type { WriteContext } from '../publish.js';
 import type { Storage } from '../storage/storage.js';
+import type { Identity } from '../identity.js';
+import type { TokenCache } from '../tokens/token-cache.js';
+import type { AccessControl } from './access-control.js';
 import type { Authenticator } from './auth.js';
 import type { WriteGuard } from './cross-site.js';
 import type { IndexState } from './index-state.js';
@@ -19,6 +22,9 @@ export interface ServerContext {
   auth: Authenticator;
   /** refuses writes from other sites' pages and, without auth, at unknown host names */
   writeGuard: WriteGuard;
+  /** the official modes of `auth` plus per-user tokens: what requests are checked with */
+  access: AccessControl;
+  tokens: TokenCache;
   logger: Logger;
   /** stream S3 archives through the server instead of redirecting to a pre-signed URL */
   s3Proxy: boolean;
@@ -54,6 +60,8 @@ export interface RequestContext {
   query: URLSearchParams;
   /** set for write routes and for reads when reads need auth */
   publisherId: number | null;
+  /** who the request is, when it was authenticated */
+  identity: Identity | null;
   server: ServerContext;
 }
 

@@ -19,7 +19,9 @@ import { preloadMetrics, startMetrics, type MetricsRuntime } from '../metrics/st
 import { openStorage } from '../storage/storage-options.js';
 import type { Storage } from '../storage/storage.js';
 import { createApp } from './app.js';
-import { createAuthenticator, type Authenticator } from './auth.js';
+import { TokenCache } from '../tokens/token-cache.js';
+import { createAccessControl } from './access-control.js';
+import { createAuthenticator, READ_NEEDS_AUTH_WITHOUT_TOKENS, type Authenticator } from './auth.js';
 import type { ServerContext } from './context.js';
 import { createWriteGuard } from './cross-site.js';
 import { ensureEmbeddedIndex } from './embedded-index.js';
@@ -52,6 +54,8 @@ export interface RunningServer {
 }
 
 const CLOSE_GRACE_MS = 10_000;
+/** with periodic index refreshes off, tokens are still re-read this often */
+const TOKEN_REFRESH_FALLBACK_MS = 10_000;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(options.logFormat);
@@ -67,6 +71,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const url = await listen(http, options.address, options.port);
 
   let refresher: IndexRefresher | undefined;
+  let tokens: TokenCache | undefined;
   let metrics: MetricsRuntime | undefined;
   const closing = new AbortController();
   setGitDeadlines(options.gitDeadlines);
@@ -83,6 +88,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // that is slow or down costs no start-up time (a fresh clone above is current anyway)
     const initial = await IndexState.load(index.dir, await tipCommit(index), { warn: (m) => logger.warn(m) });
     const auth = createAuthenticator(options.auth, initial.config, { logger, userAgent: `pesde-registry/${packageVersion()}` });
+    const activeTokens = new TokenCache({ storage, logger, intervalMs: options.refreshIntervalMs > 0 ? options.refreshIntervalMs : TOKEN_REFRESH_FALLBACK_MS });
+    tokens = activeTokens;
+    await activeTokens.refresh();
+    // fail closed: reads that need a token nobody can have would be a registry open to no one,
+    // or, worse, one that says it is closed while it is not
+    if (auth.mode === 'none' && auth.readNeedsAuth && activeTokens.count === 0) throw new RegistryError('usage', READ_NEEDS_AUTH_WITHOUT_TOKENS);
+    const access = createAccessControl(auth, activeTokens);
     const started = await startMetrics(options.metrics, { readNeedsAuth: auth.readNeedsAuth, indexDir: index.dir, state: () => activeRefresher.state, refreshedAt: () => activeRefresher.refreshedAt, logger });
     metrics = 'off' in started ? undefined : started;
     const activeRefresher = new IndexRefresher({ index, initial, intervalMs: options.refreshIntervalMs, logger, onRefreshed: metrics?.refreshed });
@@ -97,6 +109,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       state: () => activeRefresher.state,
       storage,
       auth,
+      access,
+      tokens: activeTokens,
       logger,
       s3Proxy: options.s3Proxy,
       write,
@@ -112,6 +126,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         refreshError: activeRefresher.lastError,
         storage: storage.kind,
         packages: activeRefresher.state.packages.size,
+        tokenStoreError: activeTokens.lastError,
       }),
       writeGuard: createWriteGuard({
         allowedOrigins: options.allowedOrigins,
@@ -124,13 +139,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     handler = createApp(context);
     activeRefresher.start();
     if (index.remote !== null && !freshClone) void activeRefresher.refresh();
+    activeTokens.start();
     void warmUp(initial, logger, closing.signal);
     watchEventLoop(logger, process.env, closing.signal);
 
     banner.push(
       `index: ${index.dir} at ${initial.commit.slice(0, 12)} (${initial.packages.size} packages)${index.remote === null ? '' : `, origin ${redact(index.remote)}`}`,
       `storage: ${storage.describe()}${storage.kind === 's3' ? (options.s3Proxy ? ' (archives streamed through)' : ' (archives redirected to pre-signed URLs)') : ''}`,
-      `auth: ${auth.describe()}${auth.readNeedsAuth ? ', reads need a token' : ''}`,
+      `auth: ${access.describe()}${auth.readNeedsAuth ? ', reads need a token' : ''}`,
       options.refreshIntervalMs > 0 ? `refreshing the index every ${options.refreshIntervalMs / 1000}s` : 'periodic index refresh is off',
       'off' in started ? started.off : started.describe,
     );
@@ -152,13 +168,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       metricsUrl: metrics?.url ?? null,
       close: async () => {
         closing.abort();
-        await Promise.all([closeServer(http, activeRefresher, logger), metrics?.close()]);
+        await Promise.all([closeServer(http, activeRefresher, logger, activeTokens), metrics?.close()]);
         releaseGit();
       },
     };
   } catch (error) {
     closing.abort();
-    await Promise.all([closeServer(http, refresher, logger), metrics?.close()]);
+    await Promise.all([closeServer(http, refresher, logger, tokens), metrics?.close()]);
     releaseGit();
     throw error;
   }
@@ -205,11 +221,12 @@ function urlHost(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
 }
 
-async function closeServer(http: Server, refresher: IndexRefresher | undefined, logger: Logger): Promise<void> {
+async function closeServer(http: Server, refresher: IndexRefresher | undefined, logger: Logger, tokens?: TokenCache): Promise<void> {
   const closed = new Promise<void>((resolve) => http.close(() => resolve()));
   http.closeIdleConnections();
   const grace = setTimeout(() => http.closeAllConnections(), CLOSE_GRACE_MS);
   await refresher?.stop();
+  await tokens?.stop();
   await closed;
   clearTimeout(grace);
   // after the last request has been answered: its file reads are done, its log line written

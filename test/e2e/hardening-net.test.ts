@@ -197,7 +197,7 @@ describe('credentials and redirects', () => {
 
 describe('auth that cannot be enforced refuses to start', () => {
   const cases: Array<[string, Record<string, string>, RegExp]> = [
-    ['READ_NEEDS_AUTH without any token', { READ_NEEDS_AUTH: '1' }, /^error: READ_NEEDS_AUTH is set but no token is: set ACCESS_TOKEN, READ_ACCESS_TOKEN \+ WRITE_ACCESS_TOKEN or GITHUB_CLIENT_SECRET, or unset READ_NEEDS_AUTH$/],
+    ['READ_NEEDS_AUTH without any token', { READ_NEEDS_AUTH: '1' }, /^error: READ_NEEDS_AUTH is set but no token is: set ACCESS_TOKEN, READ_ACCESS_TOKEN \+ WRITE_ACCESS_TOKEN or GITHUB_CLIENT_SECRET, create a per-user token \(pesde-registry token create\), or unset READ_NEEDS_AUTH$/],
     ['an empty ACCESS_TOKEN', { ACCESS_TOKEN: '' }, /^error: ACCESS_TOKEN is set but empty: give it a value, or unset it$/],
     ['ACCESS_TOKEN and the read/write pair', { ACCESS_TOKEN, READ_ACCESS_TOKEN: 'read-token-1', WRITE_ACCESS_TOKEN: 'write-token-1' }, /^error: ACCESS_TOKEN and READ_ACCESS_TOKEN\/WRITE_ACCESS_TOKEN are both set: choose one auth mode/],
     ['half the read/write pair', { READ_ACCESS_TOKEN: 'read-token-1' }, /^error: READ_ACCESS_TOKEN and WRITE_ACCESS_TOKEN must be set together/],

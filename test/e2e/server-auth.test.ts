@@ -276,7 +276,7 @@ describe('auth modes in detail', () => {
     });
   });
 
-  it('takes one auth mode; several at once, or a token set to nothing, are refused', () => {
+  it('takes one auth mode; several at once, or a token set to nothing, are refused', async () => {
     const config = { ...baseConfig, github_oauth_client_id: GITHUB_CLIENT_ID };
     const choose = (env: Record<string, string>) => createAuthenticator(authSettingsFromEnv(env), config, { logger: silentLogger, userAgent: 'test' }).mode;
     const rw = { READ_ACCESS_TOKEN: READ_TOKEN, WRITE_ACCESS_TOKEN: WRITE_TOKEN };
@@ -288,7 +288,13 @@ describe('auth modes in detail', () => {
     assert.throws(() => choose({ GITHUB_CLIENT_SECRET: GITHUB_SECRET, ...rw }), /GITHUB_CLIENT_SECRET and READ_ACCESS_TOKEN\/WRITE_ACCESS_TOKEN are both set/);
     assert.throws(() => choose({ ACCESS_TOKEN: '' }), /^RegistryError: ACCESS_TOKEN is set but empty: give it a value, or unset it$/);
     assert.throws(() => choose({ ...rw, WRITE_ACCESS_TOKEN: '  ' }), /WRITE_ACCESS_TOKEN is set but empty/);
-    assert.throws(() => choose({ READ_NEEDS_AUTH: '1' }), /^RegistryError: READ_NEEDS_AUTH is set but no token is: set ACCESS_TOKEN/);
+    // with no shared token, reads that need auth are open to per-user tokens only (the server
+    // refuses to start while the token store has none: hardening-net.test.ts)
+    const perUserOnly = createAuthenticator(authSettingsFromEnv({ READ_NEEDS_AUTH: '1' }), config, { logger: silentLogger, userAgent: 'test' });
+    assert.equal(perUserOnly.mode, 'none');
+    assert.equal(await perUserOnly.forRead(undefined), null);
+    assert.equal(await perUserOnly.forRead('anything'), null);
+    assert.equal(await perUserOnly.forWrite('anything'), null);
   });
 
   it('refuses to start with a half-configured mode instead of silently allowing everyone', async () => {

@@ -6,6 +6,7 @@
  * The pipeline (tar, manifest checks) loads on the first write, keeping start-up and
  * read-only servers light.
  */
+import { publishAudit } from '../../audit/trailer.js';
 import { readBody } from '../body.js';
 import type { Handler, RequestContext } from '../context.js';
 import { HttpError } from '../http-error.js';
@@ -23,7 +24,7 @@ export const publish: Handler = async (ctx) => {
     idleTimeoutMs: ctx.server.bodyIdleTimeoutMs,
   });
   const { publishPackage } = await import('../../publish.js');
-  const result = await publishPackage(ctx.server.write, archive, { publisherId });
+  const result = await publishPackage(ctx.server.write, archive, { publisherId, ...publishAudit(ctx.identity ?? undefined) });
   ctx.server.metrics?.pushAttempts(result.attempts);
   await ctx.server.afterWrite();
   ctx.server.logger.info(`published ${result.name}@${result.version} ${result.target}`, { publisher: publisherId, commit: result.commit });
@@ -38,7 +39,7 @@ export const yank: Handler = async (ctx) => {
   const target = yankTargetParam(ctx.params.target ?? '');
   const yanked = ctx.req.method !== 'DELETE';
   const { setYanked } = await import('../../index-repo/mutations.js');
-  const result = await setYanked(ctx.server.write, { name: name.full, version, target, yanked, publisherId });
+  const result = await setYanked(ctx.server.write, { name: name.full, version, target, yanked, publisherId, actor: ctx.identity ?? undefined });
   ctx.server.metrics?.pushAttempts(result.attempts);
   await ctx.server.afterWrite();
   sendText(ctx.req, ctx.res, 200, result.summary);
@@ -55,7 +56,7 @@ export const deprecate: Handler = async (ctx) => {
     if (reason === '') throw new HttpError(400, 'deprecating must have a non-empty reason');
   }
   const { setDeprecated } = await import('../../index-repo/mutations.js');
-  const result = await setDeprecated(ctx.server.write, { name: name.full, reason, publisherId });
+  const result = await setDeprecated(ctx.server.write, { name: name.full, reason, publisherId, actor: ctx.identity ?? undefined });
   ctx.server.metrics?.pushAttempts(result.attempts);
   await ctx.server.afterWrite();
   sendText(ctx.req, ctx.res, 200, result.summary);

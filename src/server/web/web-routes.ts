@@ -136,7 +136,7 @@ async function answer(
   }
 
   allowMethods(method, ['GET', 'HEAD']);
-  const auth = await authenticatePage(server.auth, req);
+  const auth = await authenticatePage(server.access, req);
   if (!auth.ok) {
     // a cookie that no longer works (token revoked) is dropped, so the form starts afresh
     const hadCookie = readCookie(req, TOKEN_COOKIE) !== null;
@@ -144,7 +144,7 @@ async function answer(
     return await send(server, req, res, loginPage(safeNext(rawUrl), auth.reason === 'invalid'), false, headers);
   }
   const page: PageRequest = { server, req, params: route.params, query, signedIn: auth.signedIn };
-  return await send(server, req, res, await route.handler(page), auth.signedIn);
+  return await send(server, req, res, await route.handler(page), auth.signedIn, {}, auth.signedIn ? auth.user : undefined);
 }
 
 /** POST /login: a valid token becomes the cookie and the reader goes back where they were. */
@@ -157,7 +157,7 @@ async function logIn(server: ServerContext, req: IncomingMessage, res: ServerRes
   const next = safeNext(form.get('next'));
   if (!server.auth.readNeedsAuth) return sendSeeOther(res, next, { private: false });
   const token = (form.get('token') ?? '').trim();
-  if (token.length > MAX_TOKEN_LENGTH || !(await tokenOpensReads(server.auth, token, req.socket.remoteAddress))) {
+  if (token.length > MAX_TOKEN_LENGTH || !(await tokenOpensReads(server.access, token, req.socket.remoteAddress))) {
     return await send(server, req, res, loginPage(next, true), false);
   }
   sendSeeOther(res, next, { private: true, headers: { 'set-cookie': tokenCookie(token, isSecureRequest(req)) } });
@@ -170,12 +170,13 @@ async function send(
   content: PageContent,
   signedIn: boolean,
   headers: Record<string, string> = {},
+  signedInAs?: string,
 ): Promise<void> {
   const assets = await pageAssets();
-  const key = content.cacheKey === undefined ? undefined : `${content.cacheKey}\0${signedIn}\0${server.serverName}`;
+  const key = content.cacheKey === undefined ? undefined : `${content.cacheKey}\0${signedIn}\0${signedInAs ?? ''}\0${server.serverName}`;
   let document = key === undefined ? undefined : pageCache.get(key);
   if (document === undefined) {
-    const text = renderDocument({ title: content.title, body: content.body, query: content.query, signedIn, serverName: server.serverName }, assets);
+    const text = renderDocument({ title: content.title, body: content.body, query: content.query, signedIn, signedInAs, serverName: server.serverName }, assets);
     document = new CachedBody(text, key === undefined ? undefined : (bytes) => pageCache.grow(key, document!, bytes));
     if (key !== undefined) pageCache.set(key, document, document.text.length + document.bytes.length);
   }
