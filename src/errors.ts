@@ -14,7 +14,9 @@ export type ErrorKind =
   | 'rate_limited'
   | 'storage'
   | 'git'
-  | 'verify_failed';
+  | 'verify_failed'
+  /** a registry reached over HTTP failed (5xx) or could not be reached, after retries */
+  | 'unavailable';
 
 /** Exit codes are part of the public interface (documented in the README). */
 export const EXIT_CODES: Record<ErrorKind, number> = {
@@ -24,12 +26,13 @@ export const EXIT_CODES: Record<ErrorKind, number> = {
   too_large: 3,
   conflict: 4,
   forbidden: 5,
-  unauthorized: 5,
+  unauthorized: 11,
   not_found: 6,
   rate_limited: 7,
   storage: 8,
   git: 9,
   verify_failed: 10,
+  unavailable: 12,
 };
 
 export const INTERNAL_EXIT_CODE = 70;
@@ -47,6 +50,7 @@ export const HTTP_STATUSES: Record<ErrorKind, number> = {
   storage: 502,
   git: 502,
   verify_failed: 500,
+  unavailable: 502,
 };
 
 export class RegistryError extends Error {

@@ -11,7 +11,11 @@ interface AdminFlags {
   index: string;
   owner: string;
   push: boolean;
+  /** set: ask this running registry over HTTP instead of changing a local clone */
+  registry?: string;
 }
+
+const remote = () => import('../registry-client/remote-admin.js');
 
 async function context(reporter: Reporter, flags: AdminFlags) {
   const index = await openLocalIndex(flags.index, { requireRemote: flags.push });
@@ -36,6 +40,9 @@ function parseTargetArg(value: unknown): TargetKind | 'all' {
 
 export function yankCommand(yanked: boolean) {
   return async (reporter: Reporter, name: unknown, version: unknown, target: unknown, flags: AdminFlags): Promise<void> => {
+    if (flags.registry !== undefined) {
+      return (await remote()).yankThroughRegistry(reporter, { name: String(name), version: String(version), target: String(target ?? 'all'), yanked }, { ...flags, registry: flags.registry });
+    }
     const ctx = await context(reporter, flags);
     reporter.step(`${yanked ? 'Yanking' : 'Unyanking'} ${String(name)}@${String(version)}`);
     const result = await setYanked(ctx, { name: String(name), version: String(version), target: parseTargetArg(target), yanked, publisherId: parseOwnerFlag(flags.owner) });
@@ -46,12 +53,14 @@ export function yankCommand(yanked: boolean) {
 export async function deprecateCommand(reporter: Reporter, name: unknown, reason: unknown, flags: AdminFlags): Promise<void> {
   const text = String(reason ?? '').trim();
   if (text === '') throw usageError('deprecate needs a non-empty reason, e.g. pesde-registry deprecate acme/foo "use acme/bar instead"');
+  if (flags.registry !== undefined) return (await remote()).deprecateThroughRegistry(reporter, { name: String(name), reason: text }, { ...flags, registry: flags.registry });
   const ctx = await context(reporter, flags);
   reporter.step(`Deprecating ${String(name)}`);
   report(reporter, await setDeprecated(ctx, { name: String(name), reason: text, publisherId: parseOwnerFlag(flags.owner) }), flags.push, flags.index);
 }
 
 export async function undeprecateCommand(reporter: Reporter, name: unknown, flags: AdminFlags): Promise<void> {
+  if (flags.registry !== undefined) return (await remote()).deprecateThroughRegistry(reporter, { name: String(name), reason: '' }, { ...flags, registry: flags.registry });
   const ctx = await context(reporter, flags);
   reporter.step(`Undeprecating ${String(name)}`);
   report(reporter, await setDeprecated(ctx, { name: String(name), reason: '', publisherId: parseOwnerFlag(flags.owner) }), flags.push, flags.index);
