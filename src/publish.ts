@@ -12,6 +12,8 @@ import { inspectPackage, type InspectedPackage } from './package/inspect-package
 import { archiveKey, docKey, readmeKey } from './storage/keys.js';
 import type { Storage } from './storage/storage.js';
 import { publishedAtNow } from './published-at.js';
+import { auditedMessage } from './audit/trailer.js';
+import { assertMayWrite, type Identity } from './identity.js';
 
 export interface WriteContext {
   index: LocalIndex;
@@ -26,6 +28,8 @@ export type PublishPhase = 'validate' | 'upload' | 'commit' | 'push';
 
 export interface PublishOptions {
   publisherId: number;
+  /** who publishes: checked against the credential's scopes, recorded in the commit's trailer */
+  actor?: Identity | undefined;
   dryRun?: boolean;
   onPhase?: (phase: PublishPhase) => void;
   onRetry?: (attempt: number, reason: string) => void;
@@ -63,6 +67,7 @@ export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: P
     const snapshot: IndexSnapshot = { commit: base, read: (p) => reader.readText(`${base}:${p}`) };
     const config = await readConfig(snapshot);
     pkg = await inspectPackage(archive, { config, ownIndexUrls: indexUrls(ctx) });
+    assertMayWrite(opts.actor, pkg.name.scope);
     // fail before uploading anything when the index already rules the package out
     await buildIndexChange(snapshot, pkg, opts.publisherId, '1970-01-01T00:00:00Z');
   } finally {
@@ -89,7 +94,7 @@ export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: P
       const built = await buildIndexChange(snapshot, pkg, opts.publisherId, publishedAt);
       entry = built.entry;
       if (ctx.index.remote !== null) opts.onPhase?.('push');
-      return built.change;
+      return { ...built.change, message: auditedMessage(built.change.message, 'add', opts.actor) };
     },
     { committer: ctx.committer, onRetry: opts.onRetry, alreadyFetched: true },
   );

@@ -1,3 +1,4 @@
+import { cliActor } from '../audit/cli-actor.js';
 import { usageError } from '../errors.js';
 import { openLocalIndex } from '../index-repo/local-index.js';
 import { setDeprecated, setYanked, type MutationResult } from '../index-repo/mutations.js';
@@ -45,7 +46,8 @@ export function yankCommand(yanked: boolean) {
     }
     const ctx = await context(reporter, flags);
     reporter.step(`${yanked ? 'Yanking' : 'Unyanking'} ${String(name)}@${String(version)}`);
-    const result = await setYanked(ctx, { name: String(name), version: String(version), target: parseTargetArg(target), yanked, publisherId: parseOwnerFlag(flags.owner) });
+    const publisherId = parseOwnerFlag(flags.owner);
+    const result = await setYanked(ctx, { name: String(name), version: String(version), target: parseTargetArg(target), yanked, publisherId, actor: await cliActor(flags.index, publisherId) });
     report(reporter, result, flags.push, flags.index);
   };
 }
@@ -56,12 +58,14 @@ export async function deprecateCommand(reporter: Reporter, name: unknown, reason
   if (flags.registry !== undefined) return (await remote()).deprecateThroughRegistry(reporter, { name: String(name), reason: text }, { ...flags, registry: flags.registry });
   const ctx = await context(reporter, flags);
   reporter.step(`Deprecating ${String(name)}`);
-  report(reporter, await setDeprecated(ctx, { name: String(name), reason: text, publisherId: parseOwnerFlag(flags.owner) }), flags.push, flags.index);
+  const publisherId = parseOwnerFlag(flags.owner);
+  report(reporter, await setDeprecated(ctx, { name: String(name), reason: text, publisherId, actor: await cliActor(flags.index, publisherId) }), flags.push, flags.index);
 }
 
 export async function undeprecateCommand(reporter: Reporter, name: unknown, flags: AdminFlags): Promise<void> {
   if (flags.registry !== undefined) return (await remote()).deprecateThroughRegistry(reporter, { name: String(name), reason: '' }, { ...flags, registry: flags.registry });
   const ctx = await context(reporter, flags);
   reporter.step(`Undeprecating ${String(name)}`);
-  report(reporter, await setDeprecated(ctx, { name: String(name), reason: '', publisherId: parseOwnerFlag(flags.owner) }), flags.push, flags.index);
+  const publisherId = parseOwnerFlag(flags.owner);
+  report(reporter, await setDeprecated(ctx, { name: String(name), reason: '', publisherId, actor: await cliActor(flags.index, publisherId) }), flags.push, flags.index);
 }

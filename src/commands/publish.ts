@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import { cliActor } from '../audit/cli-actor.js';
 import { RegistryError } from '../errors.js';
 import { openLocalIndex } from '../index-repo/local-index.js';
 import type { Reporter } from '../output.js';
@@ -75,6 +76,7 @@ export async function publishCommand(reporter: Reporter, archivePath: unknown, f
     archive,
     {
       publisherId,
+      actor: await cliActor(index.dir, publisherId),
       dryRun: flags.dryRun,
       onPhase: (phase) => reporter.step(PHASE_TEXT[phase]),
       onRetry: (attempt) => reporter.info(`the index moved (someone else pushed); rebuilding on the new tip (attempt ${attempt + 1})`),

@@ -1,4 +1,6 @@
+import { auditedMessage } from '../audit/trailer.js';
 import { RegistryError } from '../errors.js';
+import { assertMayWrite, type Identity } from '../identity.js';
 import { writeIndexChange, type IndexSnapshot, type WriteResult } from './index-writer.js';
 import type { Committer } from './committer.js';
 import type { LocalIndex } from './local-index.js';
@@ -38,11 +40,14 @@ export interface YankRequest {
   target: TargetKind | 'all';
   yanked: boolean;
   publisherId: number;
+  /** who: checked against the credential's scopes, recorded in the commit's trailer */
+  actor?: Identity | undefined;
 }
 
 export async function setYanked(ctx: MutationContext, req: YankRequest): Promise<MutationResult> {
   const name = parsePackageName(req.name);
   const version = parseVersion(req.version);
+  assertMayWrite(req.actor, name.scope);
   let summary = '';
   const result = await writeIndexChange(
     ctx.index,
@@ -64,7 +69,7 @@ export async function setYanked(ctx: MutationContext, req: YankRequest): Promise
       const verb = req.yanked ? 'yank' : 'unyank';
       summary = `${verb}ed ${name.full}@${version} ${targets}`;
       return {
-        message: `${verb} ${name.full}@${version} ${targets}`,
+        message: auditedMessage(`${verb} ${name.full}@${version} ${targets}`, verb, req.actor),
         files: new Map([[`${name.scope}/${name.name}`, serializeIndexFile(file)]]),
       };
     },
@@ -78,12 +83,14 @@ export interface DeprecateRequest {
   /** empty to undeprecate */
   reason: string;
   publisherId: number;
+  actor?: Identity | undefined;
 }
 
 export async function setDeprecated(ctx: MutationContext, req: DeprecateRequest): Promise<MutationResult> {
   const name = parsePackageName(req.name);
   const reason = req.reason.trim();
   const deprecating = reason !== '';
+  assertMayWrite(req.actor, name.scope);
   const result = await writeIndexChange(
     ctx.index,
     async (snapshot) => {
@@ -94,7 +101,7 @@ export async function setDeprecated(ctx: MutationContext, req: DeprecateRequest)
       if (deprecating) file.deprecated = reason;
       else delete file.deprecated;
       return {
-        message: `${deprecating ? '' : 'un'}deprecate ${name.full}`,
+        message: auditedMessage(`${deprecating ? '' : 'un'}deprecate ${name.full}`, deprecating ? 'deprecate' : 'undeprecate', req.actor),
         files: new Map([[`${name.scope}/${name.name}`, serializeIndexFile(file)]]),
       };
     },

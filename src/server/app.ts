@@ -4,6 +4,7 @@
  * logged 500), and every request is logged once when its answer is complete.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Identity } from '../identity.js';
 import type { Handler, RequestContext, ServerContext } from './context.js';
 import { applyCors } from './cors.js';
 import { beginErrorAnswer } from './error-answer.js';
@@ -70,13 +71,15 @@ async function handle(server: ServerContext, router: Router<Handler>, web: WebAn
     if (match.kind === 'method-not-allowed') {
       throw new HttpError(405, `${req.method} is not allowed here`, { allow: match.allow.join(', ') });
     }
-    const publisherId = authenticate(server, match.route.auth, req);
+    const checked = authenticate(server, match.route.auth, req);
+    const identity = checked instanceof Promise ? await checked : checked;
     const ctx: RequestContext = {
       req,
       res,
       params: match.params,
       query: new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1)),
-      publisherId: publisherId instanceof Promise ? await publisherId : publisherId,
+      publisherId: identity?.userId ?? null,
+      identity,
       server,
     };
     const done = match.route.handler(ctx);
@@ -87,21 +90,15 @@ async function handle(server: ServerContext, router: Router<Handler>, web: WebAn
 }
 
 /** null at once when the route needs no token; a promise when one is checked. */
-function authenticate(server: ServerContext, auth: RouteAuth, req: IncomingMessage): number | null | Promise<number | null> {
-  if (auth === 'none' || (auth === 'read' && !server.auth.readNeedsAuth)) return null;
+function authenticate(server: ServerContext, auth: RouteAuth, req: IncomingMessage): Identity | null | Promise<Identity> {
+  if (auth === 'none' || (auth === 'read' && !server.access.readNeedsAuth)) return null;
   return checkToken(server, auth, req);
 }
 
-async function checkToken(server: ServerContext, auth: RouteAuth, req: IncomingMessage): Promise<number | null> {
-  const header = req.headers.authorization;
-  if (auth === 'read') {
-    const id = await server.auth.forRead(header);
-    if (id === null) throw new HttpError(401, header === undefined ? 'a token is required to read from this registry' : 'the token is not valid for reading');
-    return id;
-  }
-  const id = await server.auth.forWrite(header);
-  if (id === null) throw new HttpError(401, header === undefined ? 'a token is required to write to this registry' : 'the token is not valid for writing');
-  return id;
+async function checkToken(server: ServerContext, auth: 'read' | 'write', req: IncomingMessage): Promise<Identity> {
+  const outcome = await server.access.check(auth, req.headers.authorization);
+  if (!outcome.ok) throw new HttpError(outcome.status, outcome.message);
+  return outcome.identity;
 }
 
 function answerError(server: ServerContext, req: IncomingMessage, res: ServerResponse, error: unknown): void {

@@ -5,6 +5,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WriteContext } from '../publish.js';
 import type { Storage } from '../storage/storage.js';
+import type { Identity } from '../identity.js';
+import type { TokenCache } from '../tokens/token-cache.js';
+import type { AccessControl } from './access-control.js';
 import type { Authenticator } from './auth.js';
 import type { IndexState } from './index-state.js';
 import type { Logger } from './logger.js';
@@ -16,6 +19,9 @@ export interface ServerContext {
   state(): IndexState;
   storage: Storage;
   auth: Authenticator;
+  /** the official modes of `auth` plus per-user tokens: what requests are checked with */
+  access: AccessControl;
+  tokens: TokenCache;
   logger: Logger;
   /** stream S3 archives through the server instead of redirecting to a pre-signed URL */
   s3Proxy: boolean;
@@ -38,6 +44,8 @@ export interface RequestContext {
   query: URLSearchParams;
   /** set for write routes and for reads when reads need auth */
   publisherId: number | null;
+  /** who the request is, when it was authenticated */
+  identity: Identity | null;
   server: ServerContext;
 }
 

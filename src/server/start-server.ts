@@ -16,6 +16,8 @@ import type { WriteContext } from '../publish.js';
 import { openStorage } from '../storage/storage-options.js';
 import type { Storage } from '../storage/storage.js';
 import { createApp } from './app.js';
+import { TokenCache } from '../tokens/token-cache.js';
+import { createAccessControl } from './access-control.js';
 import { createAuthenticator, type Authenticator } from './auth.js';
 import type { ServerContext } from './context.js';
 import { ensureEmbeddedIndex } from './embedded-index.js';
@@ -46,6 +48,8 @@ export interface RunningServer {
 }
 
 const CLOSE_GRACE_MS = 10_000;
+/** with periodic index refreshes off, tokens are still re-read this often */
+const TOKEN_REFRESH_FALLBACK_MS = 10_000;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(options.logFormat);
@@ -60,6 +64,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const url = await listen(http, options.address, options.port);
 
   let refresher: IndexRefresher | undefined;
+  let tokens: TokenCache | undefined;
   const closing = new AbortController();
   try {
     const banner: string[] = [`pesde-registry ${packageVersion()} listening on ${url}`];
@@ -71,6 +76,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const initial = await IndexState.load(index.dir, await tipCommit(index), { warn: (m) => logger.warn(m) });
     const auth = createAuthenticator(options.auth, initial.config, { logger, userAgent: `pesde-registry/${packageVersion()}` });
+    const activeTokens = new TokenCache({ storage, logger, intervalMs: options.refreshIntervalMs > 0 ? options.refreshIntervalMs : TOKEN_REFRESH_FALLBACK_MS });
+    tokens = activeTokens;
+    await activeTokens.refresh();
+    const access = createAccessControl(auth, activeTokens);
     const gitLock = new Mutex();
     const activeRefresher = new IndexRefresher({ index, initial, intervalMs: options.refreshIntervalMs, logger, gitLock });
     refresher = activeRefresher;
@@ -84,6 +93,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       state: () => activeRefresher.state,
       storage,
       auth,
+      access,
+      tokens: activeTokens,
       logger,
       s3Proxy: options.s3Proxy,
       write,
@@ -98,16 +109,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         refreshError: activeRefresher.lastError,
         storage: storage.kind,
         packages: activeRefresher.state.packages.size,
+        tokenStoreError: activeTokens.lastError,
       }),
     };
     handler = createApp(context);
     activeRefresher.start();
+    activeTokens.start();
     void warmUp(initial, logger, closing.signal);
 
     banner.push(
       `index: ${index.dir} at ${initial.commit.slice(0, 12)} (${initial.packages.size} packages)${index.remote === null ? '' : `, origin ${index.remote}`}`,
       `storage: ${storage.describe()}${storage.kind === 's3' ? (options.s3Proxy ? ' (archives streamed through)' : ' (archives redirected to pre-signed URLs)') : ''}`,
-      `auth: ${auth.describe()}${auth.readNeedsAuth ? ', reads need a token' : ''}`,
+      `auth: ${access.describe()}${auth.readNeedsAuth ? ', reads need a token' : ''}`,
       options.refreshIntervalMs > 0 ? `refreshing the index every ${options.refreshIntervalMs / 1000}s` : 'periodic index refresh is off',
     );
     if (initial.config.api.replace(/\/+$/, '') !== url && options.index.kind !== 'embedded') {
@@ -127,12 +140,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       http,
       close: () => {
         closing.abort();
-        return closeServer(http, activeRefresher, logger);
+        return closeServer(http, activeRefresher, logger, activeTokens);
       },
     };
   } catch (error) {
     closing.abort();
-    await closeServer(http, refresher, logger);
+    await closeServer(http, refresher, logger, tokens);
     throw error;
   }
 }
@@ -178,11 +191,12 @@ function urlHost(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
 }
 
-async function closeServer(http: Server, refresher: IndexRefresher | undefined, logger: Logger): Promise<void> {
+async function closeServer(http: Server, refresher: IndexRefresher | undefined, logger: Logger, tokens?: TokenCache): Promise<void> {
   const closed = new Promise<void>((resolve) => http.close(() => resolve()));
   http.closeIdleConnections();
   const grace = setTimeout(() => http.closeAllConnections(), CLOSE_GRACE_MS);
   await refresher?.stop();
+  await tokens?.stop();
   await closed;
   clearTimeout(grace);
   // after the last request has been answered: its file reads are done, its log line written

@@ -12,6 +12,7 @@ import {
   type ArchiveLocation,
   type Storage,
   type StoredObject,
+  type TaggedKey,
 } from './storage.js';
 
 export class FsStorage implements Storage {
@@ -108,6 +109,27 @@ export class FsStorage implements Storage {
       yield* this.walk(startDir.replace(/\/$/, ''), prefix);
     } catch (error) {
       throw storageFailure(`could not list ${prefix || 'all keys'} in ${this.describe()}`, error);
+    }
+  }
+
+  async *listKeysWithTags(prefix: string): AsyncIterable<TaggedKey> {
+    for await (const key of this.listKeys(prefix)) {
+      try {
+        const info = await stat(this.pathOf(key));
+        // put() renames a new file into place, so a replaced object always has a new inode
+        yield { key, tag: `${info.ino}:${info.size}:${info.mtimeMs}` };
+      } catch (error) {
+        if (isMissing(error)) continue;
+        throw storageFailure(`could not list ${prefix} in ${this.describe()}`, error);
+      }
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await rm(this.pathOf(key), { force: true });
+    } catch (error) {
+      throw storageFailure(`could not delete ${key} from ${this.describe()}`, error);
     }
   }
 

@@ -5,6 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -20,6 +21,7 @@ import {
   type ArchiveLocation,
   type Storage,
   type StoredObject,
+  type TaggedKey,
 } from './storage.js';
 
 export interface S3StorageOptions {
@@ -135,6 +137,20 @@ export class S3Storage implements Storage {
   }
 
   async *listKeys(prefix: string): AsyncIterable<string> {
+    for await (const { key } of this.listKeysWithTags(prefix)) yield key;
+  }
+
+  async delete(key: string): Promise<void> {
+    assertSafeKey(key);
+    try {
+      // S3 answers 204 for a key that is not there, so a missing object needs no check
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (error) {
+      throw this.failure(`could not delete ${key} from ${this.describe()}`, error);
+    }
+  }
+
+  async *listKeysWithTags(prefix: string): AsyncIterable<TaggedKey> {
     assertSafePrefix(prefix);
     // ListObjects (v1) paged by Marker rather than v2 continuation tokens: every
     // S3-compatible store has it, and s3rver cannot mint v2 tokens on Node >= 17 (it
@@ -150,9 +166,11 @@ export class S3Storage implements Storage {
       } catch (error) {
         throw this.failure(`could not list ${prefix || 'all keys'} in ${this.describe()}`, error);
       }
-      const keys = (page.Contents ?? []).flatMap((object) => object.Key ?? []);
+      const keys = (page.Contents ?? []).flatMap((object) =>
+        object.Key === undefined ? [] : [{ key: object.Key, tag: `${object.ETag ?? ''}:${object.Size ?? 0}:${object.LastModified?.getTime() ?? 0}` }],
+      );
       yield* keys;
-      marker = page.NextMarker ?? keys.at(-1);
+      marker = page.NextMarker ?? keys.at(-1)?.key;
       if (!page.IsTruncated || marker === undefined) return;
     }
   }

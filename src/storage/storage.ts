@@ -42,6 +42,18 @@ export interface Storage {
   locateArchive(key: string, opts?: { proxy?: boolean }): Promise<ArchiveLocation | null>;
   /** Every key that starts with `prefix` (plain string prefix, as S3 does), in no set order. */
   listKeys(prefix: string): AsyncIterable<string>;
+  /**
+   * Like listKeys, with a tag per key that changes whenever the object is replaced (S3's
+   * ETag; on the file system inode, size and mtime), so a poller re-reads only what changed.
+   */
+  listKeysWithTags(prefix: string): AsyncIterable<TaggedKey>;
+  /** Removes the object under `key`; a missing object is not an error. */
+  delete(key: string): Promise<void>;
+}
+
+export interface TaggedKey {
+  key: string;
+  tag: string;
 }
 
 /**

@@ -22,7 +22,7 @@ export const publish: Handler = async (ctx) => {
     idleTimeoutMs: ctx.server.bodyIdleTimeoutMs,
   });
   const { publishPackage } = await import('../../publish.js');
-  const result = await ctx.server.gitLock.run(() => publishPackage(ctx.server.write, archive, { publisherId }));
+  const result = await ctx.server.gitLock.run(() => publishPackage(ctx.server.write, archive, { publisherId, actor: ctx.identity ?? undefined }));
   await ctx.server.afterWrite();
   ctx.server.logger.info(`published ${result.name}@${result.version} ${result.target}`, { publisher: publisherId, commit: result.commit });
   sendText(ctx.req, ctx.res, 200, `published ${result.name}@${result.version} ${result.target}`);
@@ -37,7 +37,7 @@ export const yank: Handler = async (ctx) => {
   const yanked = ctx.req.method !== 'DELETE';
   const { setYanked } = await import('../../index-repo/mutations.js');
   const result = await ctx.server.gitLock.run(() =>
-    setYanked(ctx.server.write, { name: name.full, version, target, yanked, publisherId }),
+    setYanked(ctx.server.write, { name: name.full, version, target, yanked, publisherId, actor: ctx.identity ?? undefined }),
   );
   await ctx.server.afterWrite();
   sendText(ctx.req, ctx.res, 200, result.summary);
@@ -54,7 +54,7 @@ export const deprecate: Handler = async (ctx) => {
     if (reason === '') throw new HttpError(400, 'deprecating must have a non-empty reason');
   }
   const { setDeprecated } = await import('../../index-repo/mutations.js');
-  const result = await ctx.server.gitLock.run(() => setDeprecated(ctx.server.write, { name: name.full, reason, publisherId }));
+  const result = await ctx.server.gitLock.run(() => setDeprecated(ctx.server.write, { name: name.full, reason, publisherId, actor: ctx.identity ?? undefined }));
   await ctx.server.afterWrite();
   sendText(ctx.req, ctx.res, 200, result.summary);
 };

@@ -16,6 +16,8 @@ export interface PageFrame {
   query?: string;
   /** shows "Log out" (the reader signed in with the form) */
   signedIn?: boolean;
+  /** who the login cookie's token is ("Signed in as alice") */
+  signedInAs?: string | undefined;
   /** `pesde-registry/<version>` */
   serverName: string;
 }
@@ -37,7 +39,7 @@ export function renderDocument(frame: PageFrame): string {
 <input type="search" name="q" value="${frame.query ?? ''}" placeholder="Search packages" aria-label="Search packages">
 <button type="submit">Search</button>
 </form>
-${frame.signedIn && html`<form class="logout" method="post" action="/logout"><button type="submit">Log out</button></form>`}
+${frame.signedIn && html`<form class="logout" method="post" action="/logout">${frame.signedInAs !== undefined && html`<span class="small muted">Signed in as ${frame.signedInAs}</span> `}<button type="submit">Log out</button></form>`}
 </div></header>
 <main class="wrap">
 ${frame.body}

@@ -7,7 +7,7 @@
  * The cookie only ever opens pages: the JSON API still needs the header.
  */
 import type { IncomingMessage } from 'node:http';
-import type { Authenticator } from '../auth.js';
+import type { AccessControl } from '../access-control.js';
 
 export const TOKEN_COOKIE = 'pesde_registry_token';
 /** a week: long enough not to nag, short enough that a forgotten browser does not keep access */
@@ -16,23 +16,25 @@ const COOKIE_MAX_AGE_SECONDS = 7 * 24 * 60 * 60;
 export const MAX_TOKEN_LENGTH = 4096;
 
 export type PageAuth =
-  | { ok: true; signedIn: boolean }
+  /** `user`: who the token is, to show as signed in */
+  | { ok: true; signedIn: boolean; user?: string }
   | { ok: false; reason: 'missing' | 'invalid' };
 
 /** Whether this request may see pages; `signedIn` when it came with the login cookie. */
-export async function authenticatePage(auth: Authenticator, req: IncomingMessage): Promise<PageAuth> {
+export async function authenticatePage(auth: AccessControl, req: IncomingMessage): Promise<PageAuth> {
   const cookieToken = readCookie(req, TOKEN_COOKIE);
   const signedIn = cookieToken !== null && cookieToken !== '';
   if (!auth.readNeedsAuth) return { ok: true, signedIn };
   const header = req.headers.authorization ?? (signedIn ? bearer(cookieToken) : undefined);
   if (header === undefined) return { ok: false, reason: 'missing' };
-  return (await auth.forRead(header)) === null ? { ok: false, reason: 'invalid' } : { ok: true, signedIn };
+  const outcome = await auth.check('read', header);
+  return outcome.ok ? { ok: true, signedIn, user: outcome.identity.userName } : { ok: false, reason: 'invalid' };
 }
 
 /** Whether a token from the login form opens this registry for reading. */
-export async function tokenOpensReads(auth: Authenticator, token: string): Promise<boolean> {
+export async function tokenOpensReads(auth: AccessControl, token: string): Promise<boolean> {
   if (token === '' || token.length > MAX_TOKEN_LENGTH) return false;
-  return (await auth.forRead(bearer(token))) !== null;
+  return (await auth.check('read', bearer(token))).ok;
 }
 
 /** The header form, so a token that itself begins with "Bearer " is not cut short. */

@@ -123,7 +123,7 @@ async function answer(
   }
 
   allowMethods(method, ['GET', 'HEAD']);
-  const auth = await authenticatePage(server.auth, req);
+  const auth = await authenticatePage(server.access, req);
   if (!auth.ok) {
     // a cookie that no longer works (token revoked) is dropped, so the form starts afresh
     const hadCookie = readCookie(req, TOKEN_COOKIE) !== null;
@@ -131,7 +131,7 @@ async function answer(
     return send(server, req, res, loginPage(safeNext(rawUrl), auth.reason === 'invalid'), false, headers);
   }
   const page: PageRequest = { server, req, params: route.params, query, signedIn: auth.signedIn };
-  return send(server, req, res, await route.handler(page), auth.signedIn);
+  return send(server, req, res, await route.handler(page), auth.signedIn, {}, auth.signedIn ? auth.user : undefined);
 }
 
 /** POST /login: a valid token becomes the cookie and the reader goes back where they were. */
@@ -142,7 +142,7 @@ async function logIn(server: ServerContext, req: IncomingMessage, res: ServerRes
   const next = safeNext(form.get('next'));
   if (!server.auth.readNeedsAuth) return sendSeeOther(res, next, { private: false });
   const token = (form.get('token') ?? '').trim();
-  if (token.length > MAX_TOKEN_LENGTH || !(await tokenOpensReads(server.auth, token))) {
+  if (token.length > MAX_TOKEN_LENGTH || !(await tokenOpensReads(server.access, token))) {
     return send(server, req, res, loginPage(next, true), false);
   }
   sendSeeOther(res, next, { private: true, headers: { 'set-cookie': tokenCookie(token, isSecureRequest(req)) } });
@@ -155,12 +155,14 @@ function send(
   content: PageContent,
   signedIn: boolean,
   headers: Record<string, string> = {},
+  signedInAs?: string,
 ): void {
   const document = renderDocument({
     title: content.title,
     body: content.body,
     query: content.query,
     signedIn,
+    signedInAs,
     serverName: server.serverName,
   });
   sendPage(req, res, content.status ?? 200, document, { private: server.auth.readNeedsAuth, headers });
