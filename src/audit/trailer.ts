@@ -35,7 +35,8 @@ export function trailerValue(identity: Identity): string {
 /** The commit message: the official subject, a blank line, the trailer. Without an identity, the subject alone. */
 export function auditedMessage(subject: string, action: AuditedAction, identity: Identity | undefined): string {
   if (identity === undefined) return subject;
-  return `${subject}\n\n${TRAILER_KEYS[action]}: ${trailerValue(identity)}\n`;
+  const more = (identity.trailers ?? []).map(([key, value]) => `${key}: ${value.replace(/[\r\n]+/g, ' ').trim()}\n`).join('');
+  return `${subject}\n\n${TRAILER_KEYS[action]}: ${trailerValue(identity)}\n${more}`;
 }
 
 export interface ParsedActor {

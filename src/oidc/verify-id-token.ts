@@ -11,18 +11,13 @@ import { IssuerKeys, IssuerUnavailable, type IssuerKeysOptions } from './issuer-
 export const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 /** clocks of CI runners and registries drift a little */
 export const CLOCK_LEEWAY_SECONDS = 60;
-/** real ID tokens are 1-2 KB; anything far larger is refused before it is parsed */
-export const MAX_ID_TOKEN_BYTES = 16 * 1024;
+/** real ID tokens are 1-2 KB; larger ones are refused before they are parsed (and stay under Node's 16 KB header limit) */
+export const MAX_ID_TOKEN_BYTES = 8 * 1024;
 
 export type IdTokenCheck =
   | { ok: true; claims: JWTPayload & Record<string, unknown> }
   /** 401: not a valid token for us; 503: the issuer's keys could not be fetched */
   | { ok: false; status: 401 | 503; message: string };
-
-/** Three base64url parts, the first a JSON header: worth treating as a JWT rather than an opaque token. */
-export function looksLikeJwt(token: string): boolean {
-  return /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(token);
-}
 
 export class IdTokenVerifier {
   private readonly keys = new Map<string, IssuerKeys>();

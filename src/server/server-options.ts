@@ -7,6 +7,7 @@ import path from 'node:path';
 import { usageError } from '../errors.js';
 import type { Committer } from '../index-repo/committer.js';
 import { resolveStorageOptions, type StorageFlags, type StorageOptions } from '../storage/storage-options.js';
+import { trustedPublishingFromEnv, type TrustedPublishingSettings } from '../trust/trust-settings.js';
 import { authSettingsFromEnv, type AuthSettings } from './auth.js';
 import { LOG_FORMATS, type LogFormat, type Logger } from './logger.js';
 import { DEFAULT_PUBLISH_RATE_LIMIT, type RateLimitOptions } from './rate-limit.js';
@@ -57,6 +58,8 @@ export interface ServerOptions {
   requestTimeoutMs: number;
   bodyIdleTimeoutMs: number;
   ownIndexUrls: string[];
+  /** OIDC_AUDIENCE, OIDC_ALLOW_INSECURE_ISSUERS */
+  trustedPublishing: TrustedPublishingSettings;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -116,6 +119,7 @@ export function resolveServerOptions(flags: ServeFlags, env: Env = process.env, 
     requestTimeoutMs: parseSeconds('--request-timeout', flags.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_SECONDS, false),
     bodyIdleTimeoutMs: DEFAULT_BODY_IDLE_TIMEOUT_MS,
     ownIndexUrls: flags.indexUrl ?? [],
+    trustedPublishing: trustedPublishingFromEnv(env),
   };
 }
 

@@ -18,6 +18,8 @@ import type { Storage } from '../storage/storage.js';
 import { createApp } from './app.js';
 import { TokenCache } from '../tokens/token-cache.js';
 import { createAccessControl } from './access-control.js';
+import { TrustCache } from '../trust/trust-cache.js';
+import { withTrustedPublishing } from '../trust/trusted-publishing.js';
 import { createAuthenticator, type Authenticator } from './auth.js';
 import type { ServerContext } from './context.js';
 import { ensureEmbeddedIndex } from './embedded-index.js';
@@ -65,6 +67,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   let refresher: IndexRefresher | undefined;
   let tokens: TokenCache | undefined;
+  let trust: TrustCache | undefined;
   const closing = new AbortController();
   try {
     const banner: string[] = [`pesde-registry ${packageVersion()} listening on ${url}`];
@@ -79,7 +82,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const activeTokens = new TokenCache({ storage, logger, intervalMs: options.refreshIntervalMs > 0 ? options.refreshIntervalMs : TOKEN_REFRESH_FALLBACK_MS });
     tokens = activeTokens;
     await activeTokens.refresh();
-    const access = createAccessControl(auth, activeTokens);
+    const activeTrust = new TrustCache({ storage, logger, intervalMs: options.refreshIntervalMs > 0 ? options.refreshIntervalMs : TOKEN_REFRESH_FALLBACK_MS });
+    trust = activeTrust;
+    await activeTrust.refresh();
+    const access = withTrustedPublishing(createAccessControl(auth, activeTokens), activeTrust, options.trustedPublishing, initial.config.api);
     const gitLock = new Mutex();
     const activeRefresher = new IndexRefresher({ index, initial, intervalMs: options.refreshIntervalMs, logger, gitLock });
     refresher = activeRefresher;
@@ -115,6 +121,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     handler = createApp(context);
     activeRefresher.start();
     activeTokens.start();
+    activeTrust.start();
     void warmUp(initial, logger, closing.signal);
 
     banner.push(
@@ -140,12 +147,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       http,
       close: () => {
         closing.abort();
-        return closeServer(http, activeRefresher, logger, activeTokens);
+        return closeServer(http, activeRefresher, logger, activeTokens, activeTrust);
       },
     };
   } catch (error) {
     closing.abort();
-    await closeServer(http, refresher, logger, tokens);
+    await closeServer(http, refresher, logger, tokens, trust);
     throw error;
   }
 }
@@ -191,12 +198,13 @@ function urlHost(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
 }
 
-async function closeServer(http: Server, refresher: IndexRefresher | undefined, logger: Logger, tokens?: TokenCache): Promise<void> {
+async function closeServer(http: Server, refresher: IndexRefresher | undefined, logger: Logger, tokens?: TokenCache, trust?: TrustCache): Promise<void> {
   const closed = new Promise<void>((resolve) => http.close(() => resolve()));
   http.closeIdleConnections();
   const grace = setTimeout(() => http.closeAllConnections(), CLOSE_GRACE_MS);
   await refresher?.stop();
   await tokens?.stop();
+  await trust?.stop();
   await closed;
   clearTimeout(grace);
   // after the last request has been answered: its file reads are done, its log line written

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
-import { IdTokenVerifier, looksLikeJwt } from '../../src/oidc/verify-id-token.js';
+import { IdTokenVerifier } from '../../src/oidc/verify-id-token.js';
+import { looksLikeJwt } from '../../src/trust/trusted-publishing.js';
 import { startFakeIssuer, type FakeIssuer } from '../helpers/fake-oidc-issuer.js';
 
 const AUDIENCE = 'https://registry.test.invalid';
@@ -52,7 +53,7 @@ describe('IdTokenVerifier', () => {
     },
     { name: 'signed with a key id the issuer does not publish', token: async () => issuer.sign({}, { kid: 'nobody-knows', key: await issuer.foreignKey() }), message: /key its issuer does not publish/ },
     { name: 'malformed', token: async () => 'eyJhbGciOi.not-a-jwt.at-all', message: /well-formed JWT/ },
-    { name: 'huge', token: async () => `eyJ${'a'.repeat(100_000)}.b.c`, message: /more than the 16384 accepted/ },
+    { name: 'huge', token: async () => `eyJ${'a'.repeat(100_000)}.b.c`, message: /more than the 8192 accepted/ },
     { name: 'a tampered payload', token: async () => { const [h, , s] = (await issuer.sign()).split('.'); return `${h}.${b64({ iss: issuer.url, aud: AUDIENCE, exp: now() + 300, iat: now(), repository: 'evil/repo' })}.${s}`; }, message: /signature does not verify/ },
   ];
   for (const { name, token, message } of refusals) {

@@ -1,0 +1,64 @@
+/**
+ * A replica's copy of the trust rules, re-read every interval, so `trust add` and
+ * `trust remove` take effect on every replica within one interval without a restart.
+ * Requests are checked against memory only; when the rules cannot be read, the last good
+ * copy stays (and the failure is logged). Rules are few, so each refresh reads them all.
+ */
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../server/logger.js';
+import type { Storage } from '../storage/storage.js';
+import type { TrustRule } from './trust-rule.js';
+import { TrustStore } from './trust-store.js';
+
+export class TrustCache {
+  private current: readonly TrustRule[] = [];
+  private issuerSet: ReadonlySet<string> = new Set();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  lastError: string | null = null;
+
+  constructor(private readonly opts: { storage: Storage; logger: Logger; intervalMs: number }) {}
+
+  get rules(): readonly TrustRule[] {
+    return this.current;
+  }
+
+  /** the issuers some rule names: tokens from any other issuer are not even fetched keys for */
+  get issuers(): ReadonlySet<string> {
+    return this.issuerSet;
+  }
+
+  start(): void {
+    const tick = () => {
+      void this.refresh().finally(() => {
+        if (this.timer !== undefined) this.timer = setTimeout(tick, this.opts.intervalMs).unref();
+      });
+    };
+    this.timer = setTimeout(tick, this.opts.intervalMs).unref();
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** Never rejects. */
+  refresh(): Promise<void> {
+    this.running ??= this.refreshOnce().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async refreshOnce(): Promise<void> {
+    try {
+      const { rules, problems } = await new TrustStore(this.opts.storage).readAll();
+      for (const problem of problems) this.opts.logger.warn(`skipping a trust rule: ${problem}`);
+      this.current = rules;
+      this.issuerSet = new Set(rules.map((r) => r.issuer));
+      this.lastError = null;
+    } catch (error) {
+      this.lastError = errorMessage(error);
+      this.opts.logger.warn(`cannot read the trust rules, keeping the last good copy (${this.current.length} rules): ${this.lastError}`);
+    }
+  }
+}
