@@ -6,6 +6,7 @@
  * the failure is logged and shown in /health; a record that does not parse is skipped.
  */
 import { errorMessage } from '../errors.js';
+import { PeriodicRefresh } from '../periodic-refresh.js';
 import type { Identity } from '../identity.js';
 import type { Logger } from '../server/logger.js';
 import type { Storage } from '../storage/storage.js';
@@ -33,12 +34,13 @@ export class TokenCache {
   private entries = new Map<string, Entry>();
   private byId = new Map<string, TokenRecord>();
   private loaded = false;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly refresher: PeriodicRefresh;
   private refreshedAt: Date | null = null;
   lastError: string | null = null;
 
-  constructor(private readonly opts: { storage: Storage; logger: Logger; intervalMs: number }) {}
+  constructor(private readonly opts: { storage: Storage; logger: Logger; intervalMs: number }) {
+    this.refresher = new PeriodicRefresh(() => this.refreshOnce(), opts.intervalMs);
+  }
 
   /**
    * Per-user tokens are in use once the store holds any record (revoking every token does
@@ -57,26 +59,16 @@ export class TokenCache {
   }
 
   start(): void {
-    const tick = () => {
-      void this.refresh().finally(() => {
-        if (this.timer !== undefined) this.timer = setTimeout(tick, this.opts.intervalMs).unref();
-      });
-    };
-    this.timer = setTimeout(tick, this.opts.intervalMs).unref();
+    this.refresher.start();
   }
 
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.refresher.stop();
   }
 
   /** Never rejects; a refresh asked for while one runs waits for that one. */
   refresh(): Promise<void> {
-    this.running ??= this.refreshOnce().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.refresher.refresh();
   }
 
   lookup(token: string, now: number = Date.now()): TokenLookup {

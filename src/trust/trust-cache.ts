@@ -5,6 +5,7 @@
  * copy stays (and the failure is logged). Rules are few, so each refresh reads them all.
  */
 import { errorMessage } from '../errors.js';
+import { PeriodicRefresh } from '../periodic-refresh.js';
 import type { Logger } from '../server/logger.js';
 import type { Storage } from '../storage/storage.js';
 import type { TrustRule } from './trust-rule.js';
@@ -13,11 +14,12 @@ import { TrustStore } from './trust-store.js';
 export class TrustCache {
   private current: readonly TrustRule[] = [];
   private issuerSet: ReadonlySet<string> = new Set();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly refresher: PeriodicRefresh;
   lastError: string | null = null;
 
-  constructor(private readonly opts: { storage: Storage; logger: Logger; intervalMs: number }) {}
+  constructor(private readonly opts: { storage: Storage; logger: Logger; intervalMs: number }) {
+    this.refresher = new PeriodicRefresh(() => this.refreshOnce(), opts.intervalMs);
+  }
 
   get rules(): readonly TrustRule[] {
     return this.current;
@@ -29,24 +31,16 @@ export class TrustCache {
   }
 
   start(): void {
-    const tick = () => {
-      void this.refresh().finally(() => {
-        if (this.timer !== undefined) this.timer = setTimeout(tick, this.opts.intervalMs).unref();
-      });
-    };
-    this.timer = setTimeout(tick, this.opts.intervalMs).unref();
+    this.refresher.start();
   }
 
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.refresher.stop();
   }
 
   /** Never rejects. */
   refresh(): Promise<void> {
-    this.running ??= this.refreshOnce().finally(() => (this.running = undefined));
-    return this.running;
+    return this.refresher.refresh();
   }
 
   private async refreshOnce(): Promise<void> {

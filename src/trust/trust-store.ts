@@ -12,15 +12,8 @@ import { UserDirectory } from '../tokens/user-directory.js';
 import { CorruptRecord } from '../tokens/token-record.js';
 import { isRuleId, newRuleId, parseTrustRule, ruleIdOfKey, ruleKey, TRUST_FORMAT, TRUST_PREFIX, type TrustRule } from './trust-rule.js';
 
-export interface NewTrustRule {
-  issuer: string;
-  repository: string;
-  ref: string | null;
-  workflow: string | null;
-  environment: string | null;
-  scopes: string[];
-  user: string;
-}
+/** What `trust add` is given; the store adds the id, the user's id and the time. */
+export type NewTrustRule = Omit<TrustRule, 'format' | 'id' | 'userId' | 'createdAt'>;
 
 const REPOSITORY = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
 
