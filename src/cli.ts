@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { addAccessCommands } from './cli-access.js';
 import { addTrustCommands } from './cli-trust.js';
 import { RegistryError } from './errors.js';
 import { Reporter } from './output.js';
@@ -133,6 +134,7 @@ function buildProgram(run: (load: () => Promise<Handler>, args: unknown[]) => Pr
   adminOptions(
     program.command('undeprecate').description('remove the deprecation of a package').argument('<name>', 'package, scope/name'),
   ).action((...args: unknown[]) => run(async () => (await import('./commands/index-admin.js')).undeprecateCommand as Handler, args));
+  addAccessCommands(program, run, storageOptions, outputOptions);
 
   addTrustCommands(program, run, storageOptions, outputOptions);
 

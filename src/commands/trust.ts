@@ -2,9 +2,10 @@
 import { usageError } from '../errors.js';
 import { normalizeIssuer, allowInsecureIssuers } from '../oidc/issuer-url.js';
 import type { Reporter } from '../output.js';
-import { openStorage, resolveStorageOptions, type StorageFlags } from '../storage/storage-options.js';
+import type { StorageFlags } from '../storage/storage-options.js';
 import type { TrustRule } from '../trust/trust-rule.js';
 import { TrustStore } from '../trust/trust-store.js';
+import { openTokenStore } from './store-flags.js';
 
 interface AddFlags extends StorageFlags {
   issuer?: string;
@@ -17,11 +18,8 @@ interface AddFlags extends StorageFlags {
 }
 
 async function openTrustStore(flags: StorageFlags): Promise<TrustStore> {
-  const options = resolveStorageOptions(flags, process.env);
-  if (options === null) {
-    throw usageError("trust rules live in the registry's storage, beside the token store: pass --storage-root <dir> or the --s3-* flags, or set FS_STORAGE_ROOT or S3_*");
-  }
-  return new TrustStore(await openStorage(options));
+  // rules live beside the token store, in the registry's storage
+  return new TrustStore((await openTokenStore(flags, 'trust')).storage);
 }
 
 export async function trustAddCommand(reporter: Reporter, flags: AddFlags): Promise<void> {

@@ -5,7 +5,7 @@
  * owns scopes is never invented here.
  */
 import { RegistryError, usageError } from '../errors.js';
-import { parsePackageName } from '../index-repo/names.js';
+import { parseScopeName } from '../index-repo/scope-owners.js';
 import type { Storage } from '../storage/storage.js';
 import { readSmallObject, TokenStore } from '../tokens/token-store.js';
 import { UserDirectory } from '../tokens/user-directory.js';
@@ -39,7 +39,7 @@ export class TrustStore {
   async add(request: NewTrustRule): Promise<TrustRule> {
     if (!REPOSITORY.test(request.repository)) throw usageError(`--repository: "${request.repository}" is not owner/name (GitLab: group/project)`);
     if (request.scopes.length === 0) throw usageError('--scopes: name at least one scope the rule may publish into, e.g. --scopes acme');
-    for (const scope of request.scopes) parsePackageName(`${scope}/x`);
+    for (const scope of request.scopes) parseScopeName(scope);
     const users = new UserDirectory((await new TokenStore(this.storage).readAll()).records);
     const userId = users.idOf(request.user);
     if (userId === undefined) {

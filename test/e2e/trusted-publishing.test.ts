@@ -11,8 +11,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openStorage } from '../../src/storage/storage-options.js';
-import { TokenStore } from '../../src/tokens/token-store.js';
 import { cli, ROOT, type CliResult } from '../helpers/cli.js';
 import { startFakeActionsTokenEndpoint, startFakeIssuer, type FakeIssuer } from '../helpers/fake-oidc-issuer.js';
 import { GIT_TEST_ENV, runGit, tempDir } from '../helpers/git.js';
@@ -76,9 +74,10 @@ before(async () => {
   bare = path.join(dataDir, 'index.git');
   issuer = await startFakeIssuer({ audience: server.url });
   // users come from the token store: one token (revoked at once) makes "ci-bot"
-  const tokens = new TokenStore(await openStorage({ kind: 'fs', root: storageRoot }));
-  const { record } = await tokens.create({ user: 'ci-bot', scopes: 'all', readOnly: false, expiresAt: null, note: 'binds the name' });
-  await tokens.revoke(record.id);
+  const created = await run(['token', 'create', '--user', 'ci-bot', '--json']);
+  assert.equal(created.code, 0, created.stderr + created.stdout);
+  const { id } = JSON.parse(created.stdout) as { id: string };
+  assert.equal((await run(['token', 'revoke', id])).code, 0);
   await addRule(['--repository', 'acme/tools', '--ref', 'refs/tags/v*', '--workflow', 'publish.yml', '--environment', 'release', '--scopes', 'acme']);
   const token = await issuer.sign();
   await waitFor(async () => (await probe(token)).status === 404, 'the server to load the trust rule');
