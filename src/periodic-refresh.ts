@@ -1,17 +1,16 @@
 /**
- * A refresh that runs every interval in the background (the next one is scheduled when the
- * last one ends, so slow storage never piles up runs) and on demand; a refresh asked for
- * while one runs joins that one. The timer does not keep the process alive.
+ * A cache that re-reads its source every interval in the background (the next run is
+ * scheduled when the last one ends, so slow storage never piles up runs) and on demand; a
+ * refresh asked for while one runs joins that one. The timer does not keep the process alive.
  */
-export class PeriodicRefresh {
+export abstract class PeriodicRefresh {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
-  /** `once` must never reject: it reports its own failures */
-  constructor(
-    private readonly once: () => Promise<void>,
-    private readonly intervalMs: number,
-  ) {}
+  constructor(private readonly intervalMs: number) {}
+
+  /** one re-read; must never reject (it reports its own failures) */
+  protected abstract refreshOnce(): Promise<void>;
 
   start(): void {
     const tick = () => {
@@ -28,8 +27,9 @@ export class PeriodicRefresh {
     await this.running;
   }
 
+  /** Never rejects; a refresh asked for while one runs waits for that one. */
   refresh(): Promise<void> {
-    this.running ??= this.once().finally(() => {
+    this.running ??= this.refreshOnce().finally(() => {
       this.running = undefined;
     });
     return this.running;

@@ -30,16 +30,15 @@ export interface TokenCacheHealth {
 /** Reads of changed records run this many at a time. */
 const READ_CONCURRENCY = 8;
 
-export class TokenCache {
+export class TokenCache extends PeriodicRefresh {
   private entries = new Map<string, Entry>();
   private byId = new Map<string, TokenRecord>();
   private loaded = false;
-  private readonly refresher: PeriodicRefresh;
   private refreshedAt: Date | null = null;
   lastError: string | null = null;
 
   constructor(private readonly opts: { storage: Storage; logger: Logger; intervalMs: number }) {
-    this.refresher = new PeriodicRefresh(() => this.refreshOnce(), opts.intervalMs);
+    super(opts.intervalMs);
   }
 
   /**
@@ -58,19 +57,6 @@ export class TokenCache {
     return { tokens: this.byId.size, refreshedAt: this.refreshedAt?.toISOString() ?? null, error: this.lastError };
   }
 
-  start(): void {
-    this.refresher.start();
-  }
-
-  stop(): Promise<void> {
-    return this.refresher.stop();
-  }
-
-  /** Never rejects; a refresh asked for while one runs waits for that one. */
-  refresh(): Promise<void> {
-    return this.refresher.refresh();
-  }
-
   lookup(token: string, now: number = Date.now()): TokenLookup {
     const id = tokenIdOf(token);
     if (id === null) return { ok: false, reason: 'malformed' };
@@ -85,7 +71,7 @@ export class TokenCache {
     };
   }
 
-  private async refreshOnce(): Promise<void> {
+  protected async refreshOnce(): Promise<void> {
     const { storage, logger } = this.opts;
     try {
       const listed = new Map<string, string>();

@@ -11,14 +11,13 @@ import type { Storage } from '../storage/storage.js';
 import type { TrustRule } from './trust-rule.js';
 import { TrustStore } from './trust-store.js';
 
-export class TrustCache {
+export class TrustCache extends PeriodicRefresh {
   private current: readonly TrustRule[] = [];
   private issuerSet: ReadonlySet<string> = new Set();
-  private readonly refresher: PeriodicRefresh;
   lastError: string | null = null;
 
   constructor(private readonly opts: { storage: Storage; logger: Logger; intervalMs: number }) {
-    this.refresher = new PeriodicRefresh(() => this.refreshOnce(), opts.intervalMs);
+    super(opts.intervalMs);
   }
 
   get rules(): readonly TrustRule[] {
@@ -30,20 +29,7 @@ export class TrustCache {
     return this.issuerSet;
   }
 
-  start(): void {
-    this.refresher.start();
-  }
-
-  stop(): Promise<void> {
-    return this.refresher.stop();
-  }
-
-  /** Never rejects. */
-  refresh(): Promise<void> {
-    return this.refresher.refresh();
-  }
-
-  private async refreshOnce(): Promise<void> {
+  protected async refreshOnce(): Promise<void> {
     try {
       const { rules, problems } = await new TrustStore(this.opts.storage).readAll();
       for (const problem of problems) this.opts.logger.warn(`skipping a trust rule: ${problem}`);
