@@ -85,7 +85,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const activeTrust = new TrustCache({ storage, logger, intervalMs: options.refreshIntervalMs > 0 ? options.refreshIntervalMs : TOKEN_REFRESH_FALLBACK_MS });
     trust = activeTrust;
     await activeTrust.refresh();
-    const access = withTrustedPublishing(createAccessControl(auth, activeTokens), activeTrust, options.trustedPublishing, initial.config.api);
+    const access = withTrustedPublishing(createAccessControl(auth, activeTokens), activeTrust, options.trustedPublishing, initial.config.api, logger);
     const gitLock = new Mutex();
     const activeRefresher = new IndexRefresher({ index, initial, intervalMs: options.refreshIntervalMs, logger, gitLock });
     refresher = activeRefresher;

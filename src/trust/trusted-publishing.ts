@@ -8,6 +8,7 @@
 import type { Identity } from '../identity.js';
 import type { IdTokenVerifier } from '../oidc/verify-id-token.js';
 import type { AccessControl, AccessOutcome } from '../server/access-control.js';
+import type { Logger } from '../server/logger.js';
 import { tokenFromHeader } from '../server/auth.js';
 import type { TrustCache } from './trust-cache.js';
 import { describeClaims, ruleMatches, seenClaims, type SeenClaims, type TrustRule } from './trust-rule.js';
@@ -18,7 +19,7 @@ export function looksLikeJwt(token: string): boolean {
   return /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(token);
 }
 
-export function withTrustedPublishing(inner: AccessControl, rules: TrustCache, settings: TrustedPublishingSettings, api: string): AccessControl {
+export function withTrustedPublishing(inner: AccessControl, rules: TrustCache, settings: TrustedPublishingSettings, api: string, logger: Logger): AccessControl {
   const audience = settings.audience ?? api.replace(/\/+$/, '');
   // jose loads with the first ID token, not with every server
   let verifier: Promise<IdTokenVerifier> | undefined;
@@ -33,7 +34,11 @@ export function withTrustedPublishing(inner: AccessControl, rules: TrustCache, s
       const token = tokenFromHeader(header);
       if (token === null || rules.rules.length === 0 || !looksLikeJwt(token)) return inner.check(need, header);
       const verified = await (await getVerifier()).verify(token, rules.issuers);
-      if (!verified.ok) return { ok: false, status: verified.status, message: verified.message };
+      if (!verified.ok) {
+        // the operator must hear that an issuer is unreachable; a bad token is the caller's business
+        if (verified.status === 503) logger.warn(verified.message);
+        return { ok: false, status: verified.status, message: verified.message };
+      }
       const seen = seenClaims(verified.claims);
       const rule = rules.rules.find((r) => ruleMatches(r, seen));
       if (rule === undefined) return { ok: false, status: 403, message: `no trust rule matches this ID token (claims seen: ${describeClaims(seen)})` };
