@@ -16,12 +16,17 @@ import { renderMarkdown } from './markdown.js';
 import { findShownVersion, versionsNewestFirst, type ShownVersion } from './package-lookup.js';
 import type { PageContent, PageRequest } from './page-request.js';
 import { readStoredText } from './stored-text.js';
+import { publishersOf } from '../../audit/publishers.js';
 
 export async function packagePage(page: PageRequest): Promise<PageContent> {
   const shown = await findShownVersion(page);
   const { name, record, item } = shown;
   const entry = item.entry;
   const readme = await renderReadme(page.server, shown);
+  const publishers = await publishersOf(page.server.write.index.dir, page.server.state().commit, name.full).catch((error: unknown) => {
+    page.server.logger.warn(`cannot read who published ${name.full}: ${errorMessage(error)}`);
+    return new Map<string, string>();
+  });
   const body = html`<div class="layout">
 <div>
 <h1>${name.full} <span class="badge">${item.id.version}</span> ${entry.yanked && html`<span class="badge bad">yanked</span>`}</h1>
@@ -32,10 +37,10 @@ ${entry.yanked && html`<div class="notice bad">This version is yanked: new insta
 </div>
 <aside>
 ${renderInstallBox({ name, version: item.id.version, target: item.id.target, indexUrl: clientIndexUrl(page.server) })}
-${renderDetails(shown)}
+${renderDetails(shown, publishers)}
 ${renderDocs(shown)}
 ${renderDependencies(page.server, entry)}
-${renderVersions(shown)}
+${renderVersions(shown, publishers)}
 </aside>
 </div>`;
   return { title: `${name.full}@${item.id.version}`, body };
@@ -54,7 +59,9 @@ async function renderReadme(server: ServerContext, { name, item }: ShownVersion)
   }
 }
 
-function renderDetails({ name, record, item }: ShownVersion): SafeHtml {
+/** `publishers`: `<version> <target>` -> who published it, from the audit trail */
+function renderDetails({ name, record, item }: ShownVersion, publishers: Map<string, string>): SafeHtml {
+  const publisher = publishers.get(`${item.id.version} ${item.id.target}`);
   const entry = item.entry;
   const repository = httpUrl(entry.repository);
   const sameVersion = record.file.entries.filter((e) => e.id.version === item.id.version);
@@ -62,6 +69,7 @@ function renderDetails({ name, record, item }: ShownVersion): SafeHtml {
 <h2>Details</h2>
 <dl class="meta">
 <dt>Published</dt><dd>${publishedDate(entry.published_at)}</dd>
+${publisher && html`<dt>Published by</dt><dd>${publisher}</dd>`}
 ${entry.license && html`<dt>License</dt><dd>${entry.license}</dd>`}
 ${entry.authors && entry.authors.length > 0 && html`<dt>Authors</dt><dd>${entry.authors.map((a, i) => html`${i > 0 && ', '}${a}`)}</dd>`}
 ${entry.repository && html`<dt>Repository</dt><dd>${repository === null ? entry.repository : html`<a href="${repository}" rel="nofollow noopener noreferrer">${displayUrl(repository)}</a>`}</dd>`}
@@ -144,7 +152,7 @@ function ownPackage(server: ServerContext, name: string, index: string): Package
   }
 }
 
-function renderVersions({ name, record, item }: ShownVersion): SafeHtml {
+function renderVersions({ name, record, item }: ShownVersion, publishers: Map<string, string>): SafeHtml {
   const groups = versionsNewestFirst(record);
   return html`<section>
 <h2>Versions (${groups.length})</h2>
@@ -155,7 +163,7 @@ ${groups.map(({ version, entries }) => {
     return html`<tr${version === item.id.version && html` class="current"`}>
 <td><a href="${packagePath(name)}${versionQuery(version, first.id.target)}">${version}</a>${allYanked && html` <span class="badge bad">yanked</span>`}</td>
 <td>${entries.map((e, i) => html`${i > 0 && ' '}<a class="small" href="${packagePath(name)}${versionQuery(e.id.version, e.id.target)}">${e.id.target}</a>${!allYanked && e.entry.yanked && html`<span class="badge bad">yanked</span>`}`)}</td>
-<td class="muted small">${publishedDate(first.entry.published_at)}</td>
+<td class="muted small">${publishedDate(first.entry.published_at)}${publishers.has(`${version} ${first.id.target}`) && html` by ${publishers.get(`${version} ${first.id.target}`)}`}</td>
 </tr>`;
   })}
 </table>
