@@ -7,6 +7,7 @@
  */
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { IssuerKeys, IssuerUnavailable, type IssuerKeysOptions } from './issuer-keys.js';
+import { issuerProblem } from './issuer-url.js';
 
 export const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 /** clocks of CI runners and registries drift a little */
@@ -41,6 +42,9 @@ export class IdTokenVerifier {
     if (typeof iss !== 'string' || !trustedIssuers.has(iss)) {
       return refuse(`the ID token's issuer ${JSON.stringify(clip(iss))} is not trusted by this registry (no trust rule names it)`);
     }
+    // a rule written around `trust add` (by hand, or before the setting was turned off) must not make us fetch over http
+    const problem = issuerProblem(iss, this.opts.allowInsecure);
+    if (problem !== null) return refuse(`the ID token's issuer cannot be trusted: ${problem}`);
     const keys = this.keysOf(iss);
     try {
       const getKey = await keys.keySet(typeof kid === 'string' ? kid : undefined);

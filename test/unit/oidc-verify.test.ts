@@ -98,6 +98,15 @@ describe('IdTokenVerifier', () => {
     });
   }
 
+  it('refuses a plain-http issuer unless insecure issuers are allowed, without fetching anything', async () => {
+    const fetches = issuer.jwksFetches;
+    const strict = new IdTokenVerifier({ audience: AUDIENCE, allowInsecure: false });
+    const result = await strict.verify(await issuer.sign(), trusted);
+    assert.equal(result.ok, false);
+    if (!result.ok) assert.match(result.message, /OIDC_ALLOW_INSECURE_ISSUERS=1/);
+    assert.equal(issuer.jwksFetches, fetches);
+  });
+
   it('tells JWTs from opaque tokens', () => {
     assert.equal(looksLikeJwt('pesde_abc_def'), false);
     assert.equal(looksLikeJwt('gho_16C7e42F292c6912E7710c838347Ae178B4a'), false);
