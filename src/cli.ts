@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { addAccessCommands } from './cli-access.js';
+import { addTrustCommands } from './cli-trust.js';
 import { RegistryError } from './errors.js';
 import { Reporter } from './output.js';
 import { addSecret } from './redact.js';
@@ -24,6 +25,16 @@ const storageOptions = (cmd: Command): Command =>
     .option('--s3-region <region>', 'S3 region (env S3_REGION)')
     .option('--s3-access-key <key>', 'S3 access key id (env S3_ACCESS_KEY)')
     .option('--s3-secret-key <key>', 'S3 secret key (env S3_SECRET_KEY)');
+
+/** `--registry` and its credentials: the command goes to a running registry over HTTP. */
+const registryOptions = (cmd: Command): Command =>
+  cmd
+    .option('--registry <url>', 'send the command to this running registry (its API URL) instead of a local clone')
+    .option('--token <token>', 'registry token for --registry (env PESDE_REGISTRY_TOKEN)')
+    .option('--oidc', 'in GitHub Actions: authenticate with the job\'s OIDC ID token (trusted publishing)')
+    .option('--id-token-file <file>', 'a CI provider\'s OIDC ID token for --registry (env PESDE_REGISTRY_ID_TOKEN)')
+    .option('--audience <aud>', 'audience asked for with --oidc (default: the --registry URL)')
+    .option('--timeout <seconds>', 'longest each request to --registry may take (default 120)');
 
 const outputOptions = (cmd: Command): Command =>
   cmd.option('--json', 'print one JSON object instead of text').option('-q, --quiet', 'print only errors');
@@ -55,7 +66,7 @@ function buildProgram(run: (load: () => Promise<Handler>, args: unknown[]) => Pr
   ).action((...args: unknown[]) => run(async () => (await import('./commands/init.js')).initCommand as Handler, args));
 
   outputOptions(
-    storageOptions(
+    registryOptions(storageOptions(
       program
         .command('publish')
         .description('validate a package archive, store it, commit the index entry and push')
@@ -65,7 +76,7 @@ function buildProgram(run: (load: () => Promise<Handler>, args: unknown[]) => Pr
         .option('--index-url <url>', 'another URL this index is known by (dependencies on it are allowed); repeatable', collect, [])
         .option('--no-push', 'commit locally without pushing (the index may have no remote)')
         .option('--dry-run', 'validate and print the entry; change nothing'),
-    ),
+    )),
   ).action((...args: unknown[]) => run(async () => (await import('./commands/publish.js')).publishCommand as Handler, args));
 
   outputOptions(
@@ -129,10 +140,10 @@ function buildProgram(run: (load: () => Promise<Handler>, args: unknown[]) => Pr
 
   const adminOptions = (cmd: Command): Command =>
     outputOptions(
-      cmd
+      registryOptions(cmd
         .option('--index <dir>', 'local clone of the index', '.')
         .option('--owner <id>', 'publisher id checked against scope.toml', '0')
-        .option('--no-push', 'commit locally without pushing'),
+        .option('--no-push', 'commit locally without pushing')),
     );
   for (const yanked of [true, false]) {
     adminOptions(
@@ -155,6 +166,8 @@ function buildProgram(run: (load: () => Promise<Handler>, args: unknown[]) => Pr
     program.command('undeprecate').description('remove the deprecation of a package').argument('<name>', 'package, scope/name'),
   ).action((...args: unknown[]) => run(async () => (await import('./commands/index-admin.js')).undeprecateCommand as Handler, args));
   addAccessCommands(program, run, storageOptions, outputOptions);
+
+  addTrustCommands(program, run, storageOptions, outputOptions);
 
   return program;
 }

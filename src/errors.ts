@@ -16,7 +16,9 @@ export type ErrorKind =
   | 'git'
   /** a git remote did not answer in time or could not be reached (or the server is stopping): worth retrying */
   | 'remote_unavailable'
-  | 'verify_failed';
+  | 'verify_failed'
+  /** a registry reached over HTTP failed (5xx) or could not be reached, after retries */
+  | 'unavailable';
 
 /** Exit codes are part of the public interface (documented in the README). */
 export const EXIT_CODES: Record<ErrorKind, number> = {
@@ -26,13 +28,14 @@ export const EXIT_CODES: Record<ErrorKind, number> = {
   too_large: 3,
   conflict: 4,
   forbidden: 5,
-  unauthorized: 5,
+  unauthorized: 11,
   not_found: 6,
   rate_limited: 7,
   storage: 8,
   git: 9,
   remote_unavailable: 9,
   verify_failed: 10,
+  unavailable: 12,
 };
 
 export const INTERNAL_EXIT_CODE = 70;
@@ -51,6 +54,7 @@ export const HTTP_STATUSES: Record<ErrorKind, number> = {
   git: 502,
   remote_unavailable: 503,
   verify_failed: 500,
+  unavailable: 502,
 };
 
 export class RegistryError extends Error {

@@ -15,7 +15,9 @@ export type IdentityKind =
   /** no auth configured: anyone, as publisher 0 */
   | 'none'
   /** the command line on a clone of the index (`--owner` and the git identity) */
-  | 'cli';
+  | 'cli'
+  /** a CI provider's OIDC ID token that a trust rule accepted (trusted publishing) */
+  | 'oidc';
 
 export interface Identity {
   kind: IdentityKind;
@@ -28,6 +30,8 @@ export interface Identity {
   /** scopes this credential may write to; 'all' for every scope the user owns */
   scopes: readonly string[] | 'all';
   readOnly: boolean;
+  /** more audit trailers, `[key, value]` (trusted publishing: issuer, repository, ref, run id) */
+  trailers?: ReadonlyArray<readonly [string, string]> | undefined;
 }
 
 /** Who may do everything the publisher id allows: shared tokens, GitHub, the CLI. */

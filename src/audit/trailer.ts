@@ -34,13 +34,18 @@ export function trailerValue(identity: Identity): string {
 
 /** The trailers of a write's commit (the writer puts them after the official subject); none without an identity. */
 export function auditTrailers(action: AuditedAction, identity: Identity | undefined): Array<[string, string]> | undefined {
-  return identity === undefined ? undefined : [[TRAILER_KEYS[action], trailerValue(identity)]];
+  return identity === undefined ? undefined : [[TRAILER_KEYS[action], trailerValue(identity)], ...extraTrailers(identity)];
 }
 
 /** For publishPackage: the credential (its scopes), a name for logs and the claim, the trailer. */
 export function publishAudit(identity: Identity | undefined): { identity?: Identity; actor?: string; trailers?: Array<[string, string]> } {
   if (identity === undefined) return {};
-  return { identity, actor: trailerValue(identity), trailers: [[TRAILER_KEYS.add, trailerValue(identity)]] };
+  return { identity, actor: trailerValue(identity), trailers: [[TRAILER_KEYS.add, trailerValue(identity)], ...extraTrailers(identity)] };
+}
+
+/** What the credential itself adds (a trusted publish's issuer, repository, ref, run), one line each. */
+function extraTrailers(identity: Identity): Array<[string, string]> {
+  return (identity.trailers ?? []).map(([key, value]) => [key, value.replace(/[\r\n]+/g, ' ').trim()]);
 }
 
 export interface ParsedActor {

@@ -12,7 +12,11 @@ interface AdminFlags {
   index: string;
   owner: string;
   push: boolean;
+  /** set: ask this running registry over HTTP instead of changing a local clone */
+  registry?: string;
 }
+
+const remote = () => import('../registry-client/remote-admin.js');
 
 async function context(reporter: Reporter, flags: AdminFlags) {
   const index = await openLocalIndex(flags.index, { requireRemote: flags.push });
@@ -37,6 +41,9 @@ function parseTargetArg(value: unknown): TargetKind | 'all' {
 
 export function yankCommand(yanked: boolean) {
   return async (reporter: Reporter, name: unknown, version: unknown, target: unknown, flags: AdminFlags): Promise<void> => {
+    if (flags.registry !== undefined) {
+      return (await remote()).yankThroughRegistry(reporter, { name: String(name), version: String(version), target: String(target ?? 'all'), yanked }, { ...flags, registry: flags.registry });
+    }
     const ctx = await context(reporter, flags);
     reporter.step(`${yanked ? 'Yanking' : 'Unyanking'} ${String(name)}@${String(version)}`);
     const publisherId = parseOwnerFlag(flags.owner);
@@ -48,6 +55,7 @@ export function yankCommand(yanked: boolean) {
 export async function deprecateCommand(reporter: Reporter, name: unknown, reason: unknown, flags: AdminFlags): Promise<void> {
   const text = String(reason ?? '').trim();
   if (text === '') throw usageError('deprecate needs a non-empty reason, e.g. pesde-registry deprecate acme/foo "use acme/bar instead"');
+  if (flags.registry !== undefined) return (await remote()).deprecateThroughRegistry(reporter, { name: String(name), reason: text }, { ...flags, registry: flags.registry });
   const ctx = await context(reporter, flags);
   reporter.step(`Deprecating ${String(name)}`);
   const publisherId = parseOwnerFlag(flags.owner);
@@ -55,6 +63,7 @@ export async function deprecateCommand(reporter: Reporter, name: unknown, reason
 }
 
 export async function undeprecateCommand(reporter: Reporter, name: unknown, flags: AdminFlags): Promise<void> {
+  if (flags.registry !== undefined) return (await remote()).deprecateThroughRegistry(reporter, { name: String(name), reason: '' }, { ...flags, registry: flags.registry });
   const ctx = await context(reporter, flags);
   reporter.step(`Undeprecating ${String(name)}`);
   const publisherId = parseOwnerFlag(flags.owner);

@@ -15,6 +15,8 @@ interface PublishFlags extends StorageFlags {
   indexUrl: string[];
   push: boolean;
   dryRun?: boolean;
+  /** set: publish through this running registry over HTTP instead of into a local clone */
+  registry?: string;
 }
 
 const PHASE_TEXT: Record<PublishPhase, string> = {
@@ -58,6 +60,10 @@ async function readPackageInput(reporter: Reporter, input: string): Promise<Pack
 }
 
 export async function publishCommand(reporter: Reporter, archivePath: unknown, flags: PublishFlags): Promise<void> {
+  if (flags.registry !== undefined) {
+    const { publishThroughRegistry } = await import('../registry-client/remote-publish.js');
+    return publishThroughRegistry(reporter, await readPackageInput(reporter, String(archivePath)), { ...flags, registry: flags.registry });
+  }
   const publisherId = parseOwnerFlag(flags.owner);
   const storageOptions = resolveStorageOptions(flags, process.env);
   if (storageOptions === null && !flags.dryRun) {

@@ -14,7 +14,7 @@ import { tokenFromHeader, type Authenticator } from './auth.js';
 
 export type Access = 'read' | 'write';
 
-export type AccessOutcome = { ok: true; identity: Identity } | { ok: false; status: 401 | 403; message: string };
+export type AccessOutcome = { ok: true; identity: Identity } | { ok: false; status: 401 | 403 | 503; message: string };
 
 export interface AccessControl {
   readonly readNeedsAuth: boolean;

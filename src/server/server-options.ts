@@ -10,6 +10,7 @@ import { resolveMetricsSettings, type MetricsFlags, type MetricsSettings } from 
 import { NO_STORAGE_CONFIGURED, resolveStorageOptions, type StorageFlags, type StorageOptions } from '../storage/storage-options.js';
 import { gitDeadlinesFromEnv, type GitDeadlines } from '../index-repo/git-network.js';
 import { addSecret } from '../redact.js';
+import { trustedPublishingFromEnv, type TrustedPublishingSettings } from '../trust/trust-settings.js';
 import { authSettingsFromEnv, type AuthSettings } from './auth.js';
 import { parseAllowedHosts, parseAllowedOrigins } from './cross-site.js';
 import { LOG_FORMATS, type LogFormat, type Logger } from './logger.js';
@@ -73,6 +74,8 @@ export interface ServerOptions {
   allowedOrigins: string[];
   allowedHosts: string[];
   metrics: MetricsSettings;
+  /** OIDC_AUDIENCE, OIDC_ALLOW_INSECURE_ISSUERS */
+  trustedPublishing: TrustedPublishingSettings;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -137,6 +140,7 @@ export function resolveServerOptions(flags: ServeFlags, env: Env = process.env, 
     allowedOrigins: parseAllowedOrigins(flags.allowedOrigins ?? env.ALLOWED_ORIGINS),
     allowedHosts: parseAllowedHosts(flags.allowedHosts ?? env.ALLOWED_HOSTS),
     metrics: resolveMetricsSettings(flags, env),
+    trustedPublishing: trustedPublishingFromEnv(env),
   };
 }
 

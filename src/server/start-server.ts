@@ -21,6 +21,8 @@ import type { Storage } from '../storage/storage.js';
 import { createApp } from './app.js';
 import { TokenCache } from '../tokens/token-cache.js';
 import { createAccessControl } from './access-control.js';
+import { TrustCache } from '../trust/trust-cache.js';
+import { withTrustedPublishing } from '../trust/trusted-publishing.js';
 import { createAuthenticator, READ_NEEDS_AUTH_WITHOUT_TOKENS, type Authenticator } from './auth.js';
 import type { ServerContext } from './context.js';
 import { createWriteGuard } from './cross-site.js';
@@ -73,6 +75,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let refresher: IndexRefresher | undefined;
   let tokens: TokenCache | undefined;
   let metrics: MetricsRuntime | undefined;
+  let trust: TrustCache | undefined;
   const closing = new AbortController();
   setGitDeadlines(options.gitDeadlines);
   // closing kills the git this server started (a clone runs in the clone's parent folder)
@@ -94,7 +97,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // fail closed: reads that need a token nobody can have would be a registry open to no one,
     // or, worse, one that says it is closed while it is not
     if (auth.mode === 'none' && auth.readNeedsAuth && activeTokens.count === 0) throw new RegistryError('usage', READ_NEEDS_AUTH_WITHOUT_TOKENS);
-    const access = createAccessControl(auth, activeTokens);
+    const activeTrust = new TrustCache({ storage, logger, intervalMs: options.refreshIntervalMs > 0 ? options.refreshIntervalMs : TOKEN_REFRESH_FALLBACK_MS });
+    trust = activeTrust;
+    await activeTrust.refresh();
+    const access = withTrustedPublishing(createAccessControl(auth, activeTokens), activeTrust, options.trustedPublishing, initial.config.api, logger);
     const started = await startMetrics(options.metrics, { readNeedsAuth: auth.readNeedsAuth, indexDir: index.dir, state: () => activeRefresher.state, refreshedAt: () => activeRefresher.refreshedAt, logger });
     metrics = 'off' in started ? undefined : started;
     const activeRefresher = new IndexRefresher({ index, initial, intervalMs: options.refreshIntervalMs, logger, onRefreshed: metrics?.refreshed });
@@ -140,6 +146,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     activeRefresher.start();
     if (index.remote !== null && !freshClone) void activeRefresher.refresh();
     activeTokens.start();
+    activeTrust.start();
     void warmUp(initial, logger, closing.signal);
     watchEventLoop(logger, process.env, closing.signal);
 
@@ -168,13 +175,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       metricsUrl: metrics?.url ?? null,
       close: async () => {
         closing.abort();
-        await Promise.all([closeServer(http, activeRefresher, logger, activeTokens), metrics?.close()]);
+        await Promise.all([closeServer(http, activeRefresher, logger, activeTokens, activeTrust), metrics?.close()]);
         releaseGit();
       },
     };
   } catch (error) {
     closing.abort();
-    await Promise.all([closeServer(http, refresher, logger, tokens), metrics?.close()]);
+    await Promise.all([closeServer(http, refresher, logger, tokens, trust), metrics?.close()]);
     releaseGit();
     throw error;
   }
@@ -221,12 +228,13 @@ function urlHost(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
 }
 
-async function closeServer(http: Server, refresher: IndexRefresher | undefined, logger: Logger, tokens?: TokenCache): Promise<void> {
+async function closeServer(http: Server, refresher: IndexRefresher | undefined, logger: Logger, tokens?: TokenCache, trust?: TrustCache): Promise<void> {
   const closed = new Promise<void>((resolve) => http.close(() => resolve()));
   http.closeIdleConnections();
   const grace = setTimeout(() => http.closeAllConnections(), CLOSE_GRACE_MS);
   await refresher?.stop();
   await tokens?.stop();
+  await trust?.stop();
   await closed;
   clearTimeout(grace);
   // after the last request has been answered: its file reads are done, its log line written

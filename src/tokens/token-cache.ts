@@ -6,6 +6,7 @@
  * the failure is logged and shown in /health; a record that does not parse is skipped.
  */
 import { errorMessage } from '../errors.js';
+import { PeriodicRefresh } from '../periodic-refresh.js';
 import type { Identity } from '../identity.js';
 import type { Logger } from '../server/logger.js';
 import type { Storage } from '../storage/storage.js';
@@ -29,16 +30,16 @@ export interface TokenCacheHealth {
 /** Reads of changed records run this many at a time. */
 const READ_CONCURRENCY = 8;
 
-export class TokenCache {
+export class TokenCache extends PeriodicRefresh {
   private entries = new Map<string, Entry>();
   private byId = new Map<string, TokenRecord>();
   private loaded = false;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
   private refreshedAt: Date | null = null;
   lastError: string | null = null;
 
-  constructor(private readonly opts: { storage: Storage; logger: Logger; intervalMs: number }) {}
+  constructor(private readonly opts: { storage: Storage; logger: Logger; intervalMs: number }) {
+    super(opts.intervalMs);
+  }
 
   /**
    * Per-user tokens are in use once the store holds any record (revoking every token does
@@ -56,29 +57,6 @@ export class TokenCache {
     return { tokens: this.byId.size, refreshedAt: this.refreshedAt?.toISOString() ?? null, error: this.lastError };
   }
 
-  start(): void {
-    const tick = () => {
-      void this.refresh().finally(() => {
-        if (this.timer !== undefined) this.timer = setTimeout(tick, this.opts.intervalMs).unref();
-      });
-    };
-    this.timer = setTimeout(tick, this.opts.intervalMs).unref();
-  }
-
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
-  }
-
-  /** Never rejects; a refresh asked for while one runs waits for that one. */
-  refresh(): Promise<void> {
-    this.running ??= this.refreshOnce().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
-  }
-
   lookup(token: string, now: number = Date.now()): TokenLookup {
     const id = tokenIdOf(token);
     if (id === null) return { ok: false, reason: 'malformed' };
@@ -93,7 +71,7 @@ export class TokenCache {
     };
   }
 
-  private async refreshOnce(): Promise<void> {
+  protected async refreshOnce(): Promise<void> {
     const { storage, logger } = this.opts;
     try {
       const listed = new Map<string, string>();
