@@ -152,7 +152,7 @@ async function writeWithRetry(index: LocalIndex, request: IndexWriteRequest): Pr
 const STALE_LOCK_ATTEMPTS = 5;
 
 async function fetchForWrite(index: LocalIndex, allowEmpty: boolean): Promise<void> {
-  if (!allowEmpty) return fetchOrigin(index);
+  if (!allowEmpty || index.remote === null) return fetchOrigin(index);
   // an empty remote (a first push) has no branch to fetch yet
   const heads = await tryGit(index.dir, ['ls-remote', '--heads', 'origin', index.branch]);
   if (heads.exitCode === 0 && heads.stdout.trim() !== '') await fetchOrigin(index);

@@ -14,6 +14,7 @@ import { hostname } from 'node:os';
 import { RegistryError } from '../errors.js';
 import { git, tryGit } from './git.js';
 import { commitTime } from './git-queries.js';
+import { committerEnv, resolveCommitter } from './committer.js';
 import type { LocalIndex } from './local-index.js';
 import { pushRefs, type RefUpdate } from './ref-push.js';
 import { resolveRef } from './tree-reader.js';
@@ -48,7 +49,7 @@ export type ClaimAttempt =
 export async function claimVersion(index: LocalIndex, name: PackageName, id: VersionId, base: string, describe: string): Promise<ClaimAttempt> {
   const ref = claimRef(name, id);
   // a unique commit per attempt: two claims can never look alike, and its date is the lease's start
-  const oid = await git(index.dir, ['commit-tree', EMPTY_TREE, '-F', '-'], { input: `claim ${name.full}@${formatVersionId(id)}\n\n${describe}\nClaim-id: ${randomUUID()}\nHolder-host: ${hostname()}\nHolder-pid: ${process.pid}\n` });
+  const oid = await git(index.dir, ['commit-tree', EMPTY_TREE, '-F', '-'], { input: `claim ${name.full}@${formatVersionId(id)}\n\n${describe}\nClaim-id: ${randomUUID()}\nHolder-host: ${hostname()}\nHolder-pid: ${process.pid}\n`, env: committerEnv(await resolveCommitter(index.dir)) });
   const branch: RefUpdate = { ref: `refs/heads/${index.branch}`, to: base, expect: base };
   for (let takeovers = 0; ; takeovers++) {
     const holder = takeovers === 0 ? null : await currentClaim(index, ref);
