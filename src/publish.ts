@@ -5,6 +5,7 @@ import type { Committer } from './index-repo/committer.js';
 import { CONFIG_FILE } from './index-repo/index-layout.js';
 import { DEFAULT_MAX_ATTEMPTS, readSnapshot, writeBase, writeIndex, type IndexSnapshot } from './index-repo/index-writer.js';
 import { fetchOrigin, type LocalIndex } from './index-repo/local-index.js';
+import { knownIndexUrls } from './index-repo/index-address.js';
 import type { IndexConfig, IndexEntry, TargetKind, VersionId } from './index-repo/types.js';
 import { abandonClaim, claimVersion, releaseUpdate, type VersionClaim } from './index-repo/version-claim.js';
 import { inspectPackage, type InspectedPackage } from './package/inspect-package.js';
@@ -17,7 +18,7 @@ export interface WriteContext {
   index: LocalIndex;
   /** null only for dry runs */
   storage: Storage | null;
-  /** URLs under which this index is known, besides its origin (dependencies on it are always allowed) */
+  /** URLs under which this index is known besides its origin (`index-address.ts` adds origin; dependencies on it are always allowed) */
   ownIndexUrls: string[];
   committer?: Partial<Committer> | undefined;
 }
@@ -48,10 +49,6 @@ export interface PublishResult {
   localUpdated: boolean;
 }
 
-export function indexUrls(ctx: WriteContext): string[] {
-  return [...(ctx.index.remote === null ? [] : [ctx.index.remote]), ...ctx.ownIndexUrls];
-}
-
 /**
  * The one publish pipeline, for `pesde-registry publish` and `POST /v1/packages`:
  * validate against the index's rules, claim the version on the index's origin (one winner
@@ -66,7 +63,7 @@ export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: P
   let base = await writeBase(ctx.index);
   if (base === null) throw new RegistryError('usage', `${ctx.index.dir} has no commit on ${ctx.index.branch}: make it an index with \`pesde-registry init\``);
   const pkg = await readSnapshot(ctx.index, base, async (snapshot) => {
-    const inspected = await inspectPackage(archive, { config: await readConfig(snapshot), ownIndexUrls: indexUrls(ctx) });
+    const inspected = await inspectPackage(archive, { config: await readConfig(snapshot), ownIndexUrls: knownIndexUrls({ remote: ctx.index.remote, named: ctx.ownIndexUrls }) });
     // fail before claiming or uploading anything when the index already rules the package out
     await checkPublishable(snapshot, published(inspected), opts.publisherId);
     return inspected;

@@ -7,12 +7,12 @@
 import { mkdir } from 'node:fs/promises';
 import { pathExists } from '../path-exists.js';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Committer } from '../index-repo/committer.js';
 import { parseIndexConfig } from '../index-repo/config.js';
 import { CONFIG_FILE } from '../index-repo/index-layout.js';
 import { renderConfigTemplate } from '../index-repo/config-template.js';
 import { git, tryGit } from '../index-repo/git.js';
+import { bareRepoUrl } from '../index-repo/index-address.js';
 import { readSnapshot, writeBase, writeIndex } from '../index-repo/index-writer.js';
 import { fetchOrigin, type LocalIndex } from '../index-repo/local-index.js';
 import { scaffoldIndex } from '../index-repo/scaffold.js';
@@ -35,7 +35,7 @@ export async function ensureEmbeddedIndex(opts: {
   committer?: Partial<Committer> | undefined;
 }): Promise<EmbeddedIndex> {
   const { dir, bareDir, api } = opts;
-  const fileUrl = pathToFileURL(bareDir).href;
+  const fileUrl = bareRepoUrl(bareDir);
   if (!(await pathExists(path.join(bareDir, 'HEAD')))) {
     await mkdir(path.dirname(bareDir), { recursive: true });
     await git(path.dirname(bareDir), ['init', '--quiet', '--bare', '--initial-branch=main', bareDir]);

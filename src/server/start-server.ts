@@ -8,9 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { errorMessage, RegistryError } from '../errors.js';
 import { cloneIndex, fetchOrigin, isDirectory, openLocalIndex, tipCommit, type LocalIndex } from '../index-repo/local-index.js';
+import { bareRepoUrl } from '../index-repo/index-address.js';
 import { tryGit } from '../index-repo/git.js';
 import type { WriteContext } from '../publish.js';
 import { openStorage } from '../storage/storage-options.js';
@@ -75,7 +75,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const write: WriteContext = {
       index,
       storage,
-      ownIndexUrls: [...options.ownIndexUrls, ...(options.index.kind === 'embedded' ? [pathToFileURL(options.index.bareDir).href] : [])],
+      ownIndexUrls: [...options.ownIndexUrls, ...(options.index.kind === 'embedded' ? [bareRepoUrl(options.index.bareDir)] : [])],
       committer: options.committer,
     };
     const context: ServerContext = {
