@@ -5,25 +5,20 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { errorMessage, RegistryError } from '../errors.js';
-import { cloneIndex, fetchOrigin, isDirectory, openLocalIndex, tipCommit, type LocalIndex } from '../index-repo/local-index.js';
-import { bareRepoUrl } from '../index-repo/index-address.js';
+import { RegistryError } from '../errors.js';
+import { cloneIndex, isDirectory, openLocalIndex, type LocalIndex } from '../index-repo/local-index.js';
 import { tryGit } from '../index-repo/git.js';
-import type { WriteContext } from '../publish.js';
-import { openStorage } from '../storage/storage-options.js';
 import type { Storage } from '../storage/storage.js';
 import { createApp } from './app.js';
-import { createAuthenticator, type Authenticator } from './auth.js';
-import type { ServerContext } from './context.js';
+import type { Authenticator } from './auth.js';
 import { ensureEmbeddedIndex } from './embedded-index.js';
 import { IndexRefresher } from './index-refresher.js';
-import { IndexState } from './index-state.js';
+import type { IndexState } from './index-state.js';
 import { createLogger, type Logger } from './logger.js';
-import { RateLimiter } from './rate-limit.js';
 import { sendError } from './respond.js';
+import { createServerContext, packageVersion } from './server-context.js';
 import { warmUp } from './warm-up.js';
 import type { ServerOptions } from './server-options.js';
 
@@ -63,40 +58,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     const banner: string[] = [`pesde-registry ${packageVersion()} listening on ${url}`];
     const index = await prepareIndex(options, url, banner);
-    const storage = await openStorage(options.storage);
-    await storage.check().catch((error: unknown) => logger.warn(`storage is not usable yet: ${errorMessage(error)}`));
-    if (index.remote !== null) {
-      await fetchOrigin(index).catch((error: unknown) => logger.warn(`cannot fetch the index, serving the local copy: ${errorMessage(error)}`));
-    }
-    const initial = await IndexState.load(index.dir, await tipCommit(index), { warn: (m) => logger.warn(m) });
-    const auth = createAuthenticator(options.auth, initial.config, { logger, userAgent: `pesde-registry/${packageVersion()}` });
-    const activeRefresher = new IndexRefresher({ index, initial, intervalMs: options.refreshIntervalMs, logger });
+    const { context, refresher: activeRefresher, initial, storage, auth } = await createServerContext(options, index, logger);
     refresher = activeRefresher;
-    const write: WriteContext = {
-      index,
-      storage,
-      ownIndexUrls: [...options.ownIndexUrls, ...(options.index.kind === 'embedded' ? [bareRepoUrl(options.index.bareDir)] : [])],
-      committer: options.committer,
-    };
-    const context: ServerContext = {
-      state: () => activeRefresher.state,
-      storage,
-      auth,
-      logger,
-      s3Proxy: options.s3Proxy,
-      write,
-      afterWrite: () => activeRefresher.refresh({ fetch: false }),
-      publishLimiter: options.publishRateLimit === null ? null : new RateLimiter(options.publishRateLimit),
-      serverName: `pesde-registry/${packageVersion()}`,
-      bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
-      health: () => ({
-        commit: activeRefresher.state.commit,
-        refreshedAt: activeRefresher.refreshedAt.toISOString(),
-        refreshError: activeRefresher.lastError,
-        storage: storage.kind,
-        packages: activeRefresher.state.packages.size,
-      }),
-    };
     handler = createApp(context);
     activeRefresher.start();
     void warmUp(initial, logger, closing.signal);
@@ -185,16 +148,4 @@ async function closeServer(http: Server, refresher: IndexRefresher | undefined, 
   // after the last request has been answered: its file reads are done, its log line written
   refresher?.state.close();
   logger.flush?.();
-}
-
-
-
-let version: string | undefined;
-/** from package.json, so `GET /` and the banner name the version actually running */
-export function packageVersion(): string {
-  if (version === undefined) {
-    const file = new URL('../../package.json', import.meta.url);
-    version = (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-  }
-  return version;
 }
