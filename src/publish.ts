@@ -3,8 +3,8 @@ import { buildPublishChange, checkPublishable, type PublishedVersion } from './i
 import { parseIndexConfig } from './index-repo/config.js';
 import type { Committer } from './index-repo/committer.js';
 import { CONFIG_FILE } from './index-repo/index-layout.js';
-import { DEFAULT_MAX_ATTEMPTS, readSnapshot, writeBase, writeIndex, type IndexSnapshot } from './index-repo/index-writer.js';
-import { fetchOrigin, type LocalIndex } from './index-repo/local-index.js';
+import { DEFAULT_MAX_ATTEMPTS, fetchWriteBase, readSnapshot, writeBase, writeIndex, type IndexSnapshot } from './index-repo/index-writer.js';
+import type { LocalIndex } from './index-repo/local-index.js';
 import { knownIndexUrls } from './index-repo/index-address.js';
 import type { IndexConfig, IndexEntry, TargetKind, VersionId } from './index-repo/types.js';
 import { abandonClaim, claimVersion, releaseUpdate, type VersionClaim } from './index-repo/version-claim.js';
@@ -59,7 +59,7 @@ export interface PublishResult {
  */
 export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: PublishOptions): Promise<PublishResult> {
   opts.onPhase?.('validate');
-  await fetchOrigin(ctx.index);
+  await fetchWriteBase(ctx.index);
   let base = await writeBase(ctx.index);
   if (base === null) throw new RegistryError('usage', `${ctx.index.dir} has no commit on ${ctx.index.branch}: make it an index with \`pesde-registry init\``);
   const pkg = await readSnapshot(ctx.index, base, async (snapshot) => {
@@ -85,7 +85,7 @@ export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: P
     else {
       if (attempt >= DEFAULT_MAX_ATTEMPTS) throw new RegistryError('git', 'the index moved under this publish too many times in a row; try again (no change was made)');
       // someone else pushed since the checks ran: they may have published this very version
-      await fetchOrigin(ctx.index);
+      await fetchWriteBase(ctx.index);
       base = (await writeBase(ctx.index))!;
       await readSnapshot(ctx.index, base, (snapshot) => checkPublishable(snapshot, version, opts.publisherId));
     }

@@ -152,4 +152,20 @@ describe('in memory: a publish through the one writer', () => {
       await app.close();
     }
   });
+
+  it('concurrent publishes of distinct packages all land (their validation fetches do not race on the ref writes build on)', async () => {
+    const remote = await bareRepo(scratch.dir, 'many.git');
+    const clone = path.join(scratch.dir, 'many');
+    await scaffoldIndex({ dir: clone, config: { api: 'http://127.0.0.1:1' }, remote, push: true });
+    const app = await inProcessApp(clone, { tweak: (o) => (o.publishRateLimit = null) });
+    try {
+      const archives = await Promise.all(Array.from({ length: 16 }, (_, i) => buildPackage({ name: `many/pkg_${i}`, version: '1.0.0' })));
+      const answers = await Promise.all(archives.map((body) => app.request('/v1/packages', { method: 'POST', body })));
+      assert.deepEqual(answers.map((a) => `${a.status} ${a.text}`), archives.map((_, i) => `200 published many/pkg_${i}@1.0.0 luau`));
+      const files = await runGit(remote, ['ls-tree', '-r', '--name-only', 'main', 'many']);
+      assert.deepEqual(files.split('\n').filter((f) => !f.endsWith('scope.toml')).sort(), archives.map((_, i) => `many/pkg_${i}`).sort());
+    } finally {
+      await app.close();
+    }
+  });
 });
