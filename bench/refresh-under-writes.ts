@@ -28,7 +28,7 @@ try {
     lags.push(performance.now() - landed);
   }
   const answers = await writes;
-  console.log(`replica publishes: ${answers.filter((a) => a.status === 200).length}/20 answered 200`);
+  console.log(`replica publishes: ${answers.filter((a) => a.status === 200).length}/20 answered 200${answers.filter((a) => a.status !== 200).map((a) => `; ${a.status} ${a.text}`).join("")}`);
   console.log(`lag of the other writer's pushes (ms): ${lags.map((l) => l.toFixed(0)).join(', ')}; slowest ${Math.max(...lags).toFixed(0)} ms with a 1000 ms refresh interval`);
 } finally {
   await replica.dispose();

@@ -3,8 +3,9 @@ import { buildPublishChange, checkPublishable, type PublishedVersion } from './i
 import { parseIndexConfig } from './index-repo/config.js';
 import type { Committer } from './index-repo/committer.js';
 import { CONFIG_FILE } from './index-repo/index-layout.js';
-import { DEFAULT_MAX_ATTEMPTS, readSnapshot, writeBase, writeIndex, type IndexSnapshot } from './index-repo/index-writer.js';
-import { fetchOrigin, type LocalIndex } from './index-repo/local-index.js';
+import { DEFAULT_MAX_ATTEMPTS, fetchWriteBase, readSnapshot, writeBase, writeIndex, type IndexSnapshot } from './index-repo/index-writer.js';
+import type { LocalIndex } from './index-repo/local-index.js';
+import { knownIndexUrls } from './index-repo/index-address.js';
 import type { IndexConfig, IndexEntry, TargetKind, VersionId } from './index-repo/types.js';
 import { abandonClaim, claimVersion, releaseUpdate, type VersionClaim } from './index-repo/version-claim.js';
 import { inspectPackage, type InspectedPackage } from './package/inspect-package.js';
@@ -18,7 +19,7 @@ export interface WriteContext {
   index: LocalIndex;
   /** null only for dry runs */
   storage: Storage | null;
-  /** URLs under which this index is known, besides its origin (dependencies on it are always allowed) */
+  /** URLs under which this index is known besides its origin (`index-address.ts` adds origin; dependencies on it are always allowed) */
   ownIndexUrls: string[];
   committer?: Partial<Committer> | undefined;
 }
@@ -51,10 +52,6 @@ export interface PublishResult {
   localUpdated: boolean;
 }
 
-export function indexUrls(ctx: WriteContext): string[] {
-  return [...(ctx.index.remote === null ? [] : [ctx.index.remote]), ...ctx.ownIndexUrls];
-}
-
 /**
  * The one publish pipeline, for `pesde-registry publish` and `POST /v1/packages`:
  * validate against the index's rules, claim the version on the index's origin (one winner
@@ -65,11 +62,11 @@ export function indexUrls(ctx: WriteContext): string[] {
  */
 export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: PublishOptions): Promise<PublishResult> {
   opts.onPhase?.('validate');
-  await fetchOrigin(ctx.index);
+  await fetchWriteBase(ctx.index);
   let base = await writeBase(ctx.index);
   if (base === null) throw new RegistryError('usage', `${ctx.index.dir} has no commit on ${ctx.index.branch}: make it an index with \`pesde-registry init\``);
   const pkg = await readSnapshot(ctx.index, base, async (snapshot) => {
-    const inspected = await inspectPackage(archive, { config: await readConfig(snapshot), ownIndexUrls: indexUrls(ctx) });
+    const inspected = await inspectPackage(archive, { config: await readConfig(snapshot), ownIndexUrls: knownIndexUrls({ remote: ctx.index.remote, named: ctx.ownIndexUrls }) });
     assertMayWrite(opts.identity, inspected.name.scope);
     // fail before claiming or uploading anything when the index already rules the package out
     await checkPublishable(snapshot, published(inspected), opts.publisherId);
@@ -92,7 +89,7 @@ export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: P
     else {
       if (attempt >= DEFAULT_MAX_ATTEMPTS) throw new RegistryError('git', 'the index moved under this publish too many times in a row; try again (no change was made)');
       // someone else pushed since the checks ran: they may have published this very version
-      await fetchOrigin(ctx.index);
+      await fetchWriteBase(ctx.index);
       base = (await writeBase(ctx.index))!;
       await readSnapshot(ctx.index, base, (snapshot) => checkPublishable(snapshot, version, opts.publisherId));
     }

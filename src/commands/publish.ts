@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { cliActor } from '../audit/cli-actor.js';
 import { publishAudit } from '../audit/trailer.js';
 import { RegistryError } from '../errors.js';
+import { knownIndexUrls } from '../index-repo/index-address.js';
 import { openLocalIndex } from '../index-repo/local-index.js';
 import type { Reporter } from '../output.js';
 import { packDirectory } from '../package/pack-directory.js';
@@ -73,7 +74,7 @@ export async function publishCommand(reporter: Reporter, archivePath: unknown, f
   const effectiveIndex = flags.push ? index : { ...index, remote: null };
   const { archive, packed } = await readPackageInput(reporter, String(archivePath));
   const result = await publishPackage(
-    { index: effectiveIndex, storage: storageOptions === null ? null : await openStorage(storageOptions), ownIndexUrls: [...flags.indexUrl, ...(index.remote === null ? [] : [index.remote])] },
+    { index: effectiveIndex, storage: storageOptions === null ? null : await openStorage(storageOptions), ownIndexUrls: knownIndexUrls({ remote: index.remote, named: flags.indexUrl }) },
     archive,
     {
       publisherId,

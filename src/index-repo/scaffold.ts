@@ -1,12 +1,17 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { RegistryError } from '../errors.js';
 import { pathExists } from '../path-exists.js';
 import { parseIndexConfig } from './config.js';
 import { CONFIG_FILE } from './index-layout.js';
 import { renderConfigTemplate, type ConfigTemplateValues } from './config-template.js';
-import { committerEnv, resolveCommitter, type Committer } from './committer.js';
-import { firstLine, git, tryGit } from './git.js';
+import type { Committer } from './committer.js';
+import { git, tryGit } from './git.js';
+import { currentBranch, originUrl, setOriginUrl, setUpstream, workTreeRoot } from './git-queries.js';
+import { withCloneLock, writeIndex } from './index-writer.js';
+import type { LocalIndex } from './local-index.js';
+import { pushRefs } from './ref-push.js';
+import { resolveRef } from './tree-reader.js';
 
 export interface ScaffoldOptions {
   dir: string;
@@ -37,35 +42,43 @@ export async function scaffoldIndex(opts: ScaffoldOptions): Promise<ScaffoldResu
   parseIndexConfig(text, CONFIG_FILE);
 
   await mkdir(dir, { recursive: true });
-  const inRepo = await tryGit(dir, ['rev-parse', '--show-toplevel']);
-  if (inRepo.exitCode !== 0 || path.resolve(inRepo.stdout.trim()) !== dir) {
+  if ((await workTreeRoot(dir).then((root) => (root === null ? null : path.resolve(root)))) !== dir) {
     await git(dir, ['init', '--quiet', `--initial-branch=${DEFAULT_BRANCH}`]);
   }
-  if (opts.remote !== undefined) {
-    const current = await tryGit(dir, ['remote', 'get-url', 'origin']);
-    if (current.exitCode === 0) await git(dir, ['remote', 'set-url', 'origin', opts.remote]);
-    else await git(dir, ['remote', 'add', 'origin', opts.remote]);
+  if (opts.remote !== undefined) await setOriginUrl(dir, opts.remote);
+  if (opts.push && (await originUrl(dir)) === null) throw new RegistryError('usage', '--push needs a remote: pass --remote <url>');
+  const branch = (await currentBranch(dir)) ?? DEFAULT_BRANCH;
+  // the first commit (or the config's rewrite) is a write like any other: the one writer
+  // commits it locally; pushing it is a separate step so a failed push keeps the commit
+  const local: LocalIndex = { dir, remote: null, branch };
+  const head = await resolveRef(dir, `refs/heads/${branch}`);
+  let commit = head;
+  if (head === null || (await tryGit(dir, ['show', `${head}:${CONFIG_FILE}`])).stdout !== text) {
+    const written = await writeIndex(local, {
+      kind: head === null ? 'init' : 'config',
+      allowEmpty: true,
+      committer: opts.committer,
+      build: async () => ({ message: head === null ? 'init index' : 'update index config', files: new Map([[CONFIG_FILE, text]]) }),
+    });
+    commit = written.commit;
   }
-  await writeFile(configPath, text);
-  await git(dir, ['add', CONFIG_FILE]);
-  const identity = committerEnv(await resolveCommitter(dir, opts.committer));
-  const hasHead = (await tryGit(dir, ['rev-parse', '--verify', '--quiet', 'HEAD'])).exitCode === 0;
-  const staged = (await tryGit(dir, ['diff', '--cached', '--quiet'])).exitCode !== 0;
-  if (!hasHead || staged) {
-    await git(dir, ['commit', '--quiet', '--no-verify', '-m', hasHead ? 'update index config' : 'init index'], { env: identity });
-  }
-  const commit = await git(dir, ['rev-parse', 'HEAD']);
+  // --force means the work tree's config.toml is the one just committed, local edits or not
+  await git(dir, ['checkout', '--quiet', commit!, '--', CONFIG_FILE]);
   let pushed = false;
   if (opts.push) {
-    if (opts.remote === undefined && (await tryGit(dir, ['remote', 'get-url', 'origin'])).exitCode !== 0) {
-      throw new RegistryError('usage', '--push needs a remote: pass --remote <url>');
-    }
-    const branch = (await git(dir, ['symbolic-ref', '--short', 'HEAD']).catch(() => DEFAULT_BRANCH)) || DEFAULT_BRANCH;
-    const result = await tryGit(dir, ['push', '--quiet', '-u', 'origin', branch]);
-    if (result.exitCode !== 0) {
-      throw new RegistryError('git', `the index was created and committed, but pushing it failed: ${firstLine(result.stderr)}`);
-    }
+    await pushBranch({ dir, remote: await originUrl(dir), branch }, commit!);
     pushed = true;
   }
-  return { dir, commit, pushed };
+  return { dir, commit: commit!, pushed };
+}
+
+/** Publishes the branch as it is (a fast-forward, like `git push -u`): nothing to rebuild, so no retry. */
+async function pushBranch(index: LocalIndex, commit: string): Promise<void> {
+  const outcome = await withCloneLock(index.dir, () => pushRefs(index, [{ ref: `refs/heads/${index.branch}`, to: commit, expect: 'any' }]));
+  if (outcome.kind !== 'pushed') {
+    const reason = outcome.kind === 'failed' ? outcome.message : outcome.kind === 'locked' ? `${outcome.lockFile} exists` : `origin's ${index.branch} has commits this index does not`;
+    throw new RegistryError('git', `the index was created and committed, but pushing it failed: ${reason}`);
+  }
+  await git(index.dir, ['update-ref', `refs/remotes/origin/${index.branch}`, commit]);
+  await setUpstream(index.dir, index.branch);
 }

@@ -49,12 +49,19 @@ export class IndexRefresher {
 
   start(): void {
     if (this.opts.intervalMs <= 0 || this.timer !== undefined) return;
+    const { intervalMs } = this.opts;
     const tick = () => {
+      const started = Date.now();
       void this.refresh().finally(() => {
-        if (!this.stopped) this.timer = setTimeout(tick, this.opts.intervalMs).unref();
+        // ticks keep to the interval from their start: under write load a tick's refresh
+        // waits behind after-write refreshes, and counting the interval from its end would
+        // add that wait to how late other writers' pushes are seen (a short gap stays, so a
+        // slow refresh is not followed by a fetch at once)
+        const next = Math.max(intervalMs / 4, intervalMs - (Date.now() - started));
+        if (!this.stopped) this.timer = setTimeout(tick, next).unref();
       });
     };
-    this.timer = setTimeout(tick, this.opts.intervalMs).unref();
+    this.timer = setTimeout(tick, intervalMs).unref();
   }
 
   /** Stops the timer and waits for a refresh in progress. */

@@ -1,7 +1,11 @@
 /**
  * A fast read of the few fields the server keeps of every package (each entry's version
  * id, yanked flag, publication time and description, and the deprecation reason) without
- * parsing the whole file: a full parse of 50,000 files costs seconds at start-up.
+ * parsing the whole file: a full parse of 50,000 files costs seconds at start-up (measured
+ * with `bench:startup --quick` on a loaded machine: ready in 110 s and 350 MB resident with
+ * the full parser at load, 36-47 s and 180 MB with this scan, same run). Its agreement with
+ * the parser, and what the server does with a file only the parser finds broken, are tested
+ * in test/unit/package-scan.test.ts.
  *
  * It reads only the layout the official registry writes (and `serializeIndexFile`
  * reproduces): one `key = value` per line, headers `["<id>"]`, `["<id>".<table>]` and

@@ -5,36 +5,28 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { errorMessage, RegistryError } from '../errors.js';
-import { cloneIndex, isDirectory, openLocalIndex, tipCommit, type LocalIndex } from '../index-repo/local-index.js';
+import { RegistryError } from '../errors.js';
+import { cloneIndex, isDirectory, openLocalIndex, type LocalIndex } from '../index-repo/local-index.js';
 import { tryGit } from '../index-repo/git.js';
 import { setGitDeadlines, stopGitWith } from '../index-repo/git-network.js';
 import { redact } from '../redact.js';
-import type { WriteContext } from '../publish.js';
-import { preloadMetrics, startMetrics, type MetricsRuntime } from '../metrics/start-metrics.js';
-import { openStorage } from '../storage/storage-options.js';
+import { preloadMetrics } from '../metrics/start-metrics.js';
 import type { Storage } from '../storage/storage.js';
 import { createApp } from './app.js';
-import { TokenCache } from '../tokens/token-cache.js';
-import { createAccessControl } from './access-control.js';
-import { TrustCache } from '../trust/trust-cache.js';
-import { withTrustedPublishing } from '../trust/trusted-publishing.js';
-import { createAuthenticator, READ_NEEDS_AUTH_WITHOUT_TOKENS, type Authenticator } from './auth.js';
-import type { ServerContext } from './context.js';
-import { createWriteGuard } from './cross-site.js';
+import type { Authenticator } from './auth.js';
 import { ensureEmbeddedIndex } from './embedded-index.js';
-import { IndexRefresher } from './index-refresher.js';
-import { IndexState } from './index-state.js';
+import type { IndexRefresher } from './index-refresher.js';
+import type { IndexState } from './index-state.js';
 import { createLogger, type Logger } from './logger.js';
 import { watchEventLoop } from './loop-monitor.js';
-import { RateLimiter } from './rate-limit.js';
 import { sendError } from './respond.js';
+import { createServerContext, packageVersion } from './server-context.js';
 import { warmUp } from './warm-up.js';
 import type { ServerOptions } from './server-options.js';
+
+export { packageVersion };
 
 export interface RunningServer {
   /** base URL, e.g. http://127.0.0.1:8080 */
@@ -56,8 +48,6 @@ export interface RunningServer {
 }
 
 const CLOSE_GRACE_MS = 10_000;
-/** with periodic index refreshes off, tokens are still re-read this often */
-const TOKEN_REFRESH_FALLBACK_MS = 10_000;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(options.logFormat);
@@ -73,9 +63,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const url = await listen(http, options.address, options.port);
 
   let refresher: IndexRefresher | undefined;
-  let tokens: TokenCache | undefined;
-  let metrics: MetricsRuntime | undefined;
-  let trust: TrustCache | undefined;
+  let disposeComposed: (() => Promise<void>) | undefined;
   const closing = new AbortController();
   setGitDeadlines(options.gitDeadlines);
   // closing kills the git this server started (a clone runs in the clone's parent folder)
@@ -85,63 +73,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const banner: string[] = [`pesde-registry ${packageVersion()} listening on ${url}`];
     const freshClone = options.index.kind === 'clone' && !(await isDirectory(path.join(options.index.dir, '.git')));
     const index = await prepareIndex(options, url, banner);
-    const storage = await openStorage(options.storage);
-    await storage.check().catch((error: unknown) => logger.warn(`storage is not usable yet: ${errorMessage(error)}`));
-    // the local copy is served at once; the first fetch runs in the background, so an origin
-    // that is slow or down costs no start-up time (a fresh clone above is current anyway)
-    const initial = await IndexState.load(index.dir, await tipCommit(index), { warn: (m) => logger.warn(m) });
-    const auth = createAuthenticator(options.auth, initial.config, { logger, userAgent: `pesde-registry/${packageVersion()}` });
-    const activeTokens = new TokenCache({ storage, logger, intervalMs: options.refreshIntervalMs > 0 ? options.refreshIntervalMs : TOKEN_REFRESH_FALLBACK_MS });
-    tokens = activeTokens;
-    await activeTokens.refresh();
-    // fail closed: reads that need a token nobody can have would be a registry open to no one,
-    // or, worse, one that says it is closed while it is not
-    if (auth.mode === 'none' && auth.readNeedsAuth && activeTokens.count === 0) throw new RegistryError('usage', READ_NEEDS_AUTH_WITHOUT_TOKENS);
-    const activeTrust = new TrustCache({ storage, logger, intervalMs: options.refreshIntervalMs > 0 ? options.refreshIntervalMs : TOKEN_REFRESH_FALLBACK_MS });
-    trust = activeTrust;
-    await activeTrust.refresh();
-    const access = withTrustedPublishing(createAccessControl(auth, activeTokens), activeTrust, options.trustedPublishing, initial.config.api, logger);
-    const started = await startMetrics(options.metrics, { readNeedsAuth: auth.readNeedsAuth, indexDir: index.dir, state: () => activeRefresher.state, refreshedAt: () => activeRefresher.refreshedAt, logger });
-    metrics = 'off' in started ? undefined : started;
-    const activeRefresher = new IndexRefresher({ index, initial, intervalMs: options.refreshIntervalMs, logger, onRefreshed: metrics?.refreshed });
+    const composed = await createServerContext(options, index, logger);
+    const { context, refresher: activeRefresher, initial, storage, auth, access, tokens: activeTokens, trust: activeTrust, metrics } = composed;
+    disposeComposed = composed.dispose;
     refresher = activeRefresher;
-    const write: WriteContext = {
-      index,
-      storage,
-      ownIndexUrls: [...options.ownIndexUrls, ...(options.index.kind === 'embedded' ? [pathToFileURL(options.index.bareDir).href] : [])],
-      committer: options.committer,
-    };
-    const context: ServerContext = {
-      state: () => activeRefresher.state,
-      storage,
-      auth,
-      access,
-      tokens: activeTokens,
-      logger,
-      s3Proxy: options.s3Proxy,
-      write,
-      afterWrite: () => activeRefresher.refresh({ fetch: false }),
-      publishLimiter: options.publishRateLimit === null ? null : new RateLimiter(options.publishRateLimit),
-      serverName: `pesde-registry/${packageVersion()}`,
-      bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
-      health: () => ({
-        status: activeRefresher.lastError === null ? 'ok' : 'degraded',
-        commit: activeRefresher.state.commit,
-        refreshedAt: activeRefresher.refreshedAt.toISOString(),
-        staleSeconds: Math.max(0, Math.round((Date.now() - activeRefresher.refreshedAt.getTime()) / 1000)),
-        refreshError: activeRefresher.lastError,
-        storage: storage.kind,
-        packages: activeRefresher.state.packages.size,
-        tokenStoreError: activeTokens.lastError,
-      }),
-      writeGuard: createWriteGuard({
-        allowedOrigins: options.allowedOrigins,
-        allowedHosts: options.allowedHosts,
-        api: () => activeRefresher.state.config.api,
-        authRequired: auth.mode !== 'none',
-      }),
-      metrics: metrics?.requests,
-    };
     handler = createApp(context);
     activeRefresher.start();
     if (index.remote !== null && !freshClone) void activeRefresher.refresh();
@@ -155,7 +90,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       `storage: ${storage.describe()}${storage.kind === 's3' ? (options.s3Proxy ? ' (archives streamed through)' : ' (archives redirected to pre-signed URLs)') : ''}`,
       `auth: ${access.describe()}${auth.readNeedsAuth ? ', reads need a token' : ''}`,
       options.refreshIntervalMs > 0 ? `refreshing the index every ${options.refreshIntervalMs / 1000}s` : 'periodic index refresh is off',
-      'off' in started ? started.off : started.describe,
+      composed.metricsNote,
     );
     if (initial.config.api.replace(/\/+$/, '') !== url && options.index.kind !== 'embedded') {
       banner.push(`note: config.toml has api = "${initial.config.api}"; clients will call that address, not ${url}`);
@@ -175,13 +110,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       metricsUrl: metrics?.url ?? null,
       close: async () => {
         closing.abort();
-        await Promise.all([closeServer(http, activeRefresher, logger, activeTokens, activeTrust), metrics?.close()]);
+        await Promise.all([closeServer(http, activeRefresher, logger), composed.dispose()]);
         releaseGit();
       },
     };
   } catch (error) {
     closing.abort();
-    await Promise.all([closeServer(http, refresher, logger, tokens, trust), metrics?.close()]);
+    await Promise.all([closeServer(http, refresher, logger), disposeComposed?.()]);
     releaseGit();
     throw error;
   }
@@ -228,28 +163,14 @@ function urlHost(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
 }
 
-async function closeServer(http: Server, refresher: IndexRefresher | undefined, logger: Logger, tokens?: TokenCache, trust?: TrustCache): Promise<void> {
+async function closeServer(http: Server, refresher: IndexRefresher | undefined, logger: Logger): Promise<void> {
   const closed = new Promise<void>((resolve) => http.close(() => resolve()));
   http.closeIdleConnections();
   const grace = setTimeout(() => http.closeAllConnections(), CLOSE_GRACE_MS);
   await refresher?.stop();
-  await tokens?.stop();
-  await trust?.stop();
   await closed;
   clearTimeout(grace);
   // after the last request has been answered: its file reads are done, its log line written
   refresher?.state.close();
   logger.flush?.();
-}
-
-
-
-let version: string | undefined;
-/** from package.json, so `GET /` and the banner name the version actually running */
-export function packageVersion(): string {
-  if (version === undefined) {
-    const file = new URL('../../package.json', import.meta.url);
-    version = (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-  }
-  return version;
 }

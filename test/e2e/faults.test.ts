@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,7 +15,7 @@ import { FsStorage } from '../../src/storage/fs-storage.js';
 import { verifyIndex } from '../../src/verify.js';
 import { BIN, cli, ROOT, type CliResult } from '../helpers/cli.js';
 import { GIT_TEST_ENV, runGit } from '../helpers/git.js';
-import { startTestServer, type TestServer } from '../helpers/http.js';
+import { closedPort, startTestServer, type TestServer } from '../helpers/http.js';
 import { listFiles, listS3Keys, setupIndex, worldState, type IndexSetup } from '../helpers/index-setup.js';
 import { buildPackage, writePackage, type PackageSpec } from '../helpers/package-fixture.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
@@ -28,15 +27,6 @@ function cliErrorLine(result: CliResult): string {
   assert.equal(lines.length, 1, `expected one error line, got:\n${result.stderr}`);
   assert.match(lines[0]!, /^error: /);
   return lines[0]!;
-}
-
-/** A TCP port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 const post = (server: TestServer, body: Buffer) =>

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseIndexFile } from '../../src/index-repo/package-file.js';
 import { cli } from '../helpers/cli.js';
-import { bareRepo, runGit, tempDir } from '../helpers/git.js';
+import { runGit } from '../helpers/git.js';
+import { setupIndex } from '../helpers/index-setup.js';
 import { writePackage } from '../helpers/package-fixture.js';
 
 describe('pesde-registry yank / unyank / deprecate / undeprecate', () => {
@@ -13,12 +13,8 @@ describe('pesde-registry yank / unyank / deprecate / undeprecate', () => {
   let clone: string;
 
   before(async () => {
-    ({ dir: root, cleanup } = await tempDir());
-    remote = await bareRepo(root);
-    assert.equal((await cli(['init', path.join(root, 'seed'), '--api', 'http://127.0.0.1:1', '--remote', remote, '--push'])).code, 0);
-    clone = path.join(root, 'clone');
-    await runGit(root, ['clone', '--quiet', remote, clone]);
-    const storage = path.join(root, 'storage');
+    let storage: string;
+    ({ root, remote, clone, storage, cleanup } = await setupIndex());
     for (const target of ['roblox', 'luau'] as const) {
       const file = await writePackage(root, `p-${target}.tar.gz`, { name: 'acme/tool', version: '1.0.0', target });
       const r = await cli(['publish', file, '--index', clone, '--storage-root', storage]);

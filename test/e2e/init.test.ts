@@ -66,6 +66,25 @@ describe('pesde-registry init', () => {
     assert.equal(await runGit(dir, ['remote', 'get-url', 'origin']), remote);
   });
 
+  it('--force --push again pushes the rewritten config; a remote with other history is refused, the local commit kept', async () => {
+    const remote = await bareRepo(root, 'init-again.git');
+    const dir = path.join(root, 'again');
+    assert.equal((await cli(['init', dir, '--api', 'http://a.example', '--remote', remote, '--push'])).code, 0);
+    const again = await cli(['init', dir, '--api', 'http://b.example', '--remote', remote, '--push', '--force']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(await runGit(remote, ['rev-parse', 'main']), await runGit(dir, ['rev-parse', 'HEAD']));
+    assert.match(await runGit(remote, ['show', 'main:config.toml']), /^api = "http:\/\/b\.example"/m);
+    assert.equal(await runGit(dir, ['status', '--porcelain']), '');
+
+    const other = path.join(root, 'other');
+    const refused = await cli(['init', other, '--api', 'http://c.example', '--remote', remote, '--push']);
+    assert.equal(refused.code, 9, refused.stderr);
+    assert.match(refused.stderr, /created and committed, but pushing it failed: origin's main has commits this index does not/);
+    assert.equal(refused.stderr.split('\n').filter((l) => l.startsWith('error:')).length, 1);
+    assert.match(await runGit(remote, ['show', 'main:config.toml']), /^api = "http:\/\/b\.example"/m);
+    assert.equal(await runGit(other, ['log', '--format=%s']), 'init index');
+  });
+
   it('refuses an existing index without --force and changes nothing', async () => {
     const dir = path.join(root, 'existing');
     assert.equal((await cli(['init', dir, '--api', 'http://a.example'])).code, 0);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
@@ -7,18 +7,14 @@ import { parseIndexFile } from '../../src/index-repo/package-file.js';
 import { readArchive } from '../../src/package/archive-reader.js';
 import { packDirectory } from '../../src/package/pack-directory.js';
 import { cli } from '../helpers/cli.js';
-import { bareRepo, runGit, tempDir } from '../helpers/git.js';
+import { runGit } from '../helpers/git.js';
+import { listFiles, setupIndex } from '../helpers/index-setup.js';
 
 async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
   for (const [file, content] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
     await writeFile(path.join(dir, file), content);
   }
-}
-
-async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
 }
 
 describe('pesde-registry publish <folder>', () => {
@@ -29,13 +25,7 @@ describe('pesde-registry publish <folder>', () => {
   let storage: string;
 
   before(async () => {
-    ({ dir: root, cleanup } = await tempDir());
-    remote = await bareRepo(root);
-    const init = await cli(['init', path.join(root, 'seed'), '--api', 'http://127.0.0.1:1', '--remote', remote, '--push']);
-    assert.equal(init.code, 0, init.stderr);
-    clone = path.join(root, 'clone');
-    await runGit(root, ['clone', '--quiet', remote, clone]);
-    storage = path.join(root, 'storage');
+    ({ root, remote, clone, storage, cleanup } = await setupIndex());
   });
   after(() => cleanup());
 

@@ -1,33 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { parseIndexFile } from '../../src/index-repo/package-file.js';
 import { cli, type CliResult } from '../helpers/cli.js';
-import { bareRepo, runGit, tempDir } from '../helpers/git.js';
+import { runGit } from '../helpers/git.js';
+import { listFiles, setupIndex } from '../helpers/index-setup.js';
 import { writePackage } from '../helpers/package-fixture.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
-
-async function listFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  async function walk(d: string): Promise<void> {
-    let entries;
-    try {
-      entries = await readdir(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else out.push(path.relative(dir, p));
-    }
-  }
-  await walk(dir);
-  return out.sort();
-}
 
 describe('pesde-registry publish', () => {
   let root: string;
@@ -38,14 +20,7 @@ describe('pesde-registry publish', () => {
   let n = 0;
 
   before(async () => {
-    ({ dir: root, cleanup } = await tempDir());
-    remote = await bareRepo(root);
-    const seed = path.join(root, 'seed');
-    const init = await cli(['init', seed, '--api', 'http://127.0.0.1:1', '--remote', remote, '--push', '--git-allowed', 'true']);
-    assert.equal(init.code, 0, init.stderr);
-    clone = path.join(root, 'clone');
-    await runGit(root, ['clone', '--quiet', remote, clone]);
-    storage = path.join(root, 'storage');
+    ({ root, remote, clone, storage, cleanup } = await setupIndex({ initArgs: ['--git-allowed', 'true'] }));
   });
   after(() => cleanup());
 

@@ -8,7 +8,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -18,7 +17,7 @@ import { parse as parseToml } from 'smol-toml';
 import { x as untar } from 'tar';
 import { scaffoldIndex } from '../../src/index-repo/scaffold.js';
 import { bareRepo, runGit, tempDir } from '../helpers/git.js';
-import { startTestServer, type TestServer } from '../helpers/http.js';
+import { closedPort, startTestServer, type TestServer } from '../helpers/http.js';
 import { buildPackage, type PackageSpec } from '../helpers/package-fixture.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
 
@@ -90,21 +89,13 @@ async function clientInstall(indexUrl: string, name: string, target: string, tok
   return { files, url, statuses };
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
 /** An index created the way an admin would (`init`), with `api` at the port the server will take. */
 async function adminIndex(label: string): Promise<{ bare: string; clone: string; port: number }> {
   const root = path.join(scratch.dir, label);
   await mkdir(root, { recursive: true });
   const bare = await bareRepo(root);
   const clone = path.join(root, 'clone');
-  const port = await freePort();
+  const port = await closedPort();
   await scaffoldIndex({ dir: clone, config: { api: `http://127.0.0.1:${port}` }, remote: bare, push: true });
   return { bare, clone, port };
 }

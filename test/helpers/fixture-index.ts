@@ -4,12 +4,12 @@
  * it the reference for the index file format.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { SHARED_DIR } from './shared-fixtures.js';
+import { SHARED_DIR, sharedFixture } from './shared-fixtures.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -20,9 +20,7 @@ let clone: Promise<string> | undefined;
 
 export function cloneFixtureIndex(): Promise<string> {
   clone ??= (async () => {
-    if (!existsSync(FIXTURE_INDEX_BUNDLE)) {
-      throw new Error(`shared fixture missing: ${FIXTURE_INDEX_BUNDLE} (the project's shared/ folder goes beside the clone, or set PESDE_SHARED_DIR or PESDE_INDEX_BUNDLE)`);
-    }
+    sharedFixture(FIXTURE_INDEX_BUNDLE, 'PESDE_INDEX_BUNDLE');
     const parent = await mkdtemp(path.join(tmpdir(), 'pesde-fixture-index-'));
     process.once('exit', () => rmSync(parent, { recursive: true, force: true }));
     const dir = path.join(parent, 'index');

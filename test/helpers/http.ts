@@ -5,6 +5,7 @@
  * started for one test file.
  */
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { createServer } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -50,25 +51,29 @@ export function http(baseUrl: string, path: string, opts: HttpOptions = {}): Pro
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
-        res.on('end', () => {
-          const raw = Buffer.concat(chunks);
-          const body = res.headers['content-encoding'] === 'gzip' && raw.length > 0 ? gunzipSync(raw) : raw;
-          const text = body.toString('utf8');
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            raw,
-            body,
-            text,
-            json: <T>() => JSON.parse(text) as T,
-          });
-        });
+        res.on('end', () => resolve(decodedAnswer(res.statusCode ?? 0, res.headers, Buffer.concat(chunks))));
       },
     );
     req.on('error', reject);
     if (opts.timeoutMs !== undefined) req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));
     req.end(opts.body);
   });
+}
+
+/** An answer as a client decodes it: gzip content-encoding undone. */
+export function decodedAnswer(status: number, headers: IncomingHttpHeaders, raw: Buffer): HttpAnswer {
+  const body = headers['content-encoding'] === 'gzip' && raw.length > 0 ? gunzipSync(raw) : raw;
+  const text = body.toString('utf8');
+  return { status, headers, raw, body, text, json: <T>() => JSON.parse(text) as T };
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
+export async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
 }
 
 /** A client bound to one server. */
