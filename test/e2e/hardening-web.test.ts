@@ -233,7 +233,7 @@ describe('a private registry (READ_NEEDS_AUTH)', () => {
         assert.deepEqual(minimal.json(), { status: 'ok' });
       }
       const full = (await server.get('/health', { headers: { authorization: `Bearer ${TOKEN}` } })).json<Record<string, unknown>>();
-      assert.deepEqual(Object.keys(full).sort(), ['commit', 'packages', 'refreshError', 'refreshedAt', 'staleSeconds', 'status', 'storage']);
+      assert.deepEqual(Object.keys(full).sort(), ['commit', 'packages', 'refreshError', 'refreshedAt', 'staleSeconds', 'status', 'storage', 'tokenStoreError']);
       assert.equal(full.commit, server.state.commit);
     });
   });
