@@ -117,6 +117,12 @@ describe('log and the audit trail of every write path', () => {
       assert.equal((await server.get('/v1/packages', { method: 'POST', headers, body: await buildPackage({ name: 'acme/web', version: '2.0.0' }) })).status, 200);
       assert.equal((await server.get(`/v1/packages/${enc('acme/web')}/2.0.0/luau/yank`, { method: 'PUT', headers })).status, 200);
       assert.equal((await server.get(`/v1/packages/${enc('acme/web')}/deprecate`, { method: 'PUT', headers, body: 'gone' })).status, 200);
+      // the web pages show who published the version, from the same trailers
+      const page = { headers: { ...headers, accept: 'text/html' } };
+      const versions = await server.get('/packages/acme/web/versions', page);
+      assert.equal(versions.status, 200);
+      assert.match(versions.text, new RegExp(`<td class="small">alice \\(id \\d+\\)</td>`));
+      assert.match((await server.get('/packages/acme/web', page)).text, new RegExp(`<dt>Published by</dt><dd>alice \\(id \\d+\\)</dd>`));
     } finally {
       await server.dispose();
     }

@@ -61,7 +61,8 @@ ${extra}
 </div>`;
 }
 
-export function renderSidebar(server: ServerContext, shown: ShownVersion): SafeHtml {
+/** `publishers` maps `<version> <target>` to who published it (the audit trail), where known. */
+export function renderSidebar(server: ServerContext, shown: ShownVersion, publishers: ReadonlyMap<string, string> = new Map()): SafeHtml {
   const { name, item } = shown;
   const entry = item.entry;
   const { version, target } = item.id;
@@ -78,6 +79,7 @@ ${renderExports(name, entry)}
 ${entry.license && html`<dt>License</dt><dd>${entry.license}</dd>`}
 ${entry.repository && html`<dt>Repository</dt><dd>${repository === null ? entry.repository : html`<a href="${repository}" rel="nofollow noopener noreferrer">${repositoryLabel(repository)}</a> <span class="ext" title="leaves this registry">↗</span>`}</dd>`}
 <dt>Published</dt><dd>${publishedDate(entry.published_at)}</dd>
+${publishers.has(`${version} ${target}`) && html`<dt>Published by</dt><dd>${publishers.get(`${version} ${target}`)!}</dd>`}
 <dt>Permalink</dt><dd><a href="${packagePath(name)}${versionQuery(version, target)}">${name.full}@${version} (${target})</a></dd>
 </dl>
 </section>

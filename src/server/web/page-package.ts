@@ -5,6 +5,7 @@
  * permalink. Each finished page is cached by what it is made of: the package file's blob,
  * the version and target, and the README's content hash.
  */
+import { publishersOf } from '../../audit/publishers.js';
 import { parsePackageName } from '../../index-repo/names.js';
 import type { DependencyEntry, IndexEntry, PackageName, TargetKind } from '../../index-repo/types.js';
 import { errorMessage } from '../../errors.js';
@@ -21,21 +22,38 @@ import { readStoredText } from './stored-text.js';
 
 export async function packagePage(page: PageRequest): Promise<PageContent> {
   const shown = await findShownVersion(page);
-  const readme = await renderReadme(page.server, shown);
-  return framed(page, shown, '', html`<article class="readme" id="readme">${readme.html}</article>`, readme.key);
+  const [readme, publishers] = await Promise.all([renderReadme(page.server, shown), publishersFor(page.server, shown)]);
+  return framed(page, shown, publishers, '', html`<article class="readme" id="readme">${readme.html}</article>`, readme.key);
 }
 
 export async function dependenciesPage(page: PageRequest): Promise<PageContent> {
   const shown = await findShownVersion(page);
-  return framed(page, shown, 'dependencies', renderDependencies(page.server, shown.item.entry, shown.item.id.target));
+  return framed(page, shown, await publishersFor(page.server, shown), 'dependencies', renderDependencies(page.server, shown.item.entry, shown.item.id.target));
 }
 
 export async function versionsPage(page: PageRequest): Promise<PageContent> {
   const shown = await findShownVersion(page);
-  return framed(page, shown, 'versions', renderVersions(shown));
+  const publishers = await publishersFor(page.server, shown);
+  return framed(page, shown, publishers, 'versions', renderVersions(shown, publishers));
 }
 
-function framed(page: PageRequest, shown: ShownVersion, section: Exclude<PackageSection, 'docs'>, content: SafeHtml, contentKey = ''): PageContent {
+/**
+ * Who published each version, from the audit trail of the served commit. The page cache is
+ * keyed by the package file's blob, which every publish changes, so a cached page never
+ * misses a publisher; history that cannot be read shows no publisher rather than no page.
+ */
+async function publishersFor(server: ServerContext, { name }: ShownVersion): Promise<Publishers> {
+  try {
+    return await publishersOf(server.write.index.dir, server.state().commit, name.full);
+  } catch {
+    return new Map();
+  }
+}
+
+/** `<version> <target>` -> who published it */
+type Publishers = ReadonlyMap<string, string>;
+
+function framed(page: PageRequest, shown: ShownVersion, publishers: Publishers, section: Exclude<PackageSection, 'docs'>, content: SafeHtml, contentKey = ''): PageContent {
   const { name, item } = shown;
   const { version, target } = item.id;
   const oid = page.server.state().packages.get(name.full)?.oid ?? '';
@@ -45,7 +63,7 @@ function framed(page: PageRequest, shown: ShownVersion, section: Exclude<Package
 ${renderPickers(shown, sectionPath(name, section, version, target).replace(/\?.*$/, ''))}
 ${content}
 </div>
-${renderSidebar(page.server, shown)}
+${renderSidebar(page.server, shown, publishers)}
 </div>`;
   const what = section === '' ? '' : ` · ${section}`;
   return {
@@ -123,11 +141,11 @@ function ownPackage(server: ServerContext, name: string, index: string): Package
   }
 }
 
-function renderVersions({ name, record, item }: ShownVersion): SafeHtml {
+function renderVersions({ name, record, item }: ShownVersion, publishers: Publishers): SafeHtml {
   const groups = versionsNewestFirst(record);
   return html`<table class="versions">
 <caption class="sr-only">Every version, newest first</caption>
-<thead><tr><th scope="col">Version</th><th scope="col">Targets</th><th scope="col">Published</th></tr></thead>
+<thead><tr><th scope="col">Version</th><th scope="col">Targets</th><th scope="col">Published</th><th scope="col">By</th></tr></thead>
 <tbody>
 ${groups.map(({ version, entries }) => {
     const first = entries[0]!;
@@ -137,6 +155,7 @@ ${groups.map(({ version, entries }) => {
 <td><a href="${packagePath(name)}${versionQuery(version, first.id.target)}"${version === item.id.version && html` aria-current="page"`}>${version}</a>${version === record.latestVersion && html` <span class="badge ok">latest</span>`}${isPrerelease(version) && html` <span class="badge warn">pre-release</span>`}${allYanked && html` <span class="badge bad">yanked</span>`}</td>
 <td>${entries.map((e, i) => html`${i > 0 && ' '}<a class="small${e.entry.yanked ? ' struck' : ''}" href="${packagePath(name)}${versionQuery(e.id.version, e.id.target)}">${TARGET_NAMES[e.id.target]}</a>${!allYanked && e.entry.yanked && html` <span class="badge bad">yanked</span>`}`)}</td>
 <td class="muted small">${publishedDate(first.entry.published_at)}</td>
+<td class="small">${[...new Set(entries.map((e) => publishers.get(`${e.id.version} ${e.id.target}`)).filter((who): who is string => who !== undefined))].join(', ')}</td>
 </tr>`;
   })}
 </tbody>
