@@ -16,7 +16,7 @@ import { BlobReader } from '../index-repo/tree-reader.js';
 import { RegistryError, errorMessage } from '../errors.js';
 import { ByteLru } from './byte-lru.js';
 import { HttpError } from './http-error.js';
-import { INLINE_MAX_CHARS, MAX_PACKAGE_FILE_BYTES, parsePackageFile, UnreadablePackageFile } from './package-parser.js';
+import { INLINE_MAX_CHARS, MAX_PACKAGE_FILE_BYTES, parsePackageFileToServe, UnreadablePackageFile, type ServedPackageFile } from './package-parser.js';
 import { toJson } from './json.js';
 import { PackageRecord } from './package-record.js';
 import { versionView } from './package-view.js';
@@ -229,9 +229,9 @@ export class PackageStore {
       this.refuse(summary, `the index file of ${summary.full} is ${blob.length} bytes, more than the ${MAX_PACKAGE_FILE_BYTES} this server reads`);
     }
     const text = blob.toString('utf8');
-    let file: IndexFile;
+    let parsed: ServedPackageFile;
     try {
-      file = await parsePackageFile(text, where);
+      parsed = await parsePackageFileToServe(text, where, summary);
     } catch (error) {
       if (error instanceof UnreadablePackageFile) this.refuse(summary, `the index file of ${summary.full} is not served: ${error.message}`);
       this.unparsable(summary, error);
@@ -240,7 +240,13 @@ export class PackageStore {
     // another request may have parsed it meanwhile
     const cached = this.cached(summary);
     if (cached !== undefined) return cached;
-    return this.adopt(summary, text, (grew) => new PackageRecord(summary, file, grew));
+    if (parsed.versions !== undefined) {
+      // the copy of a large file from the worker took a turn of its own; building the record takes another
+      await new Promise((resolve) => setImmediate(resolve));
+      const again = this.cached(summary);
+      if (again !== undefined) return again;
+    }
+    return this.adopt(summary, text, (grew) => new PackageRecord(summary, parsed.file, grew, parsed.versions));
   }
 
   private unparsable(summary: PackageSummary, error: unknown): void {
