@@ -42,6 +42,8 @@ export interface Searchable {
   readonly size: number;
   /** Throws `invalid_input` (400) for a query past the caps of search-query.ts. */
   search(query: string, offset: number, limit?: number): SearchPage;
+  /** The same page, computed in steps that share the event loop (sliced-work.ts). */
+  searchSliced(query: string, offset: number, limit?: number): Promise<SearchPage>;
 }
 
 export const SEARCH_PAGE_SIZE = 50;
@@ -191,6 +193,7 @@ export class SearchIndex implements Searchable {
     this.listing = {
       size: counts.all,
       search: (query, offset, limit = SEARCH_PAGE_SIZE) => this.find(query, offset, limit, true),
+      searchSliced: (query, offset, limit = SEARCH_PAGE_SIZE) => runSliced(this.steps(queryTerms(query), offset, limit, true)),
     };
   }
 
@@ -389,8 +392,28 @@ export class SearchIndex implements Searchable {
       if (score > 0) extra.push({ doc, score });
     }
     if (extra.length === 0) return { ids: Array.from(ranked.subarray(offset, offset + limit), (i) => docs[i]!.full), count: top.count };
-    const results = [...Array.from(ranked, (i): Scored => ({ doc: docs[i]!, score: scores[i]! })), ...extra].sort(compareRank);
-    return { ids: results.slice(offset, offset + limit).map((s) => s.doc.full), count: top.count + extra.length };
+    // both lists are in rank order: merged as far as the page, not sorted together (a deep
+    // page of a common word would sort tens of thousands of objects with a comparator)
+    extra.sort(compareRank);
+    const ids: string[] = [];
+    const end = offset + limit;
+    let i = 0;
+    let j = 0;
+    for (let k = 0; k < end && (i < ranked.length || j < extra.length); k++) {
+      if (k % STEP_DOCS === STEP_DOCS - 1) yield;
+      const fromBase = i < ranked.length ? ranked[i]! : -1;
+      const fromExtra = extra[j];
+      let doc: SearchDoc;
+      if (fromExtra === undefined || (fromBase >= 0 && (scores[fromBase]! - fromExtra.score || newestFirst(fromExtra.doc, docs[fromBase]!)) > 0)) {
+        doc = docs[fromBase]!;
+        i++;
+      } else {
+        doc = fromExtra.doc;
+        j++;
+      }
+      if (k >= offset) ids.push(doc.full);
+    }
+    return { ids, count: top.count + extra.length };
   }
 }
 
