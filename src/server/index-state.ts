@@ -19,9 +19,9 @@ import { changedFiles, listTree } from '../index-repo/tree-reader.js';
 import type { IndexConfig, PackageName, ScopeInfo } from '../index-repo/types.js';
 import { errorMessage, RegistryError } from '../errors.js';
 import { detach } from './detach.js';
-import { INLINE_MAX_CHARS, MAX_PACKAGE_FILE_BYTES, parsePackageFile } from './package-parser.js';
+import { INLINE_MAX_CHARS, MAX_PACKAGE_FILE_BYTES, parsePackageFile, scanPackageFile } from './package-parser.js';
 import { PackageRecord } from './package-record.js';
-import { scanIndexFile } from './package-scan.js';
+import { scanIndexFile, type ScannedFile } from './package-scan.js';
 import { PackageStore, type PackageStoreOptions } from './package-store.js';
 import { PackageSummary } from './package-summary.js';
 import { SearchIndex, type SearchDoc } from './search-index.js';
@@ -173,7 +173,13 @@ export class IndexState {
     for (const { name, oid, blob, path } of large) {
       // a parse of many MB would hold the event loop: the scan (a pass over the bytes) gives
       // the summary, and the file is parsed on its first request, off the event loop
-      const scan = scanIndexFile(blob);
+      let scan: ScannedFile | null;
+      try {
+        scan = await scanPackageFile(blob, path);
+      } catch (error) {
+        warn(`skipping ${path}: ${errorMessage(error)}`);
+        continue;
+      }
       let summary: PackageSummary | undefined;
       if (scan !== null) {
         summary = PackageSummary.fromScan(name, oid, scan, blob.length);

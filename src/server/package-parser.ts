@@ -13,6 +13,7 @@
 import { Worker } from 'node:worker_threads';
 import type { IndexFile, PackageName } from '../index-repo/types.js';
 import { parseIndexFile } from '../index-repo/package-file.js';
+import { scanIndexFile, type ScannedFile } from './package-scan.js';
 
 /** Parsed inline up to this: about 10 ms. */
 export const INLINE_MAX_CHARS = 64 * 1024;
@@ -44,16 +45,19 @@ export interface ParseJob {
   where: string;
   /** render the versions list of this package too */
   render?: PackageName;
+  /** scan these bytes (package-scan.ts) instead of parsing `text` */
+  scan?: Uint8Array;
 }
 export interface ParseAnswer {
   id: number;
   file?: IndexFile;
   versions?: RenderedVersions;
+  scanned?: ScannedFile | null;
   error?: string;
 }
 
 interface Job extends ParseJob {
-  resolve: (parsed: ServedPackageFile) => void;
+  resolve: (answer: ParseAnswer) => void;
   reject: (error: Error) => void;
 }
 
@@ -65,18 +69,30 @@ let nextId = 0;
 /** Throws what parseIndexFile throws, or UnreadablePackageFile. */
 export function parsePackageFile(text: string, where: string): IndexFile | Promise<IndexFile> {
   if (text.length <= INLINE_MAX_CHARS) return parseIndexFile(text, where);
-  return inWorker(text, where, undefined).then((parsed) => parsed.file);
+  return inWorker({ text, where }).then((answer) => answer.file!);
+}
+
+/**
+ * scanIndexFile of a file larger than INLINE_MAX_CHARS, in the worker: a pass over many MB
+ * (a refresh that brings one in) takes tens of ms.
+ */
+export function scanPackageFile(blob: Buffer, where: string): ScannedFile | null | Promise<ScannedFile | null> {
+  if (blob.length <= INLINE_MAX_CHARS) return scanIndexFile(blob);
+  return inWorker({ text: '', where, scan: blob }).then((answer) => answer.scanned ?? null);
 }
 
 /** The same, for serving `name`: a file parsed in the worker comes with its versions list rendered. */
 export function parsePackageFileToServe(text: string, where: string, name: PackageName): ServedPackageFile | Promise<ServedPackageFile> {
   if (text.length <= INLINE_MAX_CHARS) return { file: parseIndexFile(text, where) };
-  return inWorker(text, where, { scope: name.scope, name: name.name, full: name.full });
+  return inWorker({ text, where, render: { scope: name.scope, name: name.name, full: name.full } }).then((answer) => ({
+    file: answer.file!,
+    ...(answer.versions === undefined ? {} : { versions: answer.versions }),
+  }));
 }
 
-function inWorker(text: string, where: string, render: PackageName | undefined): Promise<ServedPackageFile> {
+function inWorker(ask: Omit<ParseJob, 'id'>): Promise<ParseAnswer> {
   return new Promise((resolve, reject) => {
-    waiting.push({ id: nextId++, text, where, ...(render === undefined ? {} : { render }), resolve, reject });
+    waiting.push({ ...ask, id: nextId++, resolve, reject });
     startNext();
   });
 }
@@ -94,7 +110,7 @@ function startNext(): void {
   }, PARSE_DEADLINE_MS);
   running = { job, timer };
   thread.ref();
-  const message: ParseJob = { id: job.id, text: job.text, where: job.where, ...(job.render === undefined ? {} : { render: job.render }) };
+  const { resolve: _resolve, reject: _reject, ...message } = job;
   thread.postMessage(message);
 }
 
@@ -103,7 +119,7 @@ function startWorker(): Worker {
   thread.on('message', (answer: ParseAnswer) => {
     const job = running?.job;
     if (job === undefined || job.id !== answer.id) return;
-    finish(job, () => (answer.error === undefined ? job.resolve({ file: answer.file!, ...(answer.versions === undefined ? {} : { versions: answer.versions }) }) : job.reject(new Error(answer.error))));
+    finish(job, () => (answer.error === undefined ? job.resolve(answer) : job.reject(new Error(answer.error))));
   });
   thread.on('error', (error) => {
     if (worker === thread) worker = undefined;

@@ -8,7 +8,8 @@ import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { parseIndexFile, serializeIndexFile } from '../../src/index-repo/package-file.js';
 import type { IndexFile } from '../../src/index-repo/types.js';
-import { INLINE_MAX_CHARS, parsePackageFileToServe } from '../../src/server/package-parser.js';
+import { INLINE_MAX_CHARS, parsePackageFileToServe, scanPackageFile } from '../../src/server/package-parser.js';
+import { scanIndexFile } from '../../src/server/package-scan.js';
 import { PackageRecord } from '../../src/server/package-record.js';
 
 const name = { scope: 'acme', name: 'large', full: 'acme/large' };
@@ -51,6 +52,15 @@ describe('package files to serve', () => {
     assert.ok(!(served instanceof Promise));
     assert.equal(served.versions, undefined);
     assert.deepEqual(served.file, parseIndexFile(text, 'acme/small'));
+  });
+
+  it('scans a large file in the worker as the main thread would', async () => {
+    const blob = Buffer.from(fileText(600));
+    const scanned = await scanPackageFile(blob, 'acme/large');
+    assert.ok(scanned !== null);
+    assert.deepEqual(scanned, scanIndexFile(blob));
+    const small = Buffer.from(fileText(2));
+    assert.deepEqual(scanPackageFile(small, 'acme/small'), scanIndexFile(small));
   });
 
   it('reports a file that does not parse', async () => {
