@@ -2,7 +2,10 @@
  * Summarises a V8 `.cpuprofile` (from `node --cpu-prof`): the frames with the most self
  * time, and the most inclusive time, so a profile can be read without a browser.
  *
- *   node --import tsx bench/lib/cpu-profile.ts <file.cpuprofile> [--top 25]
+ * With `--tasks`, the longest stretches without an idle sample instead (what held the event
+ * loop), each with its frames of most self time.
+ *
+ *   node --import tsx bench/lib/cpu-profile.ts <file.cpuprofile> [--top 25] [--tasks]
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -73,7 +76,59 @@ export async function printProfile(file: string, top = 25, root = process.cwd())
   for (const f of [...frames].sort((a, b) => b.totalMs - a.totalMs).slice(0, top)) console.log(line(f));
 }
 
+export interface Task {
+  /** from the profile's start */
+  atMs: number;
+  ms: number;
+  frames: FrameTime[];
+}
+
+/** Stretches of samples with no idle one between them, longest first: each is a turn (or a run of turns) of the event loop. */
+export function longestTasks(profile: CpuProfile, count: number, root = process.cwd()): Task[] {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const stretches: Array<{ from: number; to: number; ms: number; at: number }> = [];
+  let from = -1;
+  let us = 0;
+  let at = 0;
+  let startAt = 0;
+  const close = (to: number) => {
+    if (from >= 0) stretches.push({ from, to, ms: us / 1000, at: startAt / 1000 });
+    from = -1;
+    us = 0;
+  };
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (byId.get(id)?.callFrame.functionName === '(idle)') return close(i);
+    if (from < 0) {
+      from = i;
+      startAt = at;
+    }
+    us += delta;
+  });
+  close(profile.samples.length);
+  return stretches
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, count)
+    .map((s) => {
+      const part: CpuProfile = { ...profile, samples: profile.samples.slice(s.from, s.to), timeDeltas: profile.timeDeltas.slice(s.from, s.to) };
+      return { atMs: s.at, ms: s.ms, frames: summariseProfile(part, root).frames };
+    });
+}
+
+export async function printTasks(file: string, count = 10, top = 8, root = process.cwd()): Promise<void> {
+  const tasks = longestTasks(JSON.parse(await readFile(file, 'utf8')) as CpuProfile, count, root);
+  console.log(`${path.basename(file)}: the ${tasks.length} longest stretches without an idle sample`);
+  for (const task of tasks) {
+    console.log(`${task.ms.toFixed(1).padStart(8)} ms at ${(task.atMs / 1000).toFixed(2)} s; self ms, total ms, frame:`);
+    for (const f of [...task.frames].sort((a, b) => b.selfMs - a.selfMs).slice(0, top)) console.log(`    ${f.selfMs.toFixed(1).padStart(7)} ${f.totalMs.toFixed(1).padStart(7)}  ${f.frame}`);
+  }
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' } } });
-  for (const file of positionals) await printProfile(file, Number(values.top));
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' }, tasks: { type: 'boolean', default: false } } });
+  for (const file of positionals) {
+    if (values.tasks) await printTasks(file, Number(values.top));
+    else await printProfile(file, Number(values.top));
+  }
 }

@@ -158,25 +158,33 @@ function rustTrim(text: string): string {
   return start === 0 && end === text.length ? text : text.slice(start, end);
 }
 
-/** Front matter and first heading, walking the lines as the official iterator does. */
+/**
+ * Front matter and first heading, walking the lines as the official iterator does: one at a
+ * time, as far as the heading (splitting a page of megabytes into all its lines first would
+ * hold the event loop for tens of ms).
+ */
 function splitPage(content: string): { frontMatter: string; heading?: string } {
   // Rust's `lines()`: split on \n, drop one \r before it; trimmed text has no final newline.
-  const lines = content === '' ? [] : content.split('\n').map((line) => line.replace(/\r$/, ''));
-  let i = 0;
+  let at = content === '' ? 1 : 0;
+  const nextLine = (): string | undefined => {
+    if (at > content.length) return undefined;
+    const newline = content.indexOf('\n', at);
+    const end = newline < 0 ? content.length : newline;
+    const line = content.slice(at, end > at && content.charCodeAt(end - 1) === 0x0d ? end - 1 : end);
+    at = end + 1;
+    return line;
+  };
   let frontMatter = '';
-  if (lines[0] === '---') {
+  let line = nextLine();
+  if (line === '---') {
     const collected: string[] = [];
-    for (i = 1; i < lines.length; ) {
-      const line = lines[i++] as string;
-      if (line === '---') break;
-      collected.push(line);
-    }
+    for (line = nextLine(); line !== undefined && line !== '---'; line = nextLine()) collected.push(line);
     // The official code skips one more line after the closing `---`.
-    i++;
+    nextLine();
     frontMatter = collected.join('\n');
+    line = nextLine();
   }
-  for (; i < lines.length; i++) {
-    const line = lines[i] as string;
+  for (; line !== undefined; line = nextLine()) {
     if (rustTrim(line) === '') continue;
     return line.startsWith('# ') ? { frontMatter, heading: line.slice(2) } : { frontMatter };
   }

@@ -16,11 +16,13 @@ export class CachedBody {
   private gzipped: Buffer | null | undefined;
   private readonly grew: GrowthListener | undefined;
 
-  constructor(text: string, grew?: GrowthListener) {
+  /** `gzipped`, when given, is the gzip form made elsewhere (a worker thread), null for none */
+  constructor(text: string, grew?: GrowthListener, gzipped?: Uint8Array | null) {
     this.text = text;
     this.bytes = Buffer.from(text);
     this.grew = grew;
-    grew?.(text.length + this.bytes.length);
+    if (gzipped !== undefined) this.gzipped = gzipped === null ? null : Buffer.from(gzipped.buffer, gzipped.byteOffset, gzipped.length);
+    grew?.(text.length + this.bytes.length + (this.gzipped?.length ?? 0));
   }
 
   /** whether gzip() gives a compressed form, known without compressing */

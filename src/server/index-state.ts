@@ -19,14 +19,16 @@ import { changedFiles, listTree } from '../index-repo/tree-reader.js';
 import type { IndexConfig, PackageName, ScopeInfo } from '../index-repo/types.js';
 import { errorMessage, RegistryError } from '../errors.js';
 import { detach } from './detach.js';
-import { INLINE_MAX_CHARS, MAX_PACKAGE_FILE_BYTES, parsePackageFile } from './package-parser.js';
+import { INLINE_MAX_CHARS, MAX_PACKAGE_FILE_BYTES, parsePackageFile, scanPackageFile } from './package-parser.js';
 import { PackageRecord } from './package-record.js';
-import { scanIndexFile } from './package-scan.js';
+import { scanIndexFile, type ScannedFile } from './package-scan.js';
 import { PackageStore, type PackageStoreOptions } from './package-store.js';
 import { PackageSummary } from './package-summary.js';
 import { SearchIndex, type SearchDoc } from './search-index.js';
+import { TURN_MS } from './sliced-work.js';
 
 const ignore = (): void => undefined;
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export interface StateLoadOptions {
   /** told about files that cannot be parsed; they are left out, the rest is served */
@@ -128,7 +130,13 @@ export class IndexState {
     const searchChanges = new Map<string, SearchDoc | null>();
     /** package files too large to parse here: summarised from their scan, or parsed in the worker below */
     const large: Array<{ name: PackageName; oid: string; blob: Buffer; path: string }> = [];
-    changed.forEach((file, i) => {
+    // a push may change many files, each parsed here: the event loop gets a turn between them
+    let since = performance.now();
+    for (const [i, file] of changed.entries()) {
+      if (performance.now() - since > TURN_MS) {
+        await nextTurn();
+        since = performance.now();
+      }
       const blob = blobs[i] ?? null;
       const text = blob?.toString('utf8') ?? null;
       const at = file.at;
@@ -143,12 +151,12 @@ export class IndexState {
         if (blob === null || text === null || file.oid === null) {
           packages.delete(id);
           searchChanges.set(id, null);
-          return;
+          continue;
         }
         const oid = file.oid;
         if (blob.length > INLINE_MAX_CHARS) {
           large.push({ name: at.name, oid, blob, path: file.path });
-          return;
+          continue;
         }
         // parsed in full, unlike at load: a file that no longer parses keeps its previous
         // version in service, and a just-changed package is the one clients ask for next
@@ -161,11 +169,17 @@ export class IndexState {
           searchChanges.set(summary.full, summary.shown === null ? null : summary);
         });
       }
-    });
+    }
     for (const { name, oid, blob, path } of large) {
       // a parse of many MB would hold the event loop: the scan (a pass over the bytes) gives
       // the summary, and the file is parsed on its first request, off the event loop
-      const scan = scanIndexFile(blob);
+      let scan: ScannedFile | null;
+      try {
+        scan = await scanPackageFile(blob, path);
+      } catch (error) {
+        warn(`skipping ${path}: ${errorMessage(error)}`);
+        continue;
+      }
       let summary: PackageSummary | undefined;
       if (scan !== null) {
         summary = PackageSummary.fromScan(name, oid, scan, blob.length);

@@ -5,10 +5,15 @@
  * parsed where it is asked for, a larger one in a worker thread (one parse at a time, each
  * with a deadline after which the worker is ended and the file refused), and one above
  * MAX_PACKAGE_FILE_BYTES is refused unread.
+ *
+ * A file served from the worker also has its versions list (`GET /v1/packages/{name}`, the
+ * first thing a client asks for) rendered there, with its gzip form: for a file of many MB
+ * that JSON takes longer to write than the parse, and it would be written on the event loop.
  */
 import { Worker } from 'node:worker_threads';
-import type { IndexFile } from '../index-repo/types.js';
+import type { IndexFile, PackageName } from '../index-repo/types.js';
 import { parseIndexFile } from '../index-repo/package-file.js';
+import { scanIndexFile, type ScannedFile } from './package-scan.js';
 
 /** Parsed inline up to this: about 10 ms. */
 export const INLINE_MAX_CHARS = 64 * 1024;
@@ -21,11 +26,38 @@ export class UnreadablePackageFile extends Error {
   override readonly name = 'UnreadablePackageFile';
 }
 
-interface Job {
+/** The versions list of a package, rendered in the worker: its JSON text, and the gzip form when that pays. */
+export interface RenderedVersions {
+  text: string;
+  gzip: Uint8Array | null;
+}
+
+export interface ServedPackageFile {
+  file: IndexFile;
+  /** for a file parsed in the worker */
+  versions?: RenderedVersions;
+}
+
+/** What a job asks of the worker thread, and what it answers. */
+export interface ParseJob {
   id: number;
   text: string;
   where: string;
-  resolve: (file: IndexFile) => void;
+  /** render the versions list of this package too */
+  render?: PackageName;
+  /** scan these bytes (package-scan.ts) instead of parsing `text` */
+  scan?: Uint8Array;
+}
+export interface ParseAnswer {
+  id: number;
+  file?: IndexFile;
+  versions?: RenderedVersions;
+  scanned?: ScannedFile | null;
+  error?: string;
+}
+
+interface Job extends ParseJob {
+  resolve: (answer: ParseAnswer) => void;
   reject: (error: Error) => void;
 }
 
@@ -37,8 +69,30 @@ let nextId = 0;
 /** Throws what parseIndexFile throws, or UnreadablePackageFile. */
 export function parsePackageFile(text: string, where: string): IndexFile | Promise<IndexFile> {
   if (text.length <= INLINE_MAX_CHARS) return parseIndexFile(text, where);
+  return inWorker({ text, where }).then((answer) => answer.file!);
+}
+
+/**
+ * scanIndexFile of a file larger than INLINE_MAX_CHARS, in the worker: a pass over many MB
+ * (a refresh that brings one in) takes tens of ms.
+ */
+export function scanPackageFile(blob: Buffer, where: string): ScannedFile | null | Promise<ScannedFile | null> {
+  if (blob.length <= INLINE_MAX_CHARS) return scanIndexFile(blob);
+  return inWorker({ text: '', where, scan: blob }).then((answer) => answer.scanned ?? null);
+}
+
+/** The same, for serving `name`: a file parsed in the worker comes with its versions list rendered. */
+export function parsePackageFileToServe(text: string, where: string, name: PackageName): ServedPackageFile | Promise<ServedPackageFile> {
+  if (text.length <= INLINE_MAX_CHARS) return { file: parseIndexFile(text, where) };
+  return inWorker({ text, where, render: { scope: name.scope, name: name.name, full: name.full } }).then((answer) => ({
+    file: answer.file!,
+    ...(answer.versions === undefined ? {} : { versions: answer.versions }),
+  }));
+}
+
+function inWorker(ask: Omit<ParseJob, 'id'>): Promise<ParseAnswer> {
   return new Promise((resolve, reject) => {
-    waiting.push({ id: nextId++, text, where, resolve, reject });
+    waiting.push({ ...ask, id: nextId++, resolve, reject });
     startNext();
   });
 }
@@ -56,15 +110,16 @@ function startNext(): void {
   }, PARSE_DEADLINE_MS);
   running = { job, timer };
   thread.ref();
-  thread.postMessage({ id: job.id, text: job.text, where: job.where });
+  const { resolve: _resolve, reject: _reject, ...message } = job;
+  thread.postMessage(message);
 }
 
 function startWorker(): Worker {
   const thread = new Worker(workerEntry());
-  thread.on('message', (answer: { id: number; file?: IndexFile; error?: string }) => {
+  thread.on('message', (answer: ParseAnswer) => {
     const job = running?.job;
     if (job === undefined || job.id !== answer.id) return;
-    finish(job, () => (answer.error === undefined ? job.resolve(answer.file!) : job.reject(new Error(answer.error))));
+    finish(job, () => (answer.error === undefined ? job.resolve(answer) : job.reject(new Error(answer.error))));
   });
   thread.on('error', (error) => {
     if (worker === thread) worker = undefined;

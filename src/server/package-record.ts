@@ -10,6 +10,7 @@ import { CachedBody, type GrowthListener } from './cached-body.js';
 import { toJson } from './json.js';
 import { inIndexOrder, shownIndex } from './package-summary.js';
 import { versionView, versionsView, type IdEntry } from './package-view.js';
+import type { RenderedVersions } from './package-parser.js';
 import type { TargetParam, VersionParam } from './path-params.js';
 
 interface VersionGroup {
@@ -33,10 +34,12 @@ export class PackageRecord {
   private readonly versionBodies = new Map<string, CachedBody>();
   private readonly grew: GrowthListener | undefined;
 
-  constructor(name: PackageName, file: IndexFile, grew?: GrowthListener) {
+  /** `versions`: the versions list already rendered (by the worker that parsed a large file) */
+  constructor(name: PackageName, file: IndexFile, grew?: GrowthListener, versions?: RenderedVersions) {
     this.name = name;
     this.file = file;
     this.grew = grew;
+    if (versions !== undefined) this.versionsBody = new CachedBody(versions.text, grew, versions.gzip);
     const sorted = inIndexOrder(file.entries.map((item) => ({ id: item.id, yanked: item.entry.yanked === true, publishedAt: item.entry.published_at, item })));
     this.groups = [];
     for (const { facts, semver } of sorted) {

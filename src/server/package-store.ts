@@ -11,14 +11,14 @@
  * are answered from memory and a changed file, having a new blob id, is never served stale.
  */
 import { parseIndexFile } from '../index-repo/package-file.js';
-import type { IndexFile } from '../index-repo/types.js';
 import { BlobReader } from '../index-repo/tree-reader.js';
 import { RegistryError, errorMessage } from '../errors.js';
 import { ByteLru } from './byte-lru.js';
 import { HttpError } from './http-error.js';
-import { INLINE_MAX_CHARS, MAX_PACKAGE_FILE_BYTES, parsePackageFile, UnreadablePackageFile } from './package-parser.js';
+import { INLINE_MAX_CHARS, MAX_PACKAGE_FILE_BYTES, parsePackageFileToServe, UnreadablePackageFile, type ServedPackageFile } from './package-parser.js';
 import { toJson } from './json.js';
 import { PackageRecord } from './package-record.js';
+import { runSliced } from './sliced-work.js';
 import { versionView } from './package-view.js';
 import type { PackageSummary } from './package-summary.js';
 
@@ -138,35 +138,50 @@ export class PackageStore {
 
   /**
    * The JSON of each package's shown version (what a search result lists), in order; null
-   * for one whose file does not parse. Cold ones are read together, and parsed only as far
-   * as their shown version's entries when the summary knows where those are.
+   * for one whose file does not parse. Cold ones are read together and parsed only as far
+   * as their shown version's entries when the summary knows where those are: one at a time,
+   * in steps that share the event loop (sliced-work.ts), since fifty of them in one go
+   * would hold it for tens of ms. The rest are parsed whole, as a request for them would.
    */
   async searchJson(summaries: readonly PackageSummary[]): Promise<Array<string | null>> {
     const out: Array<string | null | undefined> = summaries.map((s) => this.cachedSearchJson(s));
     const cold = summaries.map((s, i) => (out[i] === undefined ? i : -1)).filter((i) => i >= 0);
     if (cold.length === 0) return out as Array<string | null>;
-    // each is rendered as it arrives, while git looks up the next; a large file waits for
-    // the worker thread after the others
-    const large: number[] = [];
+    const sections: Array<{ i: number; text: string }> = [];
+    const whole: number[] = [];
     await this.readEach(
       cold.map((i) => summaries[i]!.oid),
       (k, blob) => {
         const i = cold[k]!;
         const summary = summaries[i]!;
-        const json = this.cachedSearchJson(summary) ?? this.renderSearchJson(summary, blob);
-        if (json === undefined) {
-          large.push(i);
-          return;
+        if (blob === null) throw missingBlob(summary);
+        // `blob` is valid during this call only: the section is copied out
+        if (summary.shown !== null && summary.shownStart >= 0 && summary.shownEnd - summary.shownStart <= INLINE_MAX_CHARS) {
+          sections.push({ i, text: blob.toString('utf8', summary.shownStart, summary.shownEnd) });
+        } else {
+          whole.push(i);
         }
-        this.searchItems.set(summary.full, { oid: summary.oid, json }, 64 + (json?.length ?? 0));
-        out[i] = json;
       },
     );
-    for (const i of large) {
+    const rendered = await runSliced(renderSections(sections.map(({ i, text }) => ({ summary: summaries[i]!, text }))));
+    sections.forEach(({ i }, k) => {
+      const json = rendered[k];
+      if (json === undefined) {
+        whole.push(i);
+        return;
+      }
+      this.searchItems.set(summaries[i]!.full, { oid: summaries[i]!.oid, json }, 64 + json.length);
+      out[i] = json;
+    });
+    for (const i of whole) {
       const summary = summaries[i]!;
-      const record = await this.record(summary).catch(() => null);
-      const json = record?.searchable ? record.versionText(record.searchable) : null;
-      this.searchItems.set(summary.full, { oid: summary.oid, json }, 64 + (json?.length ?? 0));
+      // another page may have rendered it meanwhile
+      let json = this.cachedSearchJson(summary);
+      if (json === undefined) {
+        const record = await this.record(summary).catch(() => null);
+        json = record?.searchable ? record.versionText(record.searchable) : null;
+        this.searchItems.set(summary.full, { oid: summary.oid, json }, 64 + (json?.length ?? 0));
+      }
       out[i] = json;
     }
     return out as Array<string | null>;
@@ -190,36 +205,6 @@ export class PackageStore {
     return record?.searchable ? record.versionText(record.searchable) : null;
   }
 
-  /**
-   * `blob` may be a view valid during this call only: nothing here keeps it. undefined for
-   * a file too large to parse here, which the caller reads again and parses in the worker.
-   */
-  private renderSearchJson(summary: PackageSummary, blob: Buffer | null): string | null | undefined {
-    if (blob === null) throw missingBlob(summary);
-    const shown = summary.shown;
-    if (shown !== null && summary.shownStart >= 0 && summary.shownEnd - summary.shownStart <= INLINE_MAX_CHARS) {
-      try {
-        // the shown version's entries are all a search result shows (deprecated aside, which the summary has)
-        const file = parseIndexFile(blob.toString('utf8', summary.shownStart, summary.shownEnd), summary.full);
-        const item = file.entries.find((e) => e.id.version === shown.id.version && e.id.target === shown.id.target);
-        if (item !== undefined) return toJson(versionView(summary.full, { entries: [], deprecated: summary.deprecated }, item, file.entries));
-      } catch {
-        // the whole file decides: it reports the problem where it is
-      }
-    }
-    if (blob.length > INLINE_MAX_CHARS) return undefined;
-    const text = blob.toString('utf8');
-    let file: IndexFile;
-    try {
-      file = parseIndexFile(text, `${summary.scope}/${summary.name}`);
-    } catch (error) {
-      this.unparsable(summary, error);
-      return null;
-    }
-    const record = this.adopt(summary, text, (grew) => new PackageRecord(summary, file, grew));
-    return record.searchable ? record.versionText(record.searchable) : null;
-  }
-
   /** Reads and parses a whole file and caches the outcome: a file that does not parse, or that the server does not read, is reported once. */
   private async parse(summary: PackageSummary): Promise<PackageRecord | null> {
     const blob = await this.read(summary.oid);
@@ -229,9 +214,9 @@ export class PackageStore {
       this.refuse(summary, `the index file of ${summary.full} is ${blob.length} bytes, more than the ${MAX_PACKAGE_FILE_BYTES} this server reads`);
     }
     const text = blob.toString('utf8');
-    let file: IndexFile;
+    let parsed: ServedPackageFile;
     try {
-      file = await parsePackageFile(text, where);
+      parsed = await parsePackageFileToServe(text, where, summary);
     } catch (error) {
       if (error instanceof UnreadablePackageFile) this.refuse(summary, `the index file of ${summary.full} is not served: ${error.message}`);
       this.unparsable(summary, error);
@@ -240,7 +225,13 @@ export class PackageStore {
     // another request may have parsed it meanwhile
     const cached = this.cached(summary);
     if (cached !== undefined) return cached;
-    return this.adopt(summary, text, (grew) => new PackageRecord(summary, file, grew));
+    if (parsed.versions !== undefined) {
+      // the copy of a large file from the worker took a turn of its own; building the record takes another
+      await new Promise((resolve) => setImmediate(resolve));
+      const again = this.cached(summary);
+      if (again !== undefined) return again;
+    }
+    return this.adopt(summary, text, (grew) => new PackageRecord(summary, parsed.file, grew, parsed.versions));
   }
 
   private unparsable(summary: PackageSummary, error: unknown): void {
@@ -257,6 +248,32 @@ export class PackageStore {
 }
 
 const ignore = (): void => undefined;
+
+/**
+ * The search JSON of each package from the text of its shown version's sections, a step a
+ * package; undefined where the sections alone do not give it (the whole file then decides,
+ * and reports any problem where it is).
+ */
+function* renderSections(items: ReadonlyArray<{ summary: PackageSummary; text: string }>): Generator<void, Array<string | undefined>> {
+  const out: Array<string | undefined> = [];
+  for (const { summary, text } of items) {
+    out.push(sectionJson(summary, text));
+    yield;
+  }
+  return out;
+}
+
+function sectionJson(summary: PackageSummary, text: string): string | undefined {
+  const shown = summary.shown!;
+  try {
+    // the shown version's entries are all a search result shows (deprecated aside, which the summary has)
+    const file = parseIndexFile(text, summary.full);
+    const item = file.entries.find((e) => e.id.version === shown.id.version && e.id.target === shown.id.target);
+    return item === undefined ? undefined : toJson(versionView(summary.full, { entries: [], deprecated: summary.deprecated }, item, file.entries));
+  } catch {
+    return undefined;
+  }
+}
 
 function missingBlob(summary: PackageSummary): Error {
   return new RegistryError('git', `the file of ${summary.full} (blob ${summary.oid}) is missing from the index repository`);

@@ -15,6 +15,7 @@
  * package list, which shows them marked (`listing`).
  */
 import { queryTerms, type QueryTerms } from './search-query.js';
+import { runSliced, runToEnd, sortSliced } from './sliced-work.js';
 import { TrigramIndex } from './trigram-index.js';
 
 export interface SearchDoc {
@@ -41,14 +42,14 @@ export interface Searchable {
   readonly size: number;
   /** Throws `invalid_input` (400) for a query past the caps of search-query.ts. */
   search(query: string, offset: number, limit?: number): SearchPage;
+  /** The same page, computed in steps that share the event loop (sliced-work.ts). */
+  searchSliced(query: string, offset: number, limit?: number): Promise<SearchPage>;
 }
 
 export const SEARCH_PAGE_SIZE = 50;
 
-/** Document checks a sliced search makes between looks at the clock (a field's pass at most is a few ms). */
-const SLICE_CHECKS = 20_000;
-/** How long a sliced search runs before it lets the event loop run. */
-const SLICE_MS = 4;
+/** Documents a sliced search checks in one step (some tenths of a millisecond; see sliced-work.ts). */
+const STEP_DOCS = 4096;
 /** More ranked results than this are shown by sorting every match instead of keeping a top list. */
 const MAX_KEPT = 1000;
 /** The overlay is folded into a new base when it holds more documents than this share of the base, */
@@ -60,8 +61,10 @@ const OVERLAY_MIN = 256;
 class Base {
   readonly docs: readonly SearchDoc[];
   readonly deprecated: Uint8Array;
-  private fieldIndexes: { names: TrigramIndex; scopes: TrigramIndex; descriptions: TrigramIndex } | undefined;
+  private fieldIndexes: Fields | undefined;
   private newest: { order: Int32Array; rankOf: Int32Array } | undefined;
+  /** the one build of the parts above, advanced by whichever query needs them */
+  private building: Generator<void, void> | undefined;
   private positions: Map<string, number> | undefined;
   /** per query: which documents it has touched (stamps), their scores so far, and the list of them */
   private scratch: Scratch | undefined;
@@ -71,26 +74,40 @@ class Base {
     this.deprecated = Uint8Array.from(docs, (d) => (d.deprecated ? 1 : 0));
   }
 
-  get fields(): { names: TrigramIndex; scopes: TrigramIndex; descriptions: TrigramIndex } {
-    const docs = this.docs;
-    this.fieldIndexes ??= {
-      names: TrigramIndex.build(docs.length, (i) => docs[i]!.name),
-      scopes: TrigramIndex.build(docs.length, (i) => docs[i]!.scope),
-      descriptions: TrigramIndex.build(docs.length, (i) => docs[i]!.lowerDescription),
-    };
-    return this.fieldIndexes;
+  get fields(): Fields {
+    if (this.fieldIndexes === undefined) runToEnd(this.prepare());
+    return this.fieldIndexes!;
   }
 
   /** document numbers newest first, and each document's place in that order */
   get newestFirst(): { order: Int32Array; rankOf: Int32Array } {
-    if (this.newest === undefined) {
-      const docs = this.docs;
-      const order = Int32Array.from(docs.keys()).sort((a, b) => newestFirst(docs[a]!, docs[b]!));
-      const rankOf = new Int32Array(docs.length);
-      for (let rank = 0; rank < order.length; rank++) rankOf[order[rank]!] = rank;
-      this.newest = { order, rankOf };
+    if (this.newest === undefined) runToEnd(this.prepare());
+    return this.newest!;
+  }
+
+  /**
+   * Makes the costly parts in steps, shared by every query that waits for them: a base made
+   * by folding an overlay is indexed afresh, and that must not hold the event loop either.
+   */
+  *prepare(): Generator<void, void> {
+    while (this.fieldIndexes === undefined || this.newest === undefined) {
+      this.building ??= this.build();
+      if (this.building.next().done === true) return;
+      yield;
     }
-    return this.newest;
+  }
+
+  private *build(): Generator<void, void> {
+    const docs = this.docs;
+    const names = yield* TrigramIndex.buildSteps(docs.length, (i) => docs[i]!.name);
+    const scopes = yield* TrigramIndex.buildSteps(docs.length, (i) => docs[i]!.scope);
+    const descriptions = yield* TrigramIndex.buildSteps(docs.length, (i) => docs[i]!.lowerDescription);
+    const order = yield* sortSliced(Int32Array.from(docs.keys()), (a, b) => newestFirst(docs[a]!, docs[b]!));
+    const rankOf = new Int32Array(docs.length);
+    for (let rank = 0; rank < order.length; rank++) rankOf[order[rank]!] = rank;
+    this.fieldIndexes = { names, scopes, descriptions };
+    this.newest = { order, rankOf };
+    this.building = undefined;
   }
 
   position(id: string): number | undefined {
@@ -126,6 +143,12 @@ class Base {
     scratch.busy = false;
     this.scratch ??= scratch;
   }
+}
+
+interface Fields {
+  names: TrigramIndex;
+  scopes: TrigramIndex;
+  descriptions: TrigramIndex;
 }
 
 /** per query: which documents it has touched (stamps), their scores so far, and the list of them */
@@ -170,6 +193,7 @@ export class SearchIndex implements Searchable {
     this.listing = {
       size: counts.all,
       search: (query, offset, limit = SEARCH_PAGE_SIZE) => this.find(query, offset, limit, true),
+      searchSliced: (query, offset, limit = SEARCH_PAGE_SIZE) => runSliced(this.steps(queryTerms(query), offset, limit, true)),
     };
   }
 
@@ -263,31 +287,30 @@ export class SearchIndex implements Searchable {
   }
 
   /**
-   * The same page as `search`, computed in slices of about SLICE_MS with
-   * the event loop free in between, so a costly query (many short words on a large index)
-   * never holds the server for long. The API's search uses it.
+   * The same page as `search`, computed in steps that share the event loop with every
+   * other request (sliced-work.ts), so a costly query (many short words on a large index,
+   * or the first after a rebuild of the base) never holds the server for long. The API's
+   * search uses it.
    */
-  async searchSliced(query: string, offset: number, limit = SEARCH_PAGE_SIZE): Promise<SearchPage> {
-    const terms = queryTerms(query);
-    if (terms.size === 0) return this.byDate(offset, limit, false);
-    const steps = this.ranked(terms, offset, limit, false);
-    for (let step = steps.next(); ; step = steps.next()) {
-      if (step.done === true) return step.value;
-      await yieldToLoop();
-    }
+  searchSliced(query: string, offset: number, limit = SEARCH_PAGE_SIZE): Promise<SearchPage> {
+    return runSliced(this.steps(queryTerms(query), offset, limit, false));
   }
 
   private find(query: string, offset: number, limit: number, withDeprecated: boolean): SearchPage {
-    const terms = queryTerms(query);
+    return runToEnd(this.steps(queryTerms(query), offset, limit, withDeprecated));
+  }
+
+  private *steps(terms: QueryTerms, offset: number, limit: number, withDeprecated: boolean): Generator<void, SearchPage> {
+    yield* this.base.prepare();
     if (terms.size === 0) return this.byDate(offset, limit, withDeprecated);
-    return runToEnd(this.ranked(terms, offset, limit, withDeprecated));
+    return yield* this.ranked(terms, offset, limit, withDeprecated);
   }
 
   /**
    * Every match is counted, but only the first offset + limit in rank order are shown:
    * keeping those in a short sorted list costs far less than sorting tens of thousands of
    * matches (a common word or `pkg` matches most of a large index). It pauses (yields)
-   * after a field's pass once it has run SLICE_MS since the last pause.
+   * every STEP_DOCS documents.
    */
   private *ranked(terms: QueryTerms, offset: number, limit: number, withDeprecated: boolean): Generator<void, SearchPage> {
     const base = this.base;
@@ -306,8 +329,6 @@ export class SearchIndex implements Searchable {
           touched[touchedCount++] = i;
         }
       };
-      let checks = 0;
-      let sliceStart = performance.now();
       // per field and per word, the points scoreDoc gives; a three-character word's candidates
       // are exactly the documents containing it, longer ones are checked
       for (const [term, weight] of terms) {
@@ -315,58 +336,40 @@ export class SearchIndex implements Searchable {
         let checked = candidates === null || term.length > 3;
         let n = candidates?.length ?? docs.length;
         for (let k = 0; k < n; k++) {
+          if (k % STEP_DOCS === STEP_DOCS - 1) yield;
           const i = candidates === null ? k : candidates[k]!;
           const name = docs[i]!.name;
           if (checked && !name.includes(term)) continue;
           add(i, weight * (name === term ? 100 : name.startsWith(term) ? 50 : 20));
         }
-        if ((checks += n) > SLICE_CHECKS) {
-          checks = 0;
-          if (performance.now() - sliceStart > SLICE_MS) {
-            yield;
-            sliceStart = performance.now();
-          }
-        }
         candidates = scopes.candidates(term);
         checked = candidates === null || term.length > 3;
         n = candidates?.length ?? docs.length;
         for (let k = 0; k < n; k++) {
+          if (k % STEP_DOCS === STEP_DOCS - 1) yield;
           const i = candidates === null ? k : candidates[k]!;
           const scope = docs[i]!.scope;
           if (checked && !scope.includes(term)) continue;
           add(i, weight * (scope === term ? 4 : 2));
         }
-        if ((checks += n) > SLICE_CHECKS) {
-          checks = 0;
-          if (performance.now() - sliceStart > SLICE_MS) {
-            yield;
-            sliceStart = performance.now();
-          }
-        }
         candidates = descriptions.candidates(term);
         checked = candidates === null || term.length > 3;
         n = candidates?.length ?? docs.length;
         for (let k = 0; k < n; k++) {
+          if (k % STEP_DOCS === STEP_DOCS - 1) yield;
           const i = candidates === null ? k : candidates[k]!;
           if (checked && !docs[i]!.lowerDescription.includes(term)) continue;
           add(i, weight);
         }
-        if ((checks += n) > SLICE_CHECKS) {
-          checks = 0;
-          if (performance.now() - sliceStart > SLICE_MS) {
-            yield;
-            sliceStart = performance.now();
-          }
-        }
       }
-      return this.page(terms, offset, limit, withDeprecated, touched.subarray(0, touchedCount), scores);
+      return yield* this.page(terms, offset, limit, withDeprecated, touched.subarray(0, touchedCount), scores);
     } finally {
       base.endQuery(scratch);
     }
   }
 
   /** The page of results from the scores `ranked` added up for the base documents in `touched`. */
-  private page(terms: QueryTerms, offset: number, limit: number, withDeprecated: boolean, touched: Int32Array, scores: Int32Array): SearchPage {
+  private *page(terms: QueryTerms, offset: number, limit: number, withDeprecated: boolean, touched: Int32Array, scores: Int32Array): Generator<void, SearchPage> {
     const base = this.base;
     const docs = base.docs;
     const touchedCount = touched.length;
@@ -375,6 +378,7 @@ export class SearchIndex implements Searchable {
     const removed = this.removed;
     const deprecated = base.deprecated;
     for (let t = 0; t < touchedCount; t++) {
+      if (t % STEP_DOCS === STEP_DOCS - 1) yield;
       const i = touched[t]!;
       if ((removed !== null && removed[i] === 1) || (!withDeprecated && deprecated[i] === 1)) continue;
       top.offer(i, scores[i]!);
@@ -388,8 +392,28 @@ export class SearchIndex implements Searchable {
       if (score > 0) extra.push({ doc, score });
     }
     if (extra.length === 0) return { ids: Array.from(ranked.subarray(offset, offset + limit), (i) => docs[i]!.full), count: top.count };
-    const results = [...Array.from(ranked, (i): Scored => ({ doc: docs[i]!, score: scores[i]! })), ...extra].sort(compareRank);
-    return { ids: results.slice(offset, offset + limit).map((s) => s.doc.full), count: top.count + extra.length };
+    // both lists are in rank order: merged as far as the page, not sorted together (a deep
+    // page of a common word would sort tens of thousands of objects with a comparator)
+    extra.sort(compareRank);
+    const ids: string[] = [];
+    const end = offset + limit;
+    let i = 0;
+    let j = 0;
+    for (let k = 0; k < end && (i < ranked.length || j < extra.length); k++) {
+      if (k % STEP_DOCS === STEP_DOCS - 1) yield;
+      const fromBase = i < ranked.length ? ranked[i]! : -1;
+      const fromExtra = extra[j];
+      let doc: SearchDoc;
+      if (fromExtra === undefined || (fromBase >= 0 && (scores[fromBase]! - fromExtra.score || newestFirst(fromExtra.doc, docs[fromBase]!)) > 0)) {
+        doc = docs[fromBase]!;
+        i++;
+      } else {
+        doc = fromExtra.doc;
+        j++;
+      }
+      if (k >= offset) ids.push(doc.full);
+    }
+    return { ids, count: top.count + extra.length };
   }
 }
 
@@ -487,8 +511,3 @@ function newestFirst(a: SearchDoc, b: SearchDoc): number {
   return a.full < b.full ? -1 : a.full > b.full ? 1 : 0;
 }
 
-function runToEnd<T>(steps: Generator<void, T>): T {
-  for (let step = steps.next(); ; step = steps.next()) if (step.done === true) return step.value;
-}
-
-const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

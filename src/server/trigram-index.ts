@@ -7,10 +7,15 @@
  */
 
 /** A trigram of ASCII characters packed into a small integer: 7 bits each. */
+import { runToEnd } from './sliced-work.js';
+
 const ASCII_BITS = 7;
 const ASCII_KEYS = 1 << (3 * ASCII_BITS);
 
 const EMPTY = new Int32Array(0);
+/** Documents, and trigram keys, a build step covers (each well under a millisecond). */
+const STEP_DOCS = 2048;
+const STEP_KEYS = 1 << 16;
 
 export class TrigramIndex {
   private constructor(
@@ -22,11 +27,20 @@ export class TrigramIndex {
 
   /** `text(i)` is the field of document i, already lower-cased. */
   static build(count: number, text: (doc: number) => string): TrigramIndex {
+    return runToEnd(TrigramIndex.buildSteps(count, text));
+  }
+
+  /**
+   * The same, in steps of a few thousand documents (or keys): building the index of a
+   * large index's descriptions at once would hold the event loop for hundreds of ms.
+   */
+  static *buildSteps(count: number, text: (doc: number) => string): Generator<void, TrigramIndex> {
     // two passes: count each trigram's documents, then fill one array laid out by those counts
     const counts = new Int32Array(ASCII_KEYS);
     const lastDoc = new Int32Array(ASCII_KEYS).fill(-1);
     const other = new Map<string, number[]>();
     for (let doc = 0; doc < count; doc++) {
+      if (doc % STEP_DOCS === STEP_DOCS - 1) yield;
       const field = text(doc);
       for (let i = 2; i < field.length; i++) {
         const key = asciiKey(field, i);
@@ -44,6 +58,7 @@ export class TrigramIndex {
     const starts = new Int32Array(ASCII_KEYS);
     let total = 0;
     for (let key = 0; key < ASCII_KEYS; key++) {
+      if (key % STEP_KEYS === STEP_KEYS - 1) yield;
       starts[key] = total;
       total += counts[key]!;
     }
@@ -51,6 +66,7 @@ export class TrigramIndex {
     const filled = starts.slice();
     lastDoc.fill(-1);
     for (let doc = 0; doc < count; doc++) {
+      if (doc % STEP_DOCS === STEP_DOCS - 1) yield;
       const field = text(doc);
       for (let i = 2; i < field.length; i++) {
         const key = asciiKey(field, i);
@@ -61,6 +77,7 @@ export class TrigramIndex {
     }
     const ascii = new Map<number, Int32Array>();
     for (let key = 0; key < ASCII_KEYS; key++) {
+      if (key % STEP_KEYS === STEP_KEYS - 1) yield;
       if (counts[key]! > 0) ascii.set(key, postings.subarray(starts[key]!, starts[key]! + counts[key]!));
     }
     const otherLists = new Map<string, Int32Array>();

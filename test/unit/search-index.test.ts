@@ -64,9 +64,34 @@ describe('sliced search', () => {
     it(`finds what the one-go search finds for ${JSON.stringify(query)}, deep pages too`, async () => {
       for (const offset of [0, 50, 1200]) {
         assert.deepEqual(await index.searchSliced(query, offset), index.search(query, offset));
+        assert.deepEqual(await index.listing.searchSliced(query, offset), index.listing.search(query, offset));
       }
     });
   }
+
+  it('ranks an overlay of changed packages among the base as a fresh index does, deep pages too', async () => {
+    const changes = new Map(Array.from({ length: 40 }, (_, i): [string, SearchDoc] => [docs[i * 50]!.full, { ...docs[i * 50]!, name: `ui_${docs[i * 50]!.name}`, publishedKey: String(1_000_000 + i * 97).padStart(10, '0') }]));
+    const overlaid = index.with(changes);
+    const fresh = SearchIndex.of(docs.map((d) => changes.get(d.full) ?? d));
+    for (const query of ['ui', 'a ui', 'net x', '']) {
+      for (const offset of [0, 30, 1100, 2900]) {
+        assert.deepEqual(await overlaid.searchSliced(query, offset), fresh.search(query, offset), `${query} at ${offset}`);
+      }
+    }
+  });
+
+  it('finds the same after the overlay has been folded into a new base, built in steps while other work runs', async () => {
+    const changes = new Map(Array.from({ length: 400 }, (_, i): [string, SearchDoc] => [docs[i]!.full, { ...docs[i]!, lowerDescription: `refolded ${docs[i]!.lowerDescription}` }]));
+    const folded = index.with(changes);
+    const expected = SearchIndex.of([...docs.slice(400), ...changes.values()]).search('refolded', 0);
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    const found = await folded.searchSliced('refolded', 0);
+    clearInterval(ticker);
+    assert.deepEqual(found, expected);
+    assert.equal(found.count, [...changes.values()].filter((d) => !d.deprecated).length);
+    assert.ok(turns > 0, 'the event loop never ran while the new base was built');
+  });
 
   it('lets other work run while a costly query is under way, and two at once do not mix', async () => {
     const big = SearchIndex.of(Array.from({ length: 60_000 }, (_, i) => doc(i)));

@@ -1,0 +1,70 @@
+/**
+ * Package files too large to parse on the event loop: parsed in the worker thread, which
+ * also renders their versions list, byte for byte what the main thread renders, with a
+ * gzip form that unpacks to it; small files are parsed where they are asked for.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { parseIndexFile, serializeIndexFile } from '../../src/index-repo/package-file.js';
+import type { IndexFile } from '../../src/index-repo/types.js';
+import { INLINE_MAX_CHARS, parsePackageFileToServe, scanPackageFile } from '../../src/server/package-parser.js';
+import { scanIndexFile } from '../../src/server/package-scan.js';
+import { PackageRecord } from '../../src/server/package-record.js';
+
+const name = { scope: 'acme', name: 'large', full: 'acme/large' };
+
+function fileText(entries: number): string {
+  const file: IndexFile = {
+    deprecated: 'use acme/other',
+    entries: Array.from({ length: entries }, (_, i) => ({
+      id: { version: `1.${i % 7}.${i}`, target: i % 3 === 0 ? ('roblox' as const) : ('luau' as const) },
+      entry: {
+        published_at: '2025-01-01T00:00:00Z',
+        description: `version ${i} ${'d'.repeat(200)}`,
+        ...(i % 5 === 0 ? { yanked: true } : {}),
+        target: i % 3 === 0 ? { environment: 'roblox', lib: 'src/init.luau', build_files: ['src'] } : { environment: 'luau', lib: 'src/init.luau' },
+      },
+    })),
+  };
+  return serializeIndexFile(file);
+}
+
+describe('package files to serve', () => {
+  it('renders the versions list of a large file in the worker, as the main thread would, with its gzip form', async () => {
+    const text = fileText(600);
+    assert.ok(text.length > INLINE_MAX_CHARS);
+    const served = await parsePackageFileToServe(text, 'acme/large', name);
+    const expected = new PackageRecord(name, parseIndexFile(text, 'acme/large')).versionsJson().text;
+    assert.deepEqual(served.file, parseIndexFile(text, 'acme/large'));
+    assert.equal(served.versions?.text, expected);
+    assert.ok(served.versions?.gzip, 'no gzip form');
+    assert.equal(gunzipSync(served.versions.gzip).toString('utf8'), expected);
+    // a record built with it answers with those bytes
+    const record = new PackageRecord(name, served.file, undefined, served.versions);
+    assert.equal(record.versionsJson().text, expected);
+    assert.equal(gunzipSync(record.versionsJson().gzip()!).toString('utf8'), expected);
+  });
+
+  it('parses a small file where it is asked for, without rendering anything', () => {
+    const text = fileText(3);
+    const served = parsePackageFileToServe(text, 'acme/small', name);
+    assert.ok(!(served instanceof Promise));
+    assert.equal(served.versions, undefined);
+    assert.deepEqual(served.file, parseIndexFile(text, 'acme/small'));
+  });
+
+  it('scans a large file in the worker as the main thread would', async () => {
+    const blob = Buffer.from(fileText(600));
+    const scanned = await scanPackageFile(blob, 'acme/large');
+    assert.ok(scanned !== null);
+    assert.deepEqual(scanned, scanIndexFile(blob));
+    const small = Buffer.from(fileText(2));
+    assert.deepEqual(scanPackageFile(small, 'acme/small'), scanIndexFile(small));
+  });
+
+  it('reports a file that does not parse', async () => {
+    const text = `${fileText(600)}\n[[[not toml`;
+    await assert.rejects(Promise.resolve(parsePackageFileToServe(text, 'acme/broken', name)));
+  });
+});
