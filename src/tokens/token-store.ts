@@ -4,6 +4,7 @@
  * the index every client clones, and two admins creating tokens at once write two
  * different objects. Package keys start with a scope, which cannot start with `_`.
  */
+import { readCapped } from '../storage/read-capped.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RegistryError } from '../errors.js';
 import type { Storage } from '../storage/storage.js';
@@ -103,23 +104,13 @@ export class TokenStore {
 }
 
 /** Oldest first, then by id: the order in which a user name and id were bound. */
-export function byCreation(a: TokenRecord, b: TokenRecord): number {
+export function byCreation(a: { createdAt: string; id: string }, b: { createdAt: string; id: string }): number {
   return a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 /** The object's text, or null when it vanished; a record over the cap is CorruptRecord, not read on. */
 export async function readSmallObject(storage: Storage, key: string): Promise<string | null> {
-  const object = await storage.get(key);
-  if (object === null) return null;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of object.body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_RECORD_BYTES) {
-      object.body.destroy();
-      throw new CorruptRecord(`${key} is larger than ${MAX_RECORD_BYTES} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const read = await readCapped(storage, key, MAX_RECORD_BYTES);
+  if (read.kind === 'too-large') throw new CorruptRecord(`${key} is larger than ${MAX_RECORD_BYTES} bytes`);
+  return read.kind === 'missing' ? null : read.bytes.toString('utf8');
 }

@@ -7,7 +7,7 @@
 import { RegistryError, usageError } from '../errors.js';
 import { parseScopeName } from '../index-repo/scope-owners.js';
 import type { Storage } from '../storage/storage.js';
-import { readSmallObject, TokenStore } from '../tokens/token-store.js';
+import { byCreation, readSmallObject, TokenStore } from '../tokens/token-store.js';
 import { UserDirectory } from '../tokens/user-directory.js';
 import { CorruptRecord } from '../tokens/token-record.js';
 import { isRuleId, newRuleId, parseTrustRule, ruleIdOfKey, ruleKey, TRUST_FORMAT, TRUST_PREFIX, type TrustRule } from './trust-rule.js';
@@ -32,7 +32,7 @@ export class TrustStore {
       if (typeof rule === 'string') problems.push(rule);
       else if (rule !== null) rules.push(rule);
     }
-    rules.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
+    rules.sort(byCreation);
     return { rules, problems };
   }
 

@@ -5,6 +5,7 @@
  */
 import { promisify } from 'node:util';
 import { gunzip as gunzipCallback } from 'node:zlib';
+import { readCapped } from '../../storage/read-capped.js';
 import type { Storage } from '../../storage/storage.js';
 
 const gunzip = promisify(gunzipCallback);
@@ -18,24 +19,10 @@ export type StoredText =
   | { kind: 'too-large' };
 
 export async function readStoredText(storage: Storage, key: string): Promise<StoredText> {
-  const object = await storage.get(key);
-  if (object === null) return { kind: 'missing' };
-  if (object.size > MAX_STORED_BYTES) {
-    object.body.destroy();
-    return { kind: 'too-large' };
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of object.body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_STORED_BYTES) {
-      object.body.destroy();
-      return { kind: 'too-large' };
-    }
-    chunks.push(chunk);
-  }
-  let bytes = Buffer.concat(chunks);
-  if (object.contentEncoding === 'gzip') {
+  const read = await readCapped(storage, key, MAX_STORED_BYTES);
+  if (read.kind !== 'bytes') return read;
+  let bytes = read.bytes;
+  if (read.contentEncoding === 'gzip') {
     try {
       bytes = await gunzip(bytes, { maxOutputLength: MAX_TEXT_BYTES });
     } catch (error) {
