@@ -10,6 +10,7 @@
  * first thing a client asks for) rendered there, with its gzip form: for a file of many MB
  * that JSON takes longer to write than the parse, and it would be written on the event loop.
  */
+import { workerEntry } from '../worker-entry.js';
 import { Worker } from 'node:worker_threads';
 import type { IndexFile, PackageName } from '../index-repo/types.js';
 import { parseIndexFile } from '../index-repo/package-file.js';
@@ -115,7 +116,7 @@ function startNext(): void {
 }
 
 function startWorker(): Worker {
-  const thread = new Worker(workerEntry());
+  const thread = new Worker(workerEntry(import.meta.url, 'package-parse-worker'));
   thread.on('message', (answer: ParseAnswer) => {
     const job = running?.job;
     if (job === undefined || job.id !== answer.id) return;
@@ -127,19 +128,6 @@ function startWorker(): Worker {
     if (job !== undefined) finish(job, () => job.reject(error));
   });
   return thread;
-}
-
-/**
- * From dist/, the built worker. From the sources (the tests run them through tsx) the
- * worker is TypeScript, which a worker thread only loads once tsx's loader is registered
- * in it: a `--import` of the main thread does not reach workers.
- */
-function workerEntry(): URL {
-  if (!import.meta.url.endsWith('.ts')) return new URL('./package-parse-worker.js', import.meta.url);
-  const entry = new URL('./package-parse-worker.ts', import.meta.url).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const code = `const { register } = await import(${JSON.stringify(tsx)}); register(); await import(${JSON.stringify(entry)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
 }
 
 function finish(job: Job, settle: () => void): void {

@@ -3,6 +3,7 @@
  * terminated and the next job runs on a fresh one; the queue is bounded; a crashing worker
  * fails only its own job; an idle pool does not keep the process alive (the test ends).
  */
+import { typeScriptWorkerEntry } from '../../src/worker-entry.js';
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { RenderPool } from '../../src/server/web/render-pool.js';
@@ -11,8 +12,7 @@ type Input = { spinMs?: number; fail?: boolean; exit?: boolean; echo?: string };
 
 function makePool(overrides: Partial<{ size: number; queueLimit: number; timeoutMs: number; maxWaitMs: number }> = {}) {
   return new RenderPool<Input, string>({
-    workerUrl: new URL('../helpers/spin-worker.ts', import.meta.url),
-    tsxLoaderUrl: import.meta.resolve('tsx/esm/api'),
+    workerUrl: typeScriptWorkerEntry(new URL('../helpers/spin-worker.ts', import.meta.url)),
     size: 1,
     queueLimit: 4,
     timeoutMs: 300,

@@ -6,6 +6,7 @@
  * entry. Whatever cannot be rendered in time (or at all) is shown as escaped text with a
  * note: a page never fails because of its README.
  */
+import { workerEntry } from '../../worker-entry.js';
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { ByteLru } from '../byte-lru.js';
@@ -48,11 +49,8 @@ const inFlight = new Map<string, Promise<RenderedMarkdown>>();
 let pool: RenderPool<RenderInput, RenderOutput> | undefined;
 
 function renderPool(): RenderPool<RenderInput, RenderOutput> {
-  // the worker's file sits beside this one (.ts when run from the sources under tsx)
-  const fromSources = import.meta.url.endsWith('.ts');
   pool ??= new RenderPool({
-    workerUrl: new URL(`./render-worker${fromSources ? '.ts' : '.js'}`, import.meta.url),
-    ...(fromSources ? { tsxLoaderUrl: import.meta.resolve('tsx/esm/api') } : {}),
+    workerUrl: workerEntry(import.meta.url, 'render-worker'),
     size: Math.max(1, Math.min(2, availableParallelism() - 1)),
     queueLimit: QUEUE_LIMIT,
     timeoutMs: RENDER_TIMEOUT_MS,

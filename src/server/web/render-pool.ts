@@ -21,13 +21,8 @@ export type PoolOutcome<R> =
   | { kind: 'failed'; message: string };
 
 export interface PoolOptions {
-  /** the worker's module; it answers `{ ready: true }` once warm, then `{ id, ok, value | error }` per job */
+  /** the worker's entry (see worker-entry.ts); it answers `{ ready: true }` once warm, then `{ id, ok, value | error }` per job */
   workerUrl: URL;
-  /**
-   * Under tsx (tests run the sources), a worker does not inherit the parent's `--import`
-   * hooks: the worker then registers tsx's loader itself before importing a `.ts` module.
-   */
-  tsxLoaderUrl?: string;
   size: number;
   queueLimit: number;
   /** how long one job may run */
@@ -119,11 +114,8 @@ export class RenderPool<I, R> {
   }
 
   private spawn(): void {
-    const { workerUrl, tsxLoaderUrl, resourceLimits } = this.opts;
-    const worker =
-      tsxLoaderUrl === undefined
-        ? new Worker(workerUrl, { resourceLimits })
-        : new Worker(`import(${JSON.stringify(tsxLoaderUrl)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl.href)}); })`, { eval: true, resourceLimits });
+    const { workerUrl, resourceLimits } = this.opts;
+    const worker = new Worker(workerUrl, { resourceLimits });
     this.stats.started++;
     const slot: Slot<I, R> = { worker, ready: false, job: null };
     this.slots.push(slot);
