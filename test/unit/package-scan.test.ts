@@ -14,6 +14,8 @@ import { parseIndexFile } from '../../src/index-repo/package-file.js';
 import { formatVersionId } from '../../src/index-repo/version.js';
 import { IndexState } from '../../src/server/index-state.js';
 import { scanIndexFile } from '../../src/server/package-scan.js';
+import { publishedSortKey } from '../../src/server/package-summary.js';
+import { timestampSortKey } from '../../src/published-at.js';
 import { cloneFixtureIndex, git, readObjects } from '../helpers/fixture-index.js';
 import { runGit, tempDir } from '../helpers/git.js';
 import { seededRandom } from '../helpers/seeded-random.js';
@@ -154,3 +156,27 @@ async function assertServedAsAbsent(files: readonly Buffer[]): Promise<void> {
     await cleanup();
   }
 }
+
+describe('publishedSortKey', () => {
+  it('is timestampSortKey for every published_at the scan and the parser give, and for any other form', async () => {
+    const blobs = (await historyBlobs()).filter((b) => b.text.includes('published_at'));
+    const stamps = new Set<string>();
+    for (const { text } of blobs) {
+      const scanned = scanIndexFile(text);
+      for (const entry of scanned?.entries ?? []) stamps.add(entry.publishedAt);
+      const parsed = fromParse(text);
+      if (!(parsed instanceof Error)) for (const entry of parseIndexFile(text.toString('utf8')).entries) stamps.add(entry.entry.published_at);
+    }
+    assert.ok(stamps.size > 500, `${stamps.size} timestamps`);
+    const random = seededRandom(31);
+    for (let i = 0; i < 2000; i++) {
+      const digits = Math.floor(random() * 10);
+      const fraction = String(Math.floor(random() * 1e9)).padStart(9, '0').slice(0, digits);
+      const base = new Date(Math.floor(random() * 4e12)).toISOString().slice(0, 19);
+      stamps.add(`${base}${fraction === '' ? '' : `.${fraction}`}Z`);
+    }
+    // forms only a hand-written file has: left to timestampSortKey
+    for (const other of ['2024-01-02T03:04:05.120Z', '2024-01-02 03:04:05Z', '2024-01-02T03:04:05+01:00', '2024-01-02T03:04:05z', '2024-1-02T03:04:05Z', 'x', '']) stamps.add(other);
+    for (const stamp of stamps) assert.equal(publishedSortKey(stamp), timestampSortKey(stamp), stamp);
+  });
+});
