@@ -69,8 +69,7 @@ export class PackageSummary implements PackageName, SearchDoc {
 
   /** `size` is the file's length in bytes, where the last section ends */
   static fromScan(name: PackageName, oid: string, scan: ScannedFile, size: number): PackageSummary {
-    const sorted = inIndexOrder(scan.entries);
-    const chosen = sorted[shownIndex(sorted)]?.facts;
+    const chosen = shownEntry(scan.entries);
     const shown = chosen === undefined ? null : { id: chosen.id, description: chosen.description, publishedAt: chosen.publishedAt };
     const span = shown === null ? null : sectionsOf(scan.sections, shown.id.version, size);
     return new PackageSummary(name, oid, scan.deprecated, shown, span, scan.entries.length);
@@ -174,6 +173,33 @@ function isDigit(c: number): boolean {
 function allDigits(text: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (!isDigit(text.charCodeAt(i))) return false;
   return true;
+}
+
+/**
+ * The entry `sortedAndShown` picks, found in one pass without sorting: the highest unyanked
+ * version, then the newest, then the last in index order (the highest target kind: no two
+ * entries share a version and a target). Sorting every entry of every package was a tenth
+ * of start-up.
+ */
+export function shownEntry<T extends EntryFacts & { semver: SemVer }>(entries: readonly T[]): T | undefined {
+  let best: T | undefined;
+  let bestAt: string | undefined;
+  for (const entry of entries) {
+    if (entry.yanked) continue;
+    const order = best === undefined ? 1 : compareSemver(entry.semver, best.semver);
+    if (order < 0) continue;
+    if (order > 0) {
+      best = entry;
+      bestAt = undefined;
+      continue;
+    }
+    bestAt ??= publishedSortKey(best!.publishedAt);
+    const at = publishedSortKey(entry.publishedAt);
+    if (at < bestAt || (at === bestAt && compareTargetKinds(entry.id.target, best!.id.target) < 0)) continue;
+    best = entry;
+    bestAt = at;
+  }
+  return best;
 }
 
 /** [start, end) of the sections of one version when no other section comes between them. */
