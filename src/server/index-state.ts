@@ -93,11 +93,14 @@ export class IndexState {
           if (at.kind === 'config') config = parseIndexConfig(blob.toString('utf8'), CONFIG_FILE);
           else if (at.kind === 'scope') withWarning(warn, file.path, () => scopes.set(detach(at.scope), parseScopeInfo(blob.toString('utf8'), file.path)));
           else {
-            withWarning(warn, file.path, () => {
+            // no closure per file, as withWarning would take: 50,000 of them at start-up
+            try {
               // keyed by the summary's own copy of the name (see PackageSummary)
               const summary = summarise(at.name, file.oid, blob, file.path);
               packages.set(summary.full, summary);
-            });
+            } catch (error) {
+              warn(`skipping ${file.path}: ${errorMessage(error)}`);
+            }
           }
         },
       ),

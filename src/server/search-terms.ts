@@ -90,34 +90,22 @@ export class TermScorer {
         }
       };
       // a three-character word's candidates are exactly the documents containing it, longer ones are checked
-      let candidates = names.candidates(term);
-      let checked = candidates === null || term.length > 3;
-      let n = candidates?.length ?? docs.length;
-      for (let k = 0; k < n; k++) {
-        if (k % STEP_DOCS === STEP_DOCS - 1) yield;
-        const i = candidates === null ? k : candidates[k]!;
-        const name = docs[i]!.name;
-        if (checked && !name.includes(term)) continue;
-        add(i, name === term ? 100 : name.startsWith(term) ? 50 : 20);
-      }
-      candidates = scopes.candidates(term);
-      checked = candidates === null || term.length > 3;
-      n = candidates?.length ?? docs.length;
-      for (let k = 0; k < n; k++) {
-        if (k % STEP_DOCS === STEP_DOCS - 1) yield;
-        const i = candidates === null ? k : candidates[k]!;
-        const scope = docs[i]!.scope;
-        if (checked && !scope.includes(term)) continue;
-        add(i, scope === term ? 4 : 2);
-      }
-      candidates = descriptions.candidates(term);
-      checked = candidates === null || term.length > 3;
-      n = candidates?.length ?? docs.length;
-      for (let k = 0; k < n; k++) {
-        if (k % STEP_DOCS === STEP_DOCS - 1) yield;
-        const i = candidates === null ? k : candidates[k]!;
-        if (checked && !docs[i]!.lowerDescription.includes(term)) continue;
-        add(i, 1);
+      const passes: Array<[TrigramIndex, (doc: SearchDoc) => string, (text: string) => number]> = [
+        [names, (doc) => doc.name, (name) => (name === term ? 100 : name.startsWith(term) ? 50 : 20)],
+        [scopes, (doc) => doc.scope, (scope) => (scope === term ? 4 : 2)],
+        [descriptions, (doc) => doc.lowerDescription, () => 1],
+      ];
+      for (const [index, field, points] of passes) {
+        const candidates = index.candidates(term);
+        const checked = candidates === null || term.length > 3;
+        const n = candidates?.length ?? docs.length;
+        for (let k = 0; k < n; k++) {
+          if (k % STEP_DOCS === STEP_DOCS - 1) yield;
+          const i = candidates === null ? k : candidates[k]!;
+          const text = field(docs[i]!);
+          if (checked && !text.includes(term)) continue;
+          add(i, points(text));
+        }
       }
       const found = touched.slice(0, touchedCount);
       const hits = { docs: found, points: Int32Array.from(found, (i) => scores[i]!) };
