@@ -46,7 +46,11 @@ export function listIndexFiles(dir: string, commit: string, each: (batch: Listed
     };
     const fail = (error: unknown) => {
       failure ??= error;
-      if (!listingDone) child.kill();
+      if (!listingDone) {
+        child.kill();
+        // what it had written is read and dropped, so its pipe closes
+        child.stdout.resume();
+      }
       finish();
     };
     const handOver = () => {
@@ -70,6 +74,7 @@ export function listIndexFiles(dir: string, commit: string, each: (batch: Listed
     };
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
+      if (failure !== undefined) return;
       const records = (partial + chunk).split('\0');
       partial = records.pop()!;
       for (const record of records) {
