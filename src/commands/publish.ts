@@ -70,7 +70,7 @@ export async function publishCommand(reporter: Reporter, archivePath: unknown, f
   if (storageOptions === null && !flags.dryRun) {
     throw new RegistryError('usage', NO_STORAGE_CONFIGURED);
   }
-  const index = await openLocalIndex(flags.index, { requireRemote: flags.push });
+  const index = await openLocalIndex(flags.index, { requireRemote: flags.push, keepFacts: true });
   const effectiveIndex = flags.push ? index : { ...index, remote: null };
   const { archive, packed } = await readPackageInput(reporter, String(archivePath));
   const result = await publishPackage(
@@ -78,7 +78,7 @@ export async function publishCommand(reporter: Reporter, archivePath: unknown, f
     archive,
     {
       publisherId,
-      ...publishAudit(await cliActor(index.dir, publisherId)),
+      ...publishAudit(await cliActor(index.dir, publisherId, index.facts)),
       dryRun: flags.dryRun,
       onPhase: (phase) => reporter.step(PHASE_TEXT[phase]),
       onRetry: (attempt) => reporter.info(`the index moved (someone else pushed); rebuilding on the new tip (attempt ${attempt + 1})`),
