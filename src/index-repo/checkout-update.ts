@@ -7,23 +7,23 @@
  * area first: with 50,000 files that is most of a publish. When the checkout is exactly at
  * the commit the write built on and nothing git would guard is in the way, the outcome is
  * known in advance: the changed files are the only ones to update. Then only those paths
- * are checked (`diff-index` against the base, new paths absent from the work tree, nothing
- * unmerged) and checked out, and the branch moved after, as merge orders it. Anything else
- * goes the slow way, which decides as it always did.
+ * are checked (staged and on disk as the base has them, new paths absent from the work
+ * tree, nothing unmerged) and checked out, and the branch moved after, as merge orders it.
+ * Anything else goes the slow way, which decides as it always did.
  */
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { git, tryGit } from './git.js';
 import { currentBranch, isBareRepository } from './git-queries.js';
+import type { TreeEntry } from './commit-builder.js';
 import type { LocalIndex } from './local-index.js';
 
 export interface CommittedChange {
   /** what the write built on (null: the first commit) and what it committed */
   base: string | null;
   commit: string;
-  /** every path the commit changed, and those of them the base did not have */
-  paths: readonly string[];
-  added: readonly string[];
+  /** every path the commit changed, as the base had it (null: not there) */
+  before: ReadonlyMap<string, TreeEntry | null>;
 }
 
 /**
@@ -43,24 +43,25 @@ export async function updateCheckout(index: LocalIndex, change: CommittedChange,
   // first, as it always was: a tracking ref that cannot move fails the write before the work tree is touched
   const tracked = trackingRef === null ? Promise.resolve() : git(index.dir, ['update-ref', trackingRef, commit]).then(() => undefined);
   if (base === null) return tracked.then(() => slowUpdate(index, change));
+  const paths = [...change.before.keys()];
   // read-only questions, asked at the same time; one rev-parse for what the slow way asks in
   // three (bareness, HEAD, and where git keeps what it guards)
-  const [state, unmerged, diff, added] = await Promise.all([
+  const [state, unmerged, entries, added] = await Promise.all([
     tryGit(index.dir, ['rev-parse', '--is-bare-repository', ...GUARDED.flatMap((p) => ['--git-path', p]), 'HEAD', '--symbolic-full-name', 'HEAD']),
     tryGit(index.dir, ['ls-files', '--unmerged']),
-    tryGit(index.dir, ['diff-index', '--quiet', base, '--', ...change.paths], { env: LITERAL }),
-    anyExists(index.dir, change.added),
+    // each path's staged entry, then (a second line) each one whose file differs from it
+    tryGit(index.dir, ['ls-files', '-z', '--stage', '--modified', '--', ...paths], { env: LITERAL }),
+    anyExists(index.dir, paths.filter((p) => change.before.get(p) === null)),
     tracked,
   ]);
   const lines = state.stdout.split('\n');
   const [bare, guarded, head, headRef] = [lines[0], lines.slice(1, 1 + GUARDED.length), lines[1 + GUARDED.length], lines[2 + GUARDED.length]];
   // without a remote the local push already moved the branch to the commit
   const atBase = state.exitCode === 0 && bare === 'false' && headRef === `refs/heads/${index.branch}` && head === (index.remote === null ? commit : base);
-  // the staging area and work tree hold the base's version of every changed path, no new path is taken, nothing is unmerged
-  const clean = diff.exitCode === 0 && !added && unmerged.exitCode === 0 && unmerged.stdout === '';
+  const clean = entries.exitCode === 0 && stagedAsBase(entries.stdout, change.before) && !added && unmerged.exitCode === 0 && unmerged.stdout === '';
   if (!atBase || !clean || (await anyExists(index.dir, guarded))) return slowUpdate(index, change);
 
-  const checkout = await tryGit(index.dir, ['checkout', '--quiet', commit, '--', ...change.paths], { env: LITERAL });
+  const checkout = await tryGit(index.dir, ['checkout', '--quiet', commit, '--', ...paths], { env: LITERAL });
   if (checkout.exitCode !== 0) return false;
   if (index.remote === null) return true;
   // the branch moves after the work tree, as merge orders it, and only from where it was
@@ -70,6 +71,27 @@ export async function updateCheckout(index: LocalIndex, change: CommittedChange,
 
 /** Paths are file names, never patterns. */
 const LITERAL = { GIT_LITERAL_PATHSPECS: '1' };
+
+/**
+ * Whether `ls-files --stage --modified` shows exactly the base's entry, staged and unmodified
+ * in the work tree, for every path the base had, and nothing for the paths it did not.
+ */
+function stagedAsBase(listing: string, before: ReadonlyMap<string, TreeEntry | null>): boolean {
+  const seen = new Map<string, string[]>();
+  for (const line of listing.split('\0')) {
+    if (line === '') continue;
+    const tab = line.indexOf('\t');
+    const file = line.slice(tab + 1);
+    seen.set(file, [...(seen.get(file) ?? []), line.slice(0, tab)]);
+  }
+  for (const [file, entry] of before) {
+    const lines = seen.get(file) ?? [];
+    seen.delete(file);
+    if (entry === null ? lines.length !== 0 : lines.length !== 1 || lines[0] !== `${entry.mode} ${entry.oid} 0`) return false;
+  }
+  // a line for any other path is not understood: the slow way decides
+  return seen.size === 0;
+}
 
 async function anyExists(dir: string, paths: readonly string[]): Promise<boolean> {
   return (await Promise.all(paths.map((p) => exists(path.resolve(dir, p))))).some(Boolean);
@@ -100,7 +122,7 @@ async function slowUpdate(index: LocalIndex, change: CommittedChange): Promise<b
     // stage what was committed and put the written files in the work tree
     await tryGit(index.dir, ['update-ref', `refs/heads/${index.branch}`, commit]);
     const reset = await tryGit(index.dir, ['reset', '--quiet', commit, '--']);
-    const checkout = await tryGit(index.dir, ['checkout', '--quiet', commit, '--', ...change.paths]);
+    const checkout = await tryGit(index.dir, ['checkout', '--quiet', commit, '--', ...change.before.keys()]);
     return reset.exitCode === 0 && checkout.exitCode === 0;
   }
   if (index.remote === null) {

@@ -11,15 +11,16 @@ import { git } from './git.js';
 import type { IndexChange } from './index-writer.js';
 import type { BlobReader } from './tree-reader.js';
 
-interface TreeEntry {
+export interface TreeEntry {
+  /** as git writes it in a tree: `100644`, `40000` (a folder), ... */
   mode: string;
   oid: string;
 }
 
 export interface BuiltCommit {
   commit: string;
-  /** changed paths the base commit did not have (a new package, a new scope) */
-  added: string[];
+  /** each changed path as the base commit had it (null: a new package, a new scope) */
+  before: Map<string, TreeEntry | null>;
 }
 
 export async function buildCommit(dir: string, reader: BlobReader, base: string | null, change: IndexChange, message: string, identity: Record<string, string>): Promise<BuiltCommit> {
@@ -44,9 +45,9 @@ export async function buildCommit(dir: string, reader: BlobReader, base: string 
       folders.get(first)!.set(name, oids[i]!);
     }
   });
-  const added: string[] = [];
+  const before = new Map<string, TreeEntry | null>();
   for (const [name, oid] of rootFiles) {
-    if (root.get(name)?.mode !== '100644') added.push(name);
+    before.set(name, root.get(name) ?? null);
     root.set(name, { mode: '100644', oid });
   }
   const folderTrees = await Promise.all(
@@ -54,7 +55,7 @@ export async function buildCommit(dir: string, reader: BlobReader, base: string 
       const existing = root.get(folder);
       const entries = existing?.mode === '40000' ? await readTree(reader, existing.oid) : new Map<string, TreeEntry>();
       for (const [name, oid] of files) {
-        if (entries.get(name)?.mode !== '100644') added.push(`${folder}/${name}`);
+        before.set(`${folder}/${name}`, entries.get(name) ?? null);
         entries.set(name, { mode: '100644', oid });
       }
       return [folder, await writeTree(dir, entries)] as const;
@@ -63,7 +64,7 @@ export async function buildCommit(dir: string, reader: BlobReader, base: string 
   for (const [folder, oid] of folderTrees) root.set(folder, { mode: '40000', oid });
   const tree = await writeTree(dir, root);
   const commit = await git(dir, ['commit-tree', tree, ...(base === null ? [] : ['-p', base]), '-F', '-'], { env: identity, input: message });
-  return { commit, added };
+  return { commit, before };
 }
 
 /** The entries of a tree object (`<mode> <name>\0<raw id>` each); a missing one is empty. */

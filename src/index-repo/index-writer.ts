@@ -144,7 +144,7 @@ async function writeWithRetry(unread: LocalIndex, request: IndexWriteRequest): P
         throw new RegistryError('git', `${index.dir} has no commit on ${index.branch}: is it an initialised index (pesde-registry init)?`);
       }
       const change = await readSnapshot(index, base, request.build, reader);
-      const { commit, added } = await buildCommit(index.dir, reader, base, change, commitMessage(change.message, request.trailers), identity);
+      const { commit, before } = await buildCommit(index.dir, reader, base, change, commitMessage(change.message, request.trailers), identity);
       request.onPush?.();
       // what the pushed branch must still hold: the tip the change was built on (absent on an
       // empty remote), or the local branch; never a tip seen later, which the change has not seen
@@ -153,7 +153,7 @@ async function writeWithRetry(unread: LocalIndex, request: IndexWriteRequest): P
       const outcome = await pushRefs(index, [branch, ...(request.alsoUpdate ?? [])]);
       if (outcome.kind === 'pushed') {
         const trackingRef = index.remote === null ? null : `refs/remotes/origin/${index.branch}`;
-        const localUpdated = await updateCheckout(index, { base, commit, paths: [...change.files.keys()], added }, trackingRef);
+        const localUpdated = await updateCheckout(index, { base, commit, before }, trackingRef);
         return { kind: request.kind, commit, attempts: attempt, localUpdated };
       }
       if (outcome.kind === 'failed') throw new RegistryError('git', outcome.message);
