@@ -15,7 +15,7 @@ import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { git, tryGit } from './git.js';
 import { currentBranch, isBareRepository } from './git-queries.js';
-import type { TreeEntry } from './commit-builder.js';
+import type { TreeEntry } from './tree-object.js';
 import type { LocalIndex } from './local-index.js';
 
 export interface CommittedChange {

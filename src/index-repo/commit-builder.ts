@@ -10,12 +10,7 @@ import { RegistryError } from '../errors.js';
 import { git } from './git.js';
 import type { IndexChange } from './index-writer.js';
 import type { BlobReader } from './tree-reader.js';
-
-export interface TreeEntry {
-  /** as git writes it in a tree: `100644`, `40000` (a folder), ... */
-  mode: string;
-  oid: string;
-}
+import { findEntry, spliced, treeEntries, type RawTree, type TreeEntry } from './tree-object.js';
 
 export interface BuiltCommit {
   commit: string;
@@ -24,8 +19,6 @@ export interface BuiltCommit {
 }
 
 export async function buildCommit(dir: string, reader: BlobReader, base: string | null, change: IndexChange, message: string, identity: Record<string, string>): Promise<BuiltCommit> {
-  const folders = new Map<string, Map<string, string>>();
-  const rootFiles = new Map<string, string>();
   const paths = [...change.files.keys()];
   for (const filePath of paths) {
     const parts = filePath.split('/');
@@ -34,65 +27,63 @@ export async function buildCommit(dir: string, reader: BlobReader, base: string 
     }
   }
   const [root, oids] = await Promise.all([
-    base === null ? new Map<string, TreeEntry>() : readTree(reader, `${base}^{tree}`),
+    base === null ? null : readTree(reader, `${base}^{tree}`),
     Promise.all(paths.map((p) => git(dir, ['hash-object', '-w', '--stdin'], { input: change.files.get(p)! }))),
   ]);
+  const rootChanges = new Map<string, TreeEntry>();
+  const folders = new Map<string, Map<string, TreeEntry>>();
   paths.forEach((filePath, i) => {
     const [first, name] = filePath.split('/') as [string, string | undefined];
-    if (name === undefined) rootFiles.set(first, oids[i]!);
+    const entry = { mode: '100644', oid: oids[i]! };
+    if (name === undefined) rootChanges.set(first, entry);
     else {
       if (!folders.has(first)) folders.set(first, new Map());
-      folders.get(first)!.set(name, oids[i]!);
+      folders.get(first)!.set(name, entry);
     }
   });
   const before = new Map<string, TreeEntry | null>();
-  for (const [name, oid] of rootFiles) {
-    before.set(name, root.get(name) ?? null);
-    root.set(name, { mode: '100644', oid });
-  }
   const folderTrees = await Promise.all(
     [...folders].map(async ([folder, files]) => {
-      const existing = root.get(folder);
-      const entries = existing?.mode === '40000' ? await readTree(reader, existing.oid) : new Map<string, TreeEntry>();
-      for (const [name, oid] of files) {
-        before.set(`${folder}/${name}`, entries.get(name) ?? null);
-        entries.set(name, { mode: '100644', oid });
-      }
-      return [folder, await writeTree(dir, entries)] as const;
+      const existing = root === null ? undefined : findEntry(root, folder);
+      const tree = existing?.mode === '40000' ? await readTree(reader, existing.oid) : null;
+      return [folder, await writeTree(dir, tree, files, folder, before)] as const;
     }),
   );
-  for (const [folder, oid] of folderTrees) root.set(folder, { mode: '40000', oid });
-  const tree = await writeTree(dir, root);
+  for (const [folder, oid] of folderTrees) rootChanges.set(folder, { mode: '40000', oid });
+  const tree = await writeTree(dir, root, rootChanges, null, before);
   const commit = await git(dir, ['commit-tree', tree, ...(base === null ? [] : ['-p', base]), '-F', '-'], { env: identity, input: message });
   return { commit, before };
 }
 
-/** The entries of a tree object (`<mode> <name>\0<raw id>` each); a missing one is empty. */
-async function readTree(reader: BlobReader, spec: string): Promise<Map<string, TreeEntry>> {
-  const entries = new Map<string, TreeEntry>();
+async function readTree(reader: BlobReader, spec: string): Promise<RawTree | null> {
   const object = await reader.readObject(spec);
-  if (object === null) return entries;
+  if (object === null) return null;
   if (object.type !== 'tree') throw new RegistryError('git', `${spec} is a ${object.type}, not a tree`);
-  // the raw ids are as long as the tree's own (SHA-1 or SHA-256 repositories)
-  const idBytes = object.oid.length / 2;
-  const body = object.body;
-  for (let at = 0; at < body.length; ) {
-    const space = body.indexOf(0x20, at);
-    const nul = body.indexOf(0, space);
-    if (space < 0 || nul < 0 || nul + 1 + idBytes > body.length) throw new RegistryError('git', `tree ${object.oid} is malformed`);
-    const mode = body.toString('latin1', at, space);
-    const name = body.toString('utf8', space + 1, nul);
-    entries.set(name, { mode, oid: body.toString('hex', nul + 1, nul + 1 + idBytes) });
-    at = nul + 1 + idBytes;
-  }
-  return entries;
+  return { oid: object.oid, body: object.body };
 }
 
 function entryType(mode: string): string {
   return mode === '40000' ? 'tree' : mode === '160000' ? 'commit' : 'blob';
 }
 
-async function writeTree(dir: string, entries: Map<string, TreeEntry>): Promise<string> {
+/**
+ * `tree` (null: none yet) with `changes` applied, written to the object store. Files'
+ * previous entries go into `before` under `folder/name` (the root's under their name).
+ */
+async function writeTree(dir: string, tree: RawTree | null, changes: ReadonlyMap<string, TreeEntry>, folder: string | null, before: Map<string, TreeEntry | null>): Promise<string> {
+  const record = (name: string, entry: TreeEntry | undefined) => {
+    if (changes.get(name)!.mode !== '40000') before.set(folder === null ? name : `${folder}/${name}`, entry ?? null);
+  };
+  const inPlace = tree === null ? null : spliced(tree, changes);
+  if (inPlace !== null) {
+    for (const name of changes.keys()) record(name, inPlace.old.get(name));
+    return git(dir, ['hash-object', '-w', '-t', 'tree', '--stdin'], { input: inPlace.body });
+  }
+  const entries = tree === null ? new Map<string, TreeEntry>() : treeEntries(tree);
+  for (const [name, entry] of changes) {
+    record(name, entries.get(name));
+    entries.set(name, entry);
+  }
   const input = [...entries].map(([name, e]) => `${e.mode} ${entryType(e.mode)} ${e.oid}\t${name}\0`).join('');
   return git(dir, ['mktree', '-z'], { input });
 }
