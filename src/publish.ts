@@ -78,7 +78,7 @@ export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: P
 }
 
 async function publishFromBase(ctx: WriteContext, reader: BlobReader, archive: Buffer, opts: PublishOptions): Promise<PublishResult> {
-  let base = await writeBase(ctx.index);
+  let base = await writeBase(ctx.index, reader);
   if (base === null) throw new RegistryError('usage', `${ctx.index.dir} has no commit on ${ctx.index.branch}: make it an index with \`pesde-registry init\``);
   const pkg = await readSnapshot(ctx.index, base, async (snapshot) => {
     const inspected = await inspectPackage(archive, { config: await readConfig(snapshot), ownIndexUrls: knownIndexUrls({ remote: ctx.index.remote, named: ctx.ownIndexUrls }) });
@@ -105,7 +105,7 @@ async function publishFromBase(ctx: WriteContext, reader: BlobReader, archive: B
       if (attempt >= DEFAULT_MAX_ATTEMPTS) throw new RegistryError('git', 'the index moved under this publish too many times in a row; try again (no change was made)');
       // someone else pushed since the checks ran: they may have published this very version
       await fetchWriteBase(ctx.index);
-      base = (await writeBase(ctx.index))!;
+      base = (await writeBase(ctx.index, reader))!;
       await readSnapshot(ctx.index, base, (snapshot) => checkPublishable(snapshot, version, opts.publisherId), reader);
     }
   }

@@ -103,14 +103,18 @@ export function fetchWriteBase(index: LocalIndex): Promise<void> {
 }
 
 /** The commit writes build on: origin's branch when there is a remote; null before the first commit. */
-export async function writeBase(index: LocalIndex): Promise<string | null> {
-  return (await resolveWriteBase(index)).base;
+export async function writeBase(index: LocalIndex, reader?: BlobReader): Promise<string | null> {
+  return (await resolveWriteBase(index, reader)).base;
 }
 
-/** The base, and origin's tip as this clone knows it (null when it has none): the lease of the push. */
-async function resolveWriteBase(index: LocalIndex): Promise<{ base: string | null; originTip: string | null }> {
-  const originTip = index.remote === null ? null : await resolveRef(index.dir, `refs/remotes/origin/${index.branch}`);
-  return { base: originTip ?? (await resolveRef(index.dir, `refs/heads/${index.branch}`)), originTip };
+/**
+ * The base, and origin's tip as this clone knows it (null when it has none): the lease of
+ * the push. Looked up through the caller's open reader when there is one (no new process).
+ */
+async function resolveWriteBase(index: LocalIndex, reader?: BlobReader): Promise<{ base: string | null; originTip: string | null }> {
+  const resolve = (ref: string) => (reader === undefined ? resolveRef(index.dir, ref) : reader.resolveCommit(ref));
+  const originTip = index.remote === null ? null : await resolve(`refs/remotes/origin/${index.branch}`);
+  return { base: originTip ?? (await resolve(`refs/heads/${index.branch}`)), originTip };
 }
 
 /** Runs `task` on a snapshot of the index at `base`, through `reader` when the caller has one open. */
@@ -139,7 +143,7 @@ async function writeWithRetry(unread: LocalIndex, request: IndexWriteRequest): P
     for (let attempt = 1; ; attempt++) {
       // a caller that has just fetched saves a round trip; a stale tip only costs a retry
       if (attempt > 1 || !request.alreadyFetched) await fetchForWrite(index, request.allowEmpty === true);
-      const { base, originTip } = await resolveWriteBase(index);
+      const { base, originTip } = await resolveWriteBase(index, reader);
       if (base === null && !request.allowEmpty) {
         throw new RegistryError('git', `${index.dir} has no commit on ${index.branch}: is it an initialised index (pesde-registry init)?`);
       }

@@ -154,6 +154,15 @@ export class BlobReader {
     );
   }
 
+  /**
+   * What `resolveRef` answers, asked of this process instead of a new one: cat-file looks
+   * refs up as each request arrives (loose and packed), so the answer is as fresh.
+   */
+  async resolveCommit(ref: string): Promise<string | null> {
+    const object = await this.readObject(`${ref}^{commit}`);
+    return object?.type === 'commit' ? object.oid : null;
+  }
+
   async readText(spec: string): Promise<string | null> {
     const blob = await this.read(spec);
     return blob === null ? null : blob.toString('utf8');
