@@ -10,7 +10,7 @@ import { RegistryError } from '../errors.js';
 import { git } from './git.js';
 import type { IndexChange } from './index-writer.js';
 import type { BlobReader } from './tree-reader.js';
-import { findEntry, spliced, treeEntries, type RawTree, type TreeEntry } from './tree-object.js';
+import { locate, treeEntries, withIds, type Located, type RawTree, type TreeEntry } from './tree-object.js';
 
 export interface BuiltCommit {
   commit: string;
@@ -42,15 +42,17 @@ export async function buildCommit(dir: string, reader: BlobReader, base: string 
     }
   });
   const before = new Map<string, TreeEntry | null>();
+  // one pass over the root finds the folders to rewrite and where their ids go
+  const rootLocated = root === null ? null : locate(root, [...rootChanges.keys(), ...folders.keys()]);
   const folderTrees = await Promise.all(
     [...folders].map(async ([folder, files]) => {
-      const existing = root === null ? undefined : findEntry(root, folder);
+      const existing = rootLocated?.entries.get(folder)?.entry;
       const tree = existing?.mode === '40000' ? await readTree(reader, existing.oid) : null;
       return [folder, await writeTree(dir, tree, files, folder, before)] as const;
     }),
   );
   for (const [folder, oid] of folderTrees) rootChanges.set(folder, { mode: '40000', oid });
-  const tree = await writeTree(dir, root, rootChanges, null, before);
+  const tree = await writeTree(dir, root, rootChanges, null, before, rootLocated ?? undefined);
   const commit = await git(dir, ['commit-tree', tree, ...(base === null ? [] : ['-p', base]), '-F', '-'], { env: identity, input: message });
   return { commit, before };
 }
@@ -70,14 +72,21 @@ function entryType(mode: string): string {
  * `tree` (null: none yet) with `changes` applied, written to the object store. Files'
  * previous entries go into `before` under `folder/name` (the root's under their name).
  */
-async function writeTree(dir: string, tree: RawTree | null, changes: ReadonlyMap<string, TreeEntry>, folder: string | null, before: Map<string, TreeEntry | null>): Promise<string> {
+async function writeTree(
+  dir: string,
+  tree: RawTree | null,
+  changes: ReadonlyMap<string, TreeEntry>,
+  folder: string | null,
+  before: Map<string, TreeEntry | null>,
+  located: Located | undefined = tree === null ? undefined : locate(tree, [...changes.keys()]),
+): Promise<string> {
   const record = (name: string, entry: TreeEntry | undefined) => {
     if (changes.get(name)!.mode !== '40000') before.set(folder === null ? name : `${folder}/${name}`, entry ?? null);
   };
-  const inPlace = tree === null ? null : spliced(tree, changes);
+  const inPlace = tree === null || located === undefined ? null : withIds(tree, located, changes);
   if (inPlace !== null) {
-    for (const name of changes.keys()) record(name, inPlace.old.get(name));
-    return git(dir, ['hash-object', '-w', '-t', 'tree', '--stdin'], { input: inPlace.body });
+    for (const name of changes.keys()) record(name, located!.entries.get(name)?.entry);
+    return git(dir, ['hash-object', '-w', '-t', 'tree', '--stdin'], { input: inPlace });
   }
   const entries = tree === null ? new Map<string, TreeEntry>() : treeEntries(tree);
   for (const [name, entry] of changes) {

@@ -65,7 +65,8 @@ async function realDir(dir: string): Promise<string> {
 
 export async function fetchOrigin(index: LocalIndex): Promise<void> {
   if (index.remote === null) return;
-  const result = await tryGit(index.dir, ['fetch', '--quiet', '--no-tags', 'origin', `+refs/heads/${index.branch}:refs/remotes/origin/${index.branch}`], { remote: index.facts?.fetch });
+  // an index holds files only: looking for submodules to fetch would read the whole staging area
+  const result = await tryGit(index.dir, ['fetch', '--quiet', '--no-tags', '--no-recurse-submodules', 'origin', `+refs/heads/${index.branch}:refs/remotes/origin/${index.branch}`], { remote: index.facts?.fetch });
   if (result.exitCode !== 0) {
     throw new RegistryError('git', redact(`cannot fetch the index from ${index.remote}: ${firstLine(result.stderr)}`));
   }

@@ -4,7 +4,11 @@
  * for a 50,000-package index); a write changes one of them, so rather than turning every
  * entry into text for `git mktree` and back, the changed ids are written over the old ones
  * in place. That gives exactly the bytes mktree would write, as long as the tree is in
- * git's own form (canonical modes, sorted): `spliced` checks that and says null otherwise.
+ * git's own form (canonical modes, sorted): `withIds` checks that (through `locate`) and says null otherwise.
+ *
+ * A CLI run walks the root tree once or twice before V8 has compiled anything, so the walk
+ * is one plain loop over offsets: no objects, closures or native calls per entry but one
+ * `indexOf` (measured: 14 ms for the first walk of 5,000 entries written the obvious way).
  */
 
 export interface TreeEntry {
@@ -18,83 +22,130 @@ export interface RawTree {
   body: Buffer;
 }
 
-interface Located {
-  entry: TreeEntry;
-  /** where the raw id starts in the body */
-  idAt: number;
+/** The modes git itself writes, as octal numbers with their digit count; a zero-padded `040000` is not one. */
+const CANONICAL_MODES = new Map([
+  [0o100644, 6],
+  [0o100755, 6],
+  [0o120000, 6],
+  [0o40000, 5],
+  [0o160000, 6],
+]);
+
+interface Scan {
+  /** every mode canonical, every name after the previous one in git's order */
+  canonical: boolean;
+  /** per wanted name: where its entry starts, or -1 */
+  at: number[];
 }
 
-/** The modes git itself writes; anything else (e.g. a zero-padded `040000`) is rewritten by mktree. */
-const CANONICAL_MODES = new Set(['100644', '100755', '120000', '40000', '160000']);
+const SPACE = 0x20;
+const SLASH = 0x2f;
 
-function idBytes(tree: RawTree): number {
-  // raw ids are as long as the tree's own (SHA-1 or SHA-256 repositories)
-  return tree.oid.length / 2;
-}
-
-/** Calls `each` for every entry, in order; throws on a malformed tree. */
-function walk(tree: RawTree, each: (mode: string, name: Buffer, idAt: number) => void): void {
+/** One pass over the entries; throws on a malformed tree. */
+function scan(tree: RawTree, wanted: readonly Buffer[]): Scan {
   const { body } = tree;
-  const length = idBytes(tree);
-  for (let at = 0; at < body.length; ) {
-    const space = body.indexOf(0x20, at);
-    const nul = space < 0 ? -1 : body.indexOf(0, space);
-    if (space < 0 || nul < 0 || nul + 1 + length > body.length) throw new Error(`tree ${tree.oid} is malformed`);
-    each(body.toString('latin1', at, space), body.subarray(space + 1, nul), nul + 1);
-    at = nul + 1 + length;
+  const idLength = tree.oid.length / 2;
+  const at = wanted.map(() => -1);
+  let canonical = true;
+  let previousName = -1;
+  let previousEnd = -1;
+  let previousFolder = false;
+  for (let start = 0; start < body.length; ) {
+    let mode = 0;
+    let digits = 0;
+    let i = start;
+    for (; i < body.length && body[i] !== SPACE; i++, digits++) mode = mode * 8 + (body[i]! - 0x30);
+    const nameAt = i + 1;
+    const nameEnd = body.indexOf(0, nameAt);
+    if (i >= body.length || nameEnd < 0 || nameEnd + 1 + idLength > body.length) throw new Error(`tree ${tree.oid} is malformed`);
+    const folder = mode === 0o40000;
+    if (CANONICAL_MODES.get(mode) !== digits) canonical = false;
+    if (previousName >= 0 && canonical && !before(body, previousName, previousEnd, previousFolder, nameAt, nameEnd, folder)) canonical = false;
+    for (let w = 0; w < wanted.length; w++) {
+      const name = wanted[w]!;
+      if (at[w] === -1 && nameEnd - nameAt === name.length && sameBytes(body, nameAt, name)) at[w] = start;
+    }
+    previousName = nameAt;
+    previousEnd = nameEnd;
+    previousFolder = folder;
+    start = nameEnd + 1 + idLength;
   }
+  return { canonical, at };
+}
+
+function sameBytes(body: Buffer, at: number, other: Buffer): boolean {
+  for (let i = 0; i < other.length; i++) if (body[at + i] !== other[i]) return false;
+  return true;
+}
+
+/** git's order of tree entries: by name bytes, a folder's name as if it ended in `/`. */
+function before(body: Buffer, aAt: number, aEnd: number, aFolder: boolean, bAt: number, bEnd: number, bFolder: boolean): boolean {
+  const common = Math.min(aEnd - aAt, bEnd - bAt);
+  for (let i = 0; i < common; i++) {
+    const difference = body[aAt + i]! - body[bAt + i]!;
+    if (difference !== 0) return difference < 0;
+  }
+  const aNext = aEnd - aAt > common ? body[aAt + common]! : aFolder ? SLASH : 0;
+  const bNext = bEnd - bAt > common ? body[bAt + common]! : bFolder ? SLASH : 0;
+  return aNext < bNext;
+}
+
+/** The entry that starts at `start`. */
+function entryAt(tree: RawTree, start: number): { name: string; entry: TreeEntry; idAt: number } {
+  const { body } = tree;
+  const space = body.indexOf(SPACE, start);
+  const nul = body.indexOf(0, space);
+  const idAt = nul + 1;
+  return { name: body.toString('utf8', space + 1, nul), entry: { mode: body.toString('latin1', start, space), oid: body.toString('hex', idAt, idAt + tree.oid.length / 2) }, idAt };
 }
 
 export function treeEntries(tree: RawTree): Map<string, TreeEntry> {
   const entries = new Map<string, TreeEntry>();
-  walk(tree, (mode, name, idAt) => entries.set(name.toString('utf8'), { mode, oid: tree.body.toString('hex', idAt, idAt + idBytes(tree)) }));
+  const { body } = tree;
+  const idLength = tree.oid.length / 2;
+  for (let start = 0; start < body.length; ) {
+    const space = body.indexOf(SPACE, start);
+    const nul = space < 0 ? -1 : body.indexOf(0, space);
+    if (space < 0 || nul < 0 || nul + 1 + idLength > body.length) throw new Error(`tree ${tree.oid} is malformed`);
+    const { name, entry } = entryAt(tree, start);
+    entries.set(name, entry);
+    start = nul + 1 + idLength;
+  }
   return entries;
 }
 
-/** One entry by name, without decoding the others. */
-export function findEntry(tree: RawTree, name: string): TreeEntry | undefined {
-  const wanted = Buffer.from(name, 'utf8');
-  let found: TreeEntry | undefined;
-  walk(tree, (mode, entryName, idAt) => {
-    if (found === undefined && entryName.equals(wanted)) found = { mode, oid: tree.body.toString('hex', idAt, idAt + idBytes(tree)) };
-  });
-  return found;
+export interface Located {
+  /** every mode canonical and every name in git's order: the tree can be edited in place */
+  canonical: boolean;
+  /** the entries found among the names asked for, and where their raw ids are */
+  entries: Map<string, { entry: TreeEntry; idAt: number }>;
 }
 
-/** git's order of tree entries: by name bytes, a folder's name as if it ended in `/`. */
-function compareNames(a: Buffer, aTree: boolean, b: Buffer, bTree: boolean): number {
-  const common = Math.min(a.length, b.length);
-  const head = a.subarray(0, common).compare(b.subarray(0, common));
-  if (head !== 0) return head;
-  const next = (name: Buffer, tree: boolean) => (name.length > common ? name[common]! : tree ? 0x2f : 0);
-  return next(a, aTree) - next(b, bTree);
+/** The entries called `names`, in one pass and without decoding the others. */
+export function locate(tree: RawTree, names: readonly string[]): Located {
+  const { canonical, at } = scan(tree, names.map((name) => Buffer.from(name, 'utf8')));
+  const entries = new Map<string, { entry: TreeEntry; idAt: number }>();
+  names.forEach((name, w) => {
+    if (at[w]! >= 0) {
+      const { entry, idAt } = entryAt(tree, at[w]!);
+      entries.set(name, { entry, idAt });
+    }
+  });
+  return { canonical, entries };
 }
 
 /**
- * The tree with the ids of `changes` (by name) replaced, and each changed name's old entry;
- * null when a name is missing, its mode would change, or the tree is not in git's own form,
- * so the caller builds it with mktree instead.
+ * The tree with the ids of `changes` (by name) replaced; null when a name is not there, its
+ * mode would change, or the tree is not in git's own form, so the caller builds it with
+ * mktree instead. `located` must come from `locate` on this tree with these names.
  */
-export function spliced(tree: RawTree, changes: ReadonlyMap<string, TreeEntry>): { body: Buffer; old: Map<string, TreeEntry> } | null {
-  const wanted = new Map([...changes.keys()].map((name) => [Buffer.from(name, 'utf8').toString('latin1'), name]));
-  const found = new Map<string, Located>();
-  let canonical = true;
-  let previous: { name: Buffer; tree: boolean } | undefined;
-  walk(tree, (mode, name, idAt) => {
-    const isTree = mode === '40000';
-    if (!CANONICAL_MODES.has(mode) || (previous !== undefined && compareNames(previous.name, previous.tree, name, isTree) >= 0)) canonical = false;
-    previous = { name, tree: isTree };
-    const changed = wanted.get(name.toString('latin1'));
-    if (changed !== undefined) found.set(changed, { entry: { mode, oid: tree.body.toString('hex', idAt, idAt + idBytes(tree)) }, idAt });
-  });
-  if (!canonical || found.size !== changes.size) return null;
+export function withIds(tree: RawTree, located: Located, changes: ReadonlyMap<string, TreeEntry>): Buffer | null {
+  if (!located.canonical) return null;
   const body = Buffer.from(tree.body);
-  const old = new Map<string, TreeEntry>();
   for (const [name, next] of changes) {
-    const { entry, idAt } = found.get(name)!;
-    if (entry.mode !== next.mode || next.oid.length !== tree.oid.length) return null;
-    body.write(next.oid, idAt, 'hex');
-    old.set(name, entry);
+    const found = located.entries.get(name);
+    if (found === undefined || found.entry.mode !== next.mode || next.oid.length !== tree.oid.length) return null;
+    body.write(next.oid, found.idAt, 'hex');
   }
-  return { body, old };
+  return body;
 }

@@ -6,12 +6,22 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { findEntry, spliced, treeEntries, type RawTree } from '../../src/index-repo/tree-object.js';
+import { locate, treeEntries, withIds, type RawTree, type TreeEntry } from '../../src/index-repo/tree-object.js';
+
+/** The tree with `changes` in place, and the old entries, as the commit builder uses it. */
+function spliced(tree: RawTree, changes: Map<string, TreeEntry>): { body: Buffer; old: Map<string, TreeEntry> } | null {
+  const located = locate(tree, [...changes.keys()]);
+  const body = withIds(tree, located, changes);
+  return body === null ? null : { body, old: new Map([...located.entries].map(([name, found]) => [name, found.entry])) };
+}
+const findEntry = (tree: RawTree, name: string) => locate(tree, [name]).entries.get(name)?.entry;
 import { GIT_TEST_ENV, tempDir } from '../helpers/git.js';
 
 function git(dir: string, args: string[], input?: string | Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = execFile('git', args, { cwd: dir, env: { ...process.env, ...GIT_TEST_ENV }, encoding: 'buffer' }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+    // git may exit before reading stdin (cat-file): the exit code tells, not the pipe
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(input ?? '');
   });
 }
