@@ -68,9 +68,10 @@ export interface PublishResult {
 export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: PublishOptions): Promise<PublishResult> {
   opts.onPhase?.('validate');
   const index = await withRepoFacts(ctx.index);
-  await fetchWriteBase(index);
+  // started beside the fetch: cat-file finds objects that arrive after it started
   const reader = BlobReader.open(index.dir);
   try {
+    await fetchWriteBase(index);
     return await publishFromBase({ ...ctx, index }, reader, archive, opts);
   } finally {
     reader.close();

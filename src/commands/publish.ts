@@ -5,7 +5,6 @@ import { RegistryError } from '../errors.js';
 import { knownIndexUrls } from '../index-repo/index-address.js';
 import { openLocalIndex } from '../index-repo/local-index.js';
 import type { Reporter } from '../output.js';
-import { packDirectory } from '../package/pack-directory.js';
 import { publishPackage, type PublishPhase } from '../publish.js';
 import { NO_STORAGE_CONFIGURED, openStorage, resolveStorageOptions, type StorageFlags } from '../storage/storage-options.js';
 import { parseOwnerFlag } from './flag-values.js';
@@ -55,6 +54,8 @@ async function readPackageInput(reporter: Reporter, input: string): Promise<Pack
   const isDirectory = await stat(input).then((info) => info.isDirectory(), () => false);
   if (!isDirectory) return { archive: await readArchiveFile(input) };
   reporter.step(`Packing ${input}`);
+  // only a folder needs the packer (and its glob and manifest code)
+  const { packDirectory } = await import('../package/pack-directory.js');
   const { archive, files, warnings } = await packDirectory(input);
   for (const warning of warnings) reporter.warn(warning);
   return { archive, packed: { files, warnings } };
