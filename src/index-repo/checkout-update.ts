@@ -59,7 +59,9 @@ export async function updateCheckout(index: LocalIndex, change: CommittedChange,
   // without a remote the local push already moved the branch to the commit
   const atBase = state.exitCode === 0 && bare === 'false' && headRef === `refs/heads/${index.branch}` && head === (index.remote === null ? commit : base);
   const clean = entries.exitCode === 0 && stagedAsBase(entries.stdout, change.before) && !added && unmerged.exitCode === 0 && unmerged.stdout === '';
-  if (!atBase || !clean || (await anyExists(index.dir, guarded))) return slowUpdate(index, change);
+  // what rev-parse said need not be asked again
+  const known = state.exitCode === 0 && (bare === 'true' || bare === 'false') ? { bare: bare === 'true', onBranch: headRef === `refs/heads/${index.branch}` } : undefined;
+  if (!atBase || !clean || (await anyExists(index.dir, guarded))) return slowUpdate(index, change, known);
 
   const checkout = await tryGit(index.dir, ['checkout', '--quiet', commit, '--', ...paths], { env: LITERAL });
   if (checkout.exitCode !== 0) return false;
@@ -108,10 +110,10 @@ async function exists(file: string): Promise<boolean> {
 }
 
 /** The general way: git decides whether the fast-forward is safe. */
-async function slowUpdate(index: LocalIndex, change: CommittedChange): Promise<boolean> {
+async function slowUpdate(index: LocalIndex, change: CommittedChange, known?: { bare: boolean; onBranch: boolean }): Promise<boolean> {
   const { base, commit } = change;
-  const onBranch = (await currentBranch(index.dir)) === index.branch;
-  if (await isBareRepository(index.dir)) return true;
+  const onBranch = known?.onBranch ?? (await currentBranch(index.dir)) === index.branch;
+  if (known?.bare ?? (await isBareRepository(index.dir))) return true;
   if (!onBranch) {
     if (index.remote === null) return true;
     const moved = await tryGit(index.dir, ['update-ref', `refs/heads/${index.branch}`, commit]);

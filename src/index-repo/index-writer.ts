@@ -157,7 +157,9 @@ async function writeWithRetry(unread: LocalIndex, request: IndexWriteRequest): P
       const outcome = await pushRefs(index, [branch, ...(request.alsoUpdate ?? [])]);
       if (outcome.kind === 'pushed') {
         const trackingRef = index.remote === null ? null : `refs/remotes/origin/${index.branch}`;
-        const localUpdated = await updateCheckout(index, { base, commit, before }, trackingRef);
+        // git's push has moved it already when the clone's fetch refspec maps the branch to it
+        const tracked = trackingRef !== null && (await reader.resolveCommit(trackingRef)) === commit;
+        const localUpdated = await updateCheckout(index, { base, commit, before }, tracked ? null : trackingRef);
         return { kind: request.kind, commit, attempts: attempt, localUpdated };
       }
       if (outcome.kind === 'failed') throw new RegistryError('git', outcome.message);
