@@ -29,6 +29,8 @@ interface Scenario {
 const SCENARIOS: Scenario[] = [
   { what: 'a clean checkout', fast: true },
   { what: 'a clean checkout, publishing into a new scope', name: 'fresh/pkg', fast: true },
+  // git's push then leaves origin/main alone: the writer moves it itself (asserted for every scenario)
+  { what: 'a clone without a fetch refspec', prepare: (c) => runGit(c, ['config', '--unset-all', 'remote.origin.fetch']).then(() => undefined), fast: true },
   { what: 'an unrelated file edited', prepare: (c) => appendFile(path.join(c, 'config.toml'), '\n# a local note\n'), fast: true },
   { what: 'the package file touched, content unchanged', prepare: (c) => utimes(path.join(c, 'acme/pkg'), new Date(), new Date(Date.now() + 60_000)), fast: true },
   { what: 'the package file edited', prepare: (c) => appendFile(path.join(c, 'acme/pkg'), '# local\n'), fast: false },
