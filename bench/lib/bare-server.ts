@@ -16,6 +16,7 @@ const routes = JSON.parse(readFileSync(routesFile, 'utf8')) as BareRoute[];
 
 interface Answer {
   contentType: string;
+  contentEncoding: string | undefined;
   body: Buffer | null;
   file: string;
   size: number;
@@ -24,7 +25,7 @@ interface Answer {
 const answers = new Map<string, Answer>();
 for (const route of routes) {
   const body = route.mode === 'memory' ? readFileSync(route.file) : null;
-  answers.set(route.path, { contentType: route.contentType, body, file: route.file, size: body?.length ?? statSync(route.file).size });
+  answers.set(route.path, { contentType: route.contentType, contentEncoding: route.contentEncoding, body, file: route.file, size: body?.length ?? statSync(route.file).size });
 }
 
 const server = createServer((req, res) => {
@@ -33,7 +34,7 @@ const server = createServer((req, res) => {
     res.writeHead(404, { 'content-length': 0 }).end();
     return;
   }
-  res.writeHead(200, { 'content-type': answer.contentType, 'content-length': answer.size });
+  res.writeHead(200, { 'content-type': answer.contentType, 'content-length': answer.size, ...(answer.contentEncoding === undefined ? {} : { 'content-encoding': answer.contentEncoding }) });
   if (answer.body !== null) res.end(answer.body);
   else pipeline(createReadStream(answer.file), res, () => undefined);
 });

@@ -137,6 +137,8 @@ export interface BareRoute {
   /** served from memory (read once at start) or streamed from disk on every request */
   mode: 'memory' | 'stream';
   file: string;
+  /** sent as content-encoding when the file holds an encoded body (a gzip page) */
+  contentEncoding?: string;
 }
 
 /** The baseline: node:http answering the same bytes with nothing else in the way. */
