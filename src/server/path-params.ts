@@ -9,9 +9,12 @@ import { parsePackageName, parseTargetKind } from '../index-repo/names.js';
 import type { PackageName, TargetKind } from '../index-repo/types.js';
 import { parseVersion } from '../index-repo/version.js';
 import { HttpError } from './http-error.js';
+import { memoize } from './memo.js';
 
 /** Longer than any valid name, version or target; keeps error messages and work bounded. */
 const MAX_SEGMENT_LENGTH = 256;
+/** Distinct parameters remembered per kind (parsed once, they cost a lookup): a few hundred KiB at most. */
+const REMEMBERED_PARAMS = 4096;
 
 export type VersionParam = { kind: 'latest' } | { kind: 'specific'; version: string };
 export type TargetParam = { kind: 'any' } | { kind: 'specific'; target: TargetKind };
@@ -29,26 +32,37 @@ export function decodeSegment(raw: string, what: string): string {
   return decoded;
 }
 
-export function nameParam(raw: string): PackageName {
-  return badRequestOnInvalid(() => parsePackageName(decodeSegment(raw, 'package name')));
-}
+// the parsed forms are shared between requests, so they are frozen
+export const nameParam: (raw: string) => PackageName = memoize(
+  (raw) => Object.freeze(badRequestOnInvalid(() => parsePackageName(decodeSegment(raw, 'package name')))),
+  REMEMBERED_PARAMS,
+  MAX_SEGMENT_LENGTH,
+);
 
-export function versionParam(raw: string): VersionParam {
-  const text = decodeSegment(raw, 'version');
-  if (text.toLowerCase() === 'latest') return { kind: 'latest' };
-  return { kind: 'specific', version: badRequestOnInvalid(() => parseVersion(text)) };
-}
+export const versionParam: (raw: string) => VersionParam = memoize(
+  (raw) => {
+    const text = decodeSegment(raw, 'version');
+    if (text.toLowerCase() === 'latest') return Object.freeze({ kind: 'latest' });
+    return Object.freeze({ kind: 'specific', version: badRequestOnInvalid(() => parseVersion(text)) });
+  },
+  REMEMBERED_PARAMS,
+  MAX_SEGMENT_LENGTH,
+);
 
 /** A version without the `latest` keyword (yank names one exact version). */
 export function exactVersionParam(raw: string): string {
   return badRequestOnInvalid(() => parseVersion(decodeSegment(raw, 'version')));
 }
 
-export function targetParam(raw: string): TargetParam {
-  const text = decodeSegment(raw, 'target');
-  if (text.toLowerCase() === 'any') return { kind: 'any' };
-  return { kind: 'specific', target: badRequestOnInvalid(() => parseTargetKind(text)) };
-}
+export const targetParam: (raw: string) => TargetParam = memoize(
+  (raw) => {
+    const text = decodeSegment(raw, 'target');
+    if (text.toLowerCase() === 'any') return Object.freeze({ kind: 'any' });
+    return Object.freeze({ kind: 'specific', target: badRequestOnInvalid(() => parseTargetKind(text)) });
+  },
+  REMEMBERED_PARAMS,
+  MAX_SEGMENT_LENGTH,
+);
 
 export function yankTargetParam(raw: string): YankTargetParam {
   const text = decodeSegment(raw, 'target');
