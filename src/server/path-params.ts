@@ -13,7 +13,7 @@ import { memoize } from './memo.js';
 
 /** Longer than any valid name, version or target; keeps error messages and work bounded. */
 const MAX_SEGMENT_LENGTH = 256;
-/** Distinct parameters remembered per kind (parsed once, they cost a lookup): a few hundred KiB at most. */
+/** Distinct parameters remembered per kind (parsed once, they cost a lookup): at most a few MiB even of the longest. */
 const REMEMBERED_PARAMS = 4096;
 
 export type VersionParam = { kind: 'latest' } | { kind: 'specific'; version: string };
@@ -32,37 +32,29 @@ export function decodeSegment(raw: string, what: string): string {
   return decoded;
 }
 
-// the parsed forms are shared between requests, so they are frozen
-export const nameParam: (raw: string) => PackageName = memoize(
-  (raw) => Object.freeze(badRequestOnInvalid(() => parsePackageName(decodeSegment(raw, 'package name')))),
-  REMEMBERED_PARAMS,
-  MAX_SEGMENT_LENGTH,
-);
+/** Parsed once per distinct segment; the parsed forms are shared between requests, so they are frozen. */
+function remembered<T extends object>(parse: (raw: string) => T): (raw: string) => Readonly<T> {
+  return memoize((raw) => Object.freeze(parse(raw)), REMEMBERED_PARAMS, MAX_SEGMENT_LENGTH);
+}
 
-export const versionParam: (raw: string) => VersionParam = memoize(
-  (raw) => {
-    const text = decodeSegment(raw, 'version');
-    if (text.toLowerCase() === 'latest') return Object.freeze({ kind: 'latest' });
-    return Object.freeze({ kind: 'specific', version: badRequestOnInvalid(() => parseVersion(text)) });
-  },
-  REMEMBERED_PARAMS,
-  MAX_SEGMENT_LENGTH,
-);
+export const nameParam = remembered((raw): PackageName => badRequestOnInvalid(() => parsePackageName(decodeSegment(raw, 'package name'))));
+
+export const versionParam = remembered((raw): VersionParam => {
+  const text = decodeSegment(raw, 'version');
+  if (text.toLowerCase() === 'latest') return { kind: 'latest' };
+  return { kind: 'specific', version: badRequestOnInvalid(() => parseVersion(text)) };
+});
 
 /** A version without the `latest` keyword (yank names one exact version). */
 export function exactVersionParam(raw: string): string {
   return badRequestOnInvalid(() => parseVersion(decodeSegment(raw, 'version')));
 }
 
-export const targetParam: (raw: string) => TargetParam = memoize(
-  (raw) => {
-    const text = decodeSegment(raw, 'target');
-    if (text.toLowerCase() === 'any') return Object.freeze({ kind: 'any' });
-    return Object.freeze({ kind: 'specific', target: badRequestOnInvalid(() => parseTargetKind(text)) });
-  },
-  REMEMBERED_PARAMS,
-  MAX_SEGMENT_LENGTH,
-);
+export const targetParam = remembered((raw): TargetParam => {
+  const text = decodeSegment(raw, 'target');
+  if (text.toLowerCase() === 'any') return { kind: 'any' };
+  return { kind: 'specific', target: badRequestOnInvalid(() => parseTargetKind(text)) };
+});
 
 export function yankTargetParam(raw: string): YankTargetParam {
   const text = decodeSegment(raw, 'target');
