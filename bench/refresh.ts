@@ -16,9 +16,11 @@ import { bigCopy, git } from './lib/indexes.js';
 import { profiled } from './lib/in-process-profile.js';
 import { OUT_DIR } from './lib/paths.js';
 import { printProfiles, profileDir, report, scriptFlags } from './lib/script.js';
-import { median, ms, type Figure } from './lib/stats.js';
+import { median, ms, ratio, type Figure } from './lib/stats.js';
 
 const TARGET_MS = 200;
+/** slowest / median: an outlier is what a user waiting on a publish notices */
+const SPREAD_TARGET = 2;
 const PACKAGE = 'scope_7/pkg_77';
 
 const flags = scriptFlags();
@@ -76,7 +78,7 @@ try {
 
 const figures: Figure[] = [
   { name: 'push to served, median', value: ms(median(total)), target: `< ${TARGET_MS} ms`, met: median(total) < TARGET_MS },
-  { name: 'push to served, slowest', value: ms(Math.max(...total)), target: `< ${TARGET_MS} ms`, met: Math.max(...total) < TARGET_MS },
+  { name: 'push to served, slowest / median', value: `${ratio(Math.max(...total) / median(total))} (${ms(Math.max(...total))} / ${ms(median(total))})`, target: `<= ${SPREAD_TARGET}`, met: Math.max(...total) / median(total) <= SPREAD_TARGET },
   { name: 'of which refresh() (fetch + advance)', value: ms(median(refreshOnly)), target: '', met: null },
   { name: 'baseline: git fetch of the same push in another clone', value: ms(median(fetchOnly)), target: '', met: null },
 ];

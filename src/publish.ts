@@ -3,10 +3,11 @@ import { buildPublishChange, checkPublishable, type PublishedVersion } from './i
 import { parseIndexConfig } from './index-repo/config.js';
 import type { Committer } from './index-repo/committer.js';
 import { CONFIG_FILE } from './index-repo/index-layout.js';
-import { DEFAULT_MAX_ATTEMPTS, fetchWriteBase, readSnapshot, writeBase, writeIndex, type IndexSnapshot } from './index-repo/index-writer.js';
+import { DEFAULT_MAX_ATTEMPTS, fetchWriteBase, readSnapshot, withRepoFacts, writeBase, writeIndex, type IndexSnapshot } from './index-repo/index-writer.js';
 import type { LocalIndex } from './index-repo/local-index.js';
 import { knownIndexUrls } from './index-repo/index-address.js';
 import type { IndexConfig, IndexEntry, TargetKind, VersionId } from './index-repo/types.js';
+import { BlobReader } from './index-repo/tree-reader.js';
 import { abandonClaim, claimVersion, releaseUpdate, type VersionClaim } from './index-repo/version-claim.js';
 import { inspectPackage, type InspectedPackage } from './package/inspect-package.js';
 import { archiveKey, docKey, readmeKey } from './storage/keys.js';
@@ -59,11 +60,26 @@ export interface PublishResult {
  * the one writer, so an entry never points at an archive that is not there and storage
  * only ever holds the bytes of the publish that was told success. Validation and uploads
  * run outside any lock.
+ *
+ * The whole publish asks git's config once and reads the index through one `cat-file`; the
+ * claim's push proves the branch is still at the commit the checks read, so the index
+ * write builds on that commit without fetching again (a newer tip only costs a retry).
  */
 export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: PublishOptions): Promise<PublishResult> {
   opts.onPhase?.('validate');
-  await fetchWriteBase(ctx.index);
-  let base = await writeBase(ctx.index);
+  const index = await withRepoFacts(ctx.index);
+  // started beside the fetch: cat-file finds objects that arrive after it started
+  const reader = BlobReader.open(index.dir);
+  try {
+    await fetchWriteBase(index);
+    return await publishFromBase({ ...ctx, index }, reader, archive, opts);
+  } finally {
+    reader.close();
+  }
+}
+
+async function publishFromBase(ctx: WriteContext, reader: BlobReader, archive: Buffer, opts: PublishOptions): Promise<PublishResult> {
+  let base = await writeBase(ctx.index, reader);
   if (base === null) throw new RegistryError('usage', `${ctx.index.dir} has no commit on ${ctx.index.branch}: make it an index with \`pesde-registry init\``);
   const pkg = await readSnapshot(ctx.index, base, async (snapshot) => {
     const inspected = await inspectPackage(archive, { config: await readConfig(snapshot), ownIndexUrls: knownIndexUrls({ remote: ctx.index.remote, named: ctx.ownIndexUrls }) });
@@ -71,7 +87,7 @@ export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: P
     // fail before claiming or uploading anything when the index already rules the package out
     await checkPublishable(snapshot, published(inspected), opts.publisherId);
     return inspected;
-  });
+  }, reader);
   const version = published(pkg);
   const keys = storageKeys(pkg, version.id, archive);
   const result = (commit: string | null, entry: IndexEntry, attempts: number, localUpdated: boolean): PublishResult => ({
@@ -90,8 +106,8 @@ export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: P
       if (attempt >= DEFAULT_MAX_ATTEMPTS) throw new RegistryError('git', 'the index moved under this publish too many times in a row; try again (no change was made)');
       // someone else pushed since the checks ran: they may have published this very version
       await fetchWriteBase(ctx.index);
-      base = (await writeBase(ctx.index))!;
-      await readSnapshot(ctx.index, base, (snapshot) => checkPublishable(snapshot, version, opts.publisherId));
+      base = (await writeBase(ctx.index, reader))!;
+      await readSnapshot(ctx.index, base, (snapshot) => checkPublishable(snapshot, version, opts.publisherId), reader);
     }
   }
   try {
@@ -111,6 +127,9 @@ export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: P
         return built.change;
       },
       alsoUpdate: [releaseUpdate(claim)],
+      // the claim's push just found the branch at `base`, which this clone's origin ref holds
+      alreadyFetched: true,
+      reader,
       onPush: () => {
         if (ctx.index.remote !== null) opts.onPhase?.('push');
       },

@@ -3,9 +3,10 @@
  * commit is written as (COMMITTER_GIT_NAME/EMAIL or git's config), which is whoever ran it.
  */
 import { resolveCommitter } from '../index-repo/committer.js';
+import type { RepoFacts } from '../index-repo/repo-facts.js';
 import { unrestrictedIdentity, type Identity } from '../identity.js';
 
-export async function cliActor(indexDir: string, ownerId: number): Promise<Identity> {
-  const committer = await resolveCommitter(indexDir);
+export async function cliActor(indexDir: string, ownerId: number, facts?: RepoFacts): Promise<Identity> {
+  const committer = await resolveCommitter(indexDir, undefined, facts);
   return unrestrictedIdentity('cli', ownerId, `${committer.name} <${committer.email}>`);
 }

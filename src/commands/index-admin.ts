@@ -19,7 +19,7 @@ interface AdminFlags {
 const remote = () => import('../registry-client/remote-admin.js');
 
 async function context(reporter: Reporter, flags: AdminFlags) {
-  const index = await openLocalIndex(flags.index, { requireRemote: flags.push });
+  const index = await openLocalIndex(flags.index, { requireRemote: flags.push, keepFacts: true });
   return {
     index: flags.push ? index : { ...index, remote: null },
     onRetry: (attempt: number) => reporter.info(`the index moved (someone else pushed); rebuilding on the new tip (attempt ${attempt + 1})`),
@@ -47,7 +47,7 @@ export function yankCommand(yanked: boolean) {
     const ctx = await context(reporter, flags);
     reporter.step(`${yanked ? 'Yanking' : 'Unyanking'} ${String(name)}@${String(version)}`);
     const publisherId = parseOwnerFlag(flags.owner);
-    const result = await setYanked(ctx, { name: String(name), version: String(version), target: parseTargetArg(target), yanked, publisherId, actor: await cliActor(flags.index, publisherId) });
+    const result = await setYanked(ctx, { name: String(name), version: String(version), target: parseTargetArg(target), yanked, publisherId, actor: await cliActor(flags.index, publisherId, ctx.index.facts) });
     report(reporter, result, flags.push, flags.index);
   };
 }
@@ -59,7 +59,7 @@ export async function deprecateCommand(reporter: Reporter, name: unknown, reason
   const ctx = await context(reporter, flags);
   reporter.step(`Deprecating ${String(name)}`);
   const publisherId = parseOwnerFlag(flags.owner);
-  report(reporter, await setDeprecated(ctx, { name: String(name), reason: text, publisherId, actor: await cliActor(flags.index, publisherId) }), flags.push, flags.index);
+  report(reporter, await setDeprecated(ctx, { name: String(name), reason: text, publisherId, actor: await cliActor(flags.index, publisherId, ctx.index.facts) }), flags.push, flags.index);
 }
 
 export async function undeprecateCommand(reporter: Reporter, name: unknown, flags: AdminFlags): Promise<void> {
@@ -67,5 +67,5 @@ export async function undeprecateCommand(reporter: Reporter, name: unknown, flag
   const ctx = await context(reporter, flags);
   reporter.step(`Undeprecating ${String(name)}`);
   const publisherId = parseOwnerFlag(flags.owner);
-  report(reporter, await setDeprecated(ctx, { name: String(name), reason: '', publisherId, actor: await cliActor(flags.index, publisherId) }), flags.push, flags.index);
+  report(reporter, await setDeprecated(ctx, { name: String(name), reason: '', publisherId, actor: await cliActor(flags.index, publisherId, ctx.index.facts) }), flags.push, flags.index);
 }

@@ -5,7 +5,6 @@ import { RegistryError } from '../errors.js';
 import { knownIndexUrls } from '../index-repo/index-address.js';
 import { openLocalIndex } from '../index-repo/local-index.js';
 import type { Reporter } from '../output.js';
-import { packDirectory } from '../package/pack-directory.js';
 import { publishPackage, type PublishPhase } from '../publish.js';
 import { NO_STORAGE_CONFIGURED, openStorage, resolveStorageOptions, type StorageFlags } from '../storage/storage-options.js';
 import { parseOwnerFlag } from './flag-values.js';
@@ -55,6 +54,8 @@ async function readPackageInput(reporter: Reporter, input: string): Promise<Pack
   const isDirectory = await stat(input).then((info) => info.isDirectory(), () => false);
   if (!isDirectory) return { archive: await readArchiveFile(input) };
   reporter.step(`Packing ${input}`);
+  // only a folder needs the packer (and its glob and manifest code)
+  const { packDirectory } = await import('../package/pack-directory.js');
   const { archive, files, warnings } = await packDirectory(input);
   for (const warning of warnings) reporter.warn(warning);
   return { archive, packed: { files, warnings } };
@@ -70,7 +71,7 @@ export async function publishCommand(reporter: Reporter, archivePath: unknown, f
   if (storageOptions === null && !flags.dryRun) {
     throw new RegistryError('usage', NO_STORAGE_CONFIGURED);
   }
-  const index = await openLocalIndex(flags.index, { requireRemote: flags.push });
+  const index = await openLocalIndex(flags.index, { requireRemote: flags.push, keepFacts: true });
   const effectiveIndex = flags.push ? index : { ...index, remote: null };
   const { archive, packed } = await readPackageInput(reporter, String(archivePath));
   const result = await publishPackage(
@@ -78,7 +79,7 @@ export async function publishCommand(reporter: Reporter, archivePath: unknown, f
     archive,
     {
       publisherId,
-      ...publishAudit(await cliActor(index.dir, publisherId)),
+      ...publishAudit(await cliActor(index.dir, publisherId, index.facts)),
       dryRun: flags.dryRun,
       onPhase: (phase) => reporter.step(PHASE_TEXT[phase]),
       onRetry: (attempt) => reporter.info(`the index moved (someone else pushed); rebuilding on the new tip (attempt ${attempt + 1})`),

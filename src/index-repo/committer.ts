@@ -1,4 +1,5 @@
 import { tryGit } from './git.js';
+import type { RepoFacts } from './repo-facts.js';
 
 export interface Committer {
   name: string;
@@ -12,10 +13,11 @@ const FALLBACK: Committer = { name: 'pesde-registry', email: 'pesde-registry@loc
  * COMMITTER_GIT_NAME/EMAIL, then git's own config, then a fixed identity so that a fresh
  * machine without `git config user.name` can still start (CI containers, the embedded default).
  */
-export async function resolveCommitter(dir: string, explicit?: Partial<Committer>): Promise<Committer> {
+export async function resolveCommitter(dir: string, explicit?: Partial<Committer>, facts?: RepoFacts): Promise<Committer> {
   const fromEnv = { name: process.env.COMMITTER_GIT_NAME, email: process.env.COMMITTER_GIT_EMAIL };
-  const name = explicit?.name || fromEnv.name || (await gitConfig(dir, 'user.name')) || FALLBACK.name;
-  const email = explicit?.email || fromEnv.email || (await gitConfig(dir, 'user.email')) || FALLBACK.email;
+  const fromGit = (key: 'user.name' | 'user.email') => (facts === undefined ? gitConfig(dir, key) : key === 'user.name' ? facts.userName : facts.userEmail);
+  const name = explicit?.name || fromEnv.name || (await fromGit('user.name')) || FALLBACK.name;
+  const email = explicit?.email || fromEnv.email || (await fromGit('user.email')) || FALLBACK.email;
   return { name, email };
 }
 

@@ -26,6 +26,8 @@ export interface GitResult {
 export interface GitRunOptions {
   input?: string | Buffer;
   env?: Record<string, string>;
+  /** for a network command on `origin`: its URL and ssh setting, when the caller already knows them (repo-facts.ts) */
+  remote?: RemoteFacts | undefined;
 }
 
 /**
@@ -53,7 +55,7 @@ export async function tryGit(dir: string, args: string[], opts: GitRunOptions = 
   if (!NETWORK_SUBCOMMANDS.has(subcommand)) return run(dir, args, { ...process.env, ...gitEnv(opts.env) }, opts.input, null);
   const cwd = path.resolve(dir);
   const signal = stopSignalFor(cwd);
-  const remote = await remoteFacts(cwd, args);
+  const remote = opts.remote ?? (await remoteFacts(cwd, args));
   if (signal?.aborted) throw unavailable(subcommand, remote.url, 'stopped: the server is shutting down');
   const recent = recentlyUnreachable(remote.url);
   if (recent !== null) throw unavailable(subcommand, remote.url, recent);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { RegistryError } from '../errors.js';
 import { redact } from '../redact.js';
 import { tryGit, firstLine } from './git.js';
+import { readRepoFacts, type RepoFacts } from './repo-facts.js';
 import { resolveRef } from './tree-reader.js';
 
 /** A local clone (or a plain repo) of an index that commands read from and write to. */
@@ -12,10 +13,18 @@ export interface LocalIndex {
   readonly remote: string | null;
   /** the index's branch: the one checked out, `main` by convention */
   readonly branch: string;
+  /**
+   * The clone's git config as read when this operation began (one CLI command, one write),
+   * so its git calls need not each ask again; absent, they do. A long-lived index (a
+   * server's) leaves it out, so that every write sees the config as it is then.
+   */
+  readonly facts?: RepoFacts | undefined;
 }
 
 export interface OpenOptions {
   requireRemote: boolean;
+  /** a command that ends soon: keep the config facts for all of its git calls */
+  keepFacts?: boolean;
 }
 
 export async function openLocalIndex(dirArg: string, opts: OpenOptions): Promise<LocalIndex> {
@@ -25,18 +34,29 @@ export async function openLocalIndex(dirArg: string, opts: OpenOptions): Promise
   } catch {
     throw new RegistryError('usage', `index folder ${dir} does not exist: pass --index <dir> with a clone of the index`);
   }
-  const top = await tryGit(dir, ['rev-parse', '--show-toplevel']);
-  if (top.exitCode !== 0 || path.resolve(top.stdout.trim()) !== (await realDir(dir))) {
+  // independent questions, asked at once: the top folder with the branch, and the config
+  const [top, facts] = await Promise.all([tryGit(dir, ['rev-parse', '--show-toplevel', '--symbolic-full-name', 'HEAD']), readRepoFacts(dir)]);
+  const [topLevel, fullBranch] = top.stdout.split('\n');
+  if (topLevel === undefined || topLevel === '' || path.resolve(topLevel) !== (await realDir(dir))) {
     throw new RegistryError('usage', `${dir} is not the root of a git repository: pass --index <dir> with a clone of the index`);
   }
-  const branchResult = await tryGit(dir, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
-  const branch = branchResult.exitCode === 0 ? branchResult.stdout.trim() : 'main';
-  const remoteResult = await tryGit(dir, ['remote', 'get-url', 'origin']);
-  const remote = remoteResult.exitCode === 0 ? remoteResult.stdout.trim() : null;
+  // an unborn branch (no commit yet) makes rev-parse fail after the top folder: ask symbolic-ref
+  const branch = top.exitCode === 0 ? branchName(fullBranch) : await symbolicBranch(dir);
+  const remote = facts.fetch.url;
   if (remote === null && opts.requireRemote) {
     throw new RegistryError('usage', `${dir} has no "origin" remote: add one with \`git remote add origin <url>\`, or pass --no-push to commit locally`);
   }
-  return { dir, remote, branch };
+  return opts.keepFacts ? { dir, remote, branch, facts } : { dir, remote, branch };
+}
+
+/** What `git symbolic-ref --short HEAD` names, from rev-parse's full name; a detached HEAD is `main`. */
+function branchName(fullName: string | undefined): string {
+  return fullName?.startsWith('refs/heads/') ? fullName.slice('refs/heads/'.length) : 'main';
+}
+
+async function symbolicBranch(dir: string): Promise<string> {
+  const result = await tryGit(dir, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
+  return result.exitCode === 0 ? result.stdout.trim() : 'main';
 }
 
 async function realDir(dir: string): Promise<string> {
@@ -45,7 +65,8 @@ async function realDir(dir: string): Promise<string> {
 
 export async function fetchOrigin(index: LocalIndex): Promise<void> {
   if (index.remote === null) return;
-  const result = await tryGit(index.dir, ['fetch', '--quiet', '--no-tags', 'origin', `+refs/heads/${index.branch}:refs/remotes/origin/${index.branch}`]);
+  // an index holds files only: looking for submodules to fetch would read the whole staging area
+  const result = await tryGit(index.dir, ['fetch', '--quiet', '--no-tags', '--no-recurse-submodules', 'origin', `+refs/heads/${index.branch}:refs/remotes/origin/${index.branch}`], { remote: index.facts?.fetch });
   if (result.exitCode !== 0) {
     throw new RegistryError('git', redact(`cannot fetch the index from ${index.remote}: ${firstLine(result.stderr)}`));
   }

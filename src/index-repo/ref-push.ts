@@ -52,7 +52,7 @@ async function pushToOrigin(index: LocalIndex, updates: readonly RefUpdate[]): P
     else if (u.expect !== 'any') args.push(`--force-with-lease=${u.ref}:${u.expect}`);
   }
   args.push('origin', ...updates.map((u) => (u.to === null ? `:${u.ref}` : `${u.to}:${u.ref}`)));
-  const result = await tryGit(index.dir, args);
+  const result = await tryGit(index.dir, args, { remote: index.facts?.push });
   if (result.exitCode === 0) return { kind: 'pushed' };
   const output = `${result.stdout}\n${result.stderr}`;
   const lock = /Unable to create '([^']+\.lock)': File exists/.exec(output);

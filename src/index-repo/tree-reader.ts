@@ -11,8 +11,10 @@ interface Refable {
 interface PendingRead {
   /** whether the answer is kept by its receiver (a copy) or used during the call only (a view) */
   keep: boolean;
-  /** the blob, null when missing or not a blob */
-  answer: (blob: Buffer | null) => void;
+  /** any object type is answered, not only blobs */
+  anyType?: boolean;
+  /** the blob (any object with `anyType`), null when missing or not a blob */
+  answer: (blob: Buffer | null, object?: { oid: string; type: string }) => void;
   reject: (error: Error) => void;
 }
 
@@ -36,7 +38,7 @@ export class BlobReader {
   private chunks: Buffer[] = [];
   private buffered = 0;
   /** the answer being received: its header is read, its body (and newline) awaited */
-  private current: { size: number; blob: boolean } | null = null;
+  private current: { size: number; oid: string; type: string } | null = null;
   /** names written in one go at the end of the tick: one pipe write per burst of reads, not per read */
   private unwritten: string[] = [];
   private closed = false;
@@ -139,6 +141,28 @@ export class BlobReader {
     if (this.unwritten.push(spec) === 1) process.nextTick(() => this.writeRequests());
   }
 
+  /**
+   * Any object with its id and type (`<commit>:<folder>` names a tree, `<ref>^{commit}` a
+   * commit), null when missing. A ref is resolved when the request reaches git, so a caller
+   * that must read one consistent commit resolves the ref once and reads by the id it got.
+   */
+  readObject(spec: string): Promise<{ oid: string; type: string; body: Buffer } | null> {
+    if (this.closed) return Promise.reject(new RegistryError('git', 'blob reader is closed'));
+    if (spec.includes('\n')) return Promise.reject(new RegistryError('git', 'invalid object name'));
+    return new Promise((resolve, reject) =>
+      this.request(spec, { keep: true, anyType: true, answer: (body, object) => resolve(body === null || object === undefined ? null : { ...object, body }), reject }),
+    );
+  }
+
+  /**
+   * What `resolveRef` answers, asked of this process instead of a new one: cat-file looks
+   * refs up as each request arrives (loose and packed), so the answer is as fresh.
+   */
+  async resolveCommit(ref: string): Promise<string | null> {
+    const object = await this.readObject(`${ref}^{commit}`);
+    return object?.type === 'commit' ? object.oid : null;
+  }
+
   async readText(spec: string): Promise<string | null> {
     const blob = await this.read(spec);
     return blob === null ? null : blob.toString('utf8');
@@ -224,7 +248,7 @@ export class BlobReader {
           pending.answer(null);
           continue;
         }
-        const [, type, sizeText] = header.split(' ');
+        const [oid = '', type = '', sizeText] = header.split(' ');
         const size = Number(sizeText);
         if (!Number.isSafeInteger(size)) {
           this.answered();
@@ -233,15 +257,15 @@ export class BlobReader {
           this.buffered = 0;
           continue;
         }
-        this.current = { size, blob: type === 'blob' };
+        this.current = { size, oid, type };
       }
-      const { size, blob } = this.current;
+      const { size, oid, type } = this.current;
       if (this.buffered < size + 1) return;
       const body = this.take(size, pending.keep);
       this.take(1, false);
       this.current = null;
       this.answered();
-      pending.answer(blob ? body : null);
+      pending.answer(type === 'blob' || pending.anyType === true ? body : null, { oid, type });
     }
   }
 

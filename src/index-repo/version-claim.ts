@@ -49,7 +49,7 @@ export type ClaimAttempt =
 export async function claimVersion(index: LocalIndex, name: PackageName, id: VersionId, base: string, describe: string, committer?: Partial<Committer>): Promise<ClaimAttempt> {
   const ref = claimRef(name, id);
   // a claim is a commit like any other: on a machine without a git identity it needs ours
-  const identity = committerEnv(await resolveCommitter(index.dir, committer));
+  const identity = committerEnv(await resolveCommitter(index.dir, committer, index.facts));
   // a unique commit per attempt: two claims can never look alike, and its date is the lease's start
   const oid = await git(index.dir, ['commit-tree', EMPTY_TREE, '-F', '-'], { env: identity, input: `claim ${name.full}@${formatVersionId(id)}\n\n${describe}\nClaim-id: ${randomUUID()}\nHolder-host: ${hostname()}\nHolder-pid: ${process.pid}\n` });
   const branch: RefUpdate = { ref: `refs/heads/${index.branch}`, to: base, expect: base };
@@ -84,7 +84,7 @@ export async function abandonClaim(index: LocalIndex, claim: VersionClaim): Prom
 
 async function currentClaim(index: LocalIndex, ref: string): Promise<string | null> {
   if (index.remote === null) return resolveRef(index.dir, ref);
-  const listed = await tryGit(index.dir, ['ls-remote', 'origin', ref]);
+  const listed = await tryGit(index.dir, ['ls-remote', 'origin', ref], { remote: index.facts?.fetch });
   if (listed.exitCode !== 0) throw new RegistryError('git', `cannot read ${ref} from ${index.remote}`);
   const oid = listed.stdout.split('\t')[0]?.trim() ?? '';
   return oid === '' ? null : oid;
@@ -94,7 +94,7 @@ async function isStale(index: LocalIndex, ref: string, oid: string): Promise<boo
   if (index.remote !== null && (await commitTime(index.dir, oid)) === null) {
     // fetched only now, into a private ref: the claim's date is what says whether it is live
     const seen = ref.replace(CLAIM_PREFIX, 'refs/registry-claims-seen');
-    await tryGit(index.dir, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', 'origin', `+${ref}:${seen}`]);
+    await tryGit(index.dir, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', 'origin', `+${ref}:${seen}`], { remote: index.facts?.fetch });
   }
   const seconds = await commitTime(index.dir, oid);
   if (seconds !== null && Date.now() - seconds * 1000 > CLAIM_LEASE_MS) return true;

@@ -28,7 +28,7 @@
  * we did not check, since we read a superset.
  */
 import { createGunzip } from 'node:zlib';
-import { Header } from 'tar';
+import { Header } from 'tar/header';
 import { RegistryError } from '../errors.js';
 
 export interface ArchiveLimits {

@@ -288,7 +288,13 @@ class DocEntrySet {
   }
 }
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+// made on first use: building a Segmenter loads ICU's break data (~13 ms), which a publish
+// without docs, and every CLI command that merely imports this module, should not pay
+let segmenter: Intl.Segmenter | undefined;
+const graphemes = (s: string): string[] => {
+  segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  return Array.from(segmenter.segment(s), (part) => part.segment);
+};
 
 const hasCase = (g: string): boolean => g.toUpperCase() !== g.toLowerCase();
 const isUpper = (g: string | undefined): boolean => g !== undefined && hasCase(g) && g === g.toUpperCase();
@@ -317,7 +323,7 @@ const BOUNDARIES: ReadonlyArray<{ test: (g: string[], i: number) => boolean; sta
  * joined by spaces (`getting-started` -> `Getting Started`, `FAQ` -> `Faq`, `v2` -> `V 2`).
  */
 export function titleCase(s: string): string {
-  const g = Array.from(graphemes.segment(s), (part) => part.segment);
+  const g = graphemes(s);
   const words: string[] = [];
   let lastEnd = 0;
   for (let i = 0; i < g.length; i++) {
@@ -331,7 +337,7 @@ export function titleCase(s: string): string {
   return words
     .filter((word) => word !== '')
     .map((word) => {
-      const [first = '', ...rest] = Array.from(graphemes.segment(word), (part) => part.segment);
+      const [first = '', ...rest] = graphemes(word);
       return first.toUpperCase() + rest.join('').toLowerCase();
     })
     .join(' ');

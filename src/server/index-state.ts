@@ -15,10 +15,11 @@ import { parseIndexConfig } from '../index-repo/config.js';
 import { CONFIG_FILE, classifyIndexPath as classify } from '../index-repo/index-layout.js';
 import { parseIndexFile } from '../index-repo/package-file.js';
 import { parseScopeInfo } from '../index-repo/scope-file.js';
-import { changedFiles, listTree } from '../index-repo/tree-reader.js';
+import { changedFiles } from '../index-repo/tree-reader.js';
 import type { IndexConfig, PackageName, ScopeInfo } from '../index-repo/types.js';
 import { errorMessage, RegistryError } from '../errors.js';
 import { detach } from './detach.js';
+import { listIndexFiles } from './index-listing.js';
 import { INLINE_MAX_CHARS, MAX_PACKAGE_FILE_BYTES, parsePackageFile, scanPackageFile } from './package-parser.js';
 import { PackageRecord } from './package-record.js';
 import { scanIndexFile, type ScannedFile } from './package-scan.js';
@@ -75,18 +76,15 @@ export class IndexState {
   static async load(dir: string, commit: string, opts: StateLoadOptions = {}): Promise<IndexState> {
     // not a closure made here: one that outlives the load would keep all of its locals alive
     const warn = opts.warn ?? ignore;
-    const files = (await listTree(dir, commit))
-      .map((f) => ({ ...f, at: classify(f.path) }))
-      .filter((f) => f.at.kind !== 'other' && f.at.kind !== 'bad-package');
     const store = new PackageStore(dir, { cacheBytes: opts.cacheBytes, warn });
 
     let config: IndexConfig | undefined;
     const packages = new Map<string, PackageSummary>();
     const scopes = new Map<string, ScopeInfo>();
-    // blobs stream through in order; each is summarised as it arrives and dropped, so the
-    // text of the index is never in memory all at once
-    await store
-      .readEach(
+    // blobs stream through in order, read while the tree is still being listed; each is
+    // summarised as it arrives and dropped, so the text of the index is never in memory all at once
+    const filesRead = await listIndexFiles(dir, commit, (files) =>
+      store.readEach(
         files.map((f) => f.oid),
         (i, blob) => {
           if (blob === null) return;
@@ -94,25 +92,28 @@ export class IndexState {
           const at = file.at;
           if (at.kind === 'config') config = parseIndexConfig(blob.toString('utf8'), CONFIG_FILE);
           else if (at.kind === 'scope') withWarning(warn, file.path, () => scopes.set(detach(at.scope), parseScopeInfo(blob.toString('utf8'), file.path)));
-          else if (at.kind === 'package') {
-            withWarning(warn, file.path, () => {
+          else {
+            // no closure per file, as withWarning would take: 50,000 of them at start-up
+            try {
               // keyed by the summary's own copy of the name (see PackageSummary)
               const summary = summarise(at.name, file.oid, blob, file.path);
               packages.set(summary.full, summary);
-            });
+            } catch (error) {
+              warn(`skipping ${file.path}: ${errorMessage(error)}`);
+            }
           }
         },
-      )
-      .catch((error: unknown) => {
-        store.close();
-        throw error;
-      });
+      ),
+    ).catch((error: unknown) => {
+      store.close();
+      throw error;
+    });
     if (config === undefined) {
       store.close();
       throw new RegistryError('usage', `${dir} is not a pesde index: commit ${commit.slice(0, 12)} has no ${CONFIG_FILE}; make one with \`pesde-registry init ${dir}\` (or pass --index <a clone of an index>)`);
     }
     const search = SearchIndex.of(searchDocs(packages.values()));
-    return new IndexState({ dir, commit, config, packages, scopes, search, filesRead: files.length, store });
+    return new IndexState({ dir, commit, config, packages, scopes, search, filesRead, store });
   }
 
   /** The state at `commit`, reading only files that differ from this one's commit. */

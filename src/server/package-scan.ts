@@ -250,8 +250,26 @@ function readEntryField(entry: EntryFields, text: Buffer, start: number, end: nu
   }
 }
 
-/** The entry id in a header, each version parsed once per distinct text. */
+/**
+ * Header keys met lately and what they parse to: versions recur across packages (`0.1.0
+ * luau` is in thousands of files), and a lookup costs far less than a parse and the
+ * allocations it makes, which start-up would pay for every entry of the index.
+ */
+const knownIds = new Map<string, { id: VersionId; semver: SemVer } | null>();
+const KNOWN_IDS = 8192;
+
+/** The entry id in a header (ids and versions are never changed by their users, so they are shared). */
 function versionId(key: string): { id: VersionId; semver: SemVer } | null {
+  let known = knownIds.get(key);
+  if (known === undefined) {
+    known = parseVersionIdKey(key);
+    if (knownIds.size >= KNOWN_IDS) knownIds.clear();
+    knownIds.set(key, known);
+  }
+  return known;
+}
+
+function parseVersionIdKey(key: string): { id: VersionId; semver: SemVer } | null {
   const space = key.indexOf(' ');
   if (space < 0) return null;
   try {

@@ -16,6 +16,7 @@
  */
 import { queryTerms, type QueryTerms } from './search-query.js';
 import { runSliced, runToEnd, sortSliced } from './sliced-work.js';
+import { STEP_DOCS, TermScorer, type Fields } from './search-terms.js';
 import { TrigramIndex } from './trigram-index.js';
 
 export interface SearchDoc {
@@ -48,8 +49,6 @@ export interface Searchable {
 
 export const SEARCH_PAGE_SIZE = 50;
 
-/** Documents a sliced search checks in one step (some tenths of a millisecond; see sliced-work.ts). */
-const STEP_DOCS = 4096;
 /** More ranked results than this are shown by sorting every match instead of keeping a top list. */
 const MAX_KEPT = 1000;
 /** The overlay is folded into a new base when it holds more documents than this share of the base, */
@@ -66,12 +65,13 @@ class Base {
   /** the one build of the parts above, advanced by whichever query needs them */
   private building: Generator<void, void> | undefined;
   private positions: Map<string, number> | undefined;
-  /** per query: which documents it has touched (stamps), their scores so far, and the list of them */
-  private scratch: Scratch | undefined;
+  /** each query word's points, and the working arrays of queries */
+  readonly terms: TermScorer;
 
   constructor(docs: readonly SearchDoc[]) {
     this.docs = docs;
     this.deprecated = Uint8Array.from(docs, (d) => (d.deprecated ? 1 : 0));
+    this.terms = new TermScorer(docs, () => this.fields);
   }
 
   get fields(): Fields {
@@ -117,47 +117,6 @@ class Base {
     }
     return this.positions.get(id);
   }
-
-  /**
-   * Working arrays for one query, with a fresh stamp. A sliced query holds its arrays across
-   * turns of the event loop; a query started meanwhile gets arrays of its own (kept as the
-   * shared ones when those are still out when it ends).
-   */
-  startQuery(): Scratch {
-    const n = this.docs.length;
-    let scratch = this.scratch;
-    if (scratch === undefined || scratch.busy) {
-      scratch = { stamps: new Uint32Array(n), scores: new Int32Array(n), touched: new Int32Array(n), stamp: 0, busy: false };
-    }
-    this.scratch = undefined;
-    if (scratch.stamp === 0xffffffff) {
-      scratch.stamps.fill(0);
-      scratch.stamp = 0;
-    }
-    scratch.stamp++;
-    scratch.busy = true;
-    return scratch;
-  }
-
-  endQuery(scratch: Scratch): void {
-    scratch.busy = false;
-    this.scratch ??= scratch;
-  }
-}
-
-interface Fields {
-  names: TrigramIndex;
-  scopes: TrigramIndex;
-  descriptions: TrigramIndex;
-}
-
-/** per query: which documents it has touched (stamps), their scores so far, and the list of them */
-interface Scratch {
-  stamps: Uint32Array;
-  scores: Int32Array;
-  touched: Int32Array;
-  stamp: number;
-  busy: boolean;
 }
 
 interface Counts {
@@ -313,58 +272,29 @@ export class SearchIndex implements Searchable {
    * every STEP_DOCS documents.
    */
   private *ranked(terms: QueryTerms, offset: number, limit: number, withDeprecated: boolean): Generator<void, SearchPage> {
-    const base = this.base;
-    const docs = base.docs;
-    const { names, scopes, descriptions } = base.fields;
-    const scratch = base.startQuery();
+    const scorer = this.base.terms;
+    const scratch = scorer.startQuery();
     try {
       const { stamps, scores, touched, stamp } = scratch;
       let touchedCount = 0;
-      const add = (i: number, points: number) => {
-        if (stamps[i] === stamp) {
-          scores[i]! += points;
-        } else {
-          stamps[i] = stamp;
-          scores[i] = points;
-          touched[touchedCount++] = i;
-        }
-      };
-      // per field and per word, the points scoreDoc gives; a three-character word's candidates
-      // are exactly the documents containing it, longer ones are checked
       for (const [term, weight] of terms) {
-        let candidates = names.candidates(term);
-        let checked = candidates === null || term.length > 3;
-        let n = candidates?.length ?? docs.length;
-        for (let k = 0; k < n; k++) {
+        const hits = yield* scorer.hits(term);
+        const { docs, points } = hits;
+        for (let k = 0; k < docs.length; k++) {
           if (k % STEP_DOCS === STEP_DOCS - 1) yield;
-          const i = candidates === null ? k : candidates[k]!;
-          const name = docs[i]!.name;
-          if (checked && !name.includes(term)) continue;
-          add(i, weight * (name === term ? 100 : name.startsWith(term) ? 50 : 20));
-        }
-        candidates = scopes.candidates(term);
-        checked = candidates === null || term.length > 3;
-        n = candidates?.length ?? docs.length;
-        for (let k = 0; k < n; k++) {
-          if (k % STEP_DOCS === STEP_DOCS - 1) yield;
-          const i = candidates === null ? k : candidates[k]!;
-          const scope = docs[i]!.scope;
-          if (checked && !scope.includes(term)) continue;
-          add(i, weight * (scope === term ? 4 : 2));
-        }
-        candidates = descriptions.candidates(term);
-        checked = candidates === null || term.length > 3;
-        n = candidates?.length ?? docs.length;
-        for (let k = 0; k < n; k++) {
-          if (k % STEP_DOCS === STEP_DOCS - 1) yield;
-          const i = candidates === null ? k : candidates[k]!;
-          if (checked && !docs[i]!.lowerDescription.includes(term)) continue;
-          add(i, weight);
+          const i = docs[k]!;
+          if (stamps[i] === stamp) {
+            scores[i]! += points[k]! * weight;
+          } else {
+            stamps[i] = stamp;
+            scores[i] = points[k]! * weight;
+            touched[touchedCount++] = i;
+          }
         }
       }
       return yield* this.page(terms, offset, limit, withDeprecated, touched.subarray(0, touchedCount), scores);
     } finally {
-      base.endQuery(scratch);
+      scorer.endQuery(scratch);
     }
   }
 

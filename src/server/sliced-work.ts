@@ -2,14 +2,23 @@
  * CPU-heavy work that shares the event loop: a generator that yields every few hundred
  * microseconds of work, run by one queue for the whole process. Each turn of the event
  * loop gives the queue at most TURN_MS, spread over its tasks in turn, then lets timers
- * and I/O run. A task that pauses with its own setImmediate would not do: twenty of them
- * at once each take a slice in the same turn, and the loop is held twenty times as long.
+ * and I/O run; between turns, new tasks may run their first steps at once, INLINE_MS for
+ * all of them together. A task that pauses with its own setImmediate would not do: twenty
+ * of them at once each take a slice in the same turn, and the loop is held twenty times as
+ * long.
  * When nothing else is waiting, a turn costs next to nothing, so the tasks still get
  * almost all of the CPU.
  */
 
 /** What the queue may spend in one turn of the event loop. */
 export const TURN_MS = 4;
+/**
+ * What tasks may spend at once, when they are started, between two turns of the queue:
+ * most searches finish in a fraction of a millisecond, and waiting for the next turn of the
+ * loop would add more than that to their answer. Together with the queue's turn, the loop
+ * is held for at most a few slices per turn however many tasks arrive at once.
+ */
+export const INLINE_MS = 2;
 
 interface Task {
   steps: Iterator<void, unknown>;
@@ -19,13 +28,37 @@ interface Task {
 
 const queue: Task[] = [];
 let scheduled = false;
+/** spent by tasks run at once since the queue's last turn */
+let inlineMs = 0;
 
-/** Runs `steps` to its end, a step at a time between other tasks' steps; resolves with its return value. */
+/**
+ * Runs `steps` to its end, a step at a time between other tasks' steps; resolves with its
+ * return value. Its first steps run at once while the inline budget lasts: a task done by
+ * then costs no wait for a turn, and one that is not goes on in the queue from where it is.
+ */
 export function runSliced<T>(steps: Iterator<void, T>): Promise<T> {
+  if (inlineMs < INLINE_MS) {
+    const started = performance.now();
+    let step: IteratorResult<void, T>;
+    try {
+      do step = steps.next();
+      while (step.done !== true && inlineMs + performance.now() - started < INLINE_MS);
+    } catch (error) {
+      spentInline(started);
+      return Promise.reject(error);
+    }
+    spentInline(started);
+    if (step.done === true) return Promise.resolve(step.value);
+  }
   return new Promise<T>((resolve, reject) => {
     queue.push({ steps, resolve: resolve as (value: unknown) => void, reject });
     schedule();
   });
+}
+
+function spentInline(started: number): void {
+  inlineMs += performance.now() - started;
+  schedule();
 }
 
 /** A generator's steps run at once, for callers that cannot wait (and small inputs). */
@@ -34,13 +67,15 @@ export function runToEnd<T>(steps: Iterator<void, T>): T {
 }
 
 function schedule(): void {
-  if (scheduled || queue.length === 0) return;
+  // a turn also opens the next inline budget
+  if (scheduled || (queue.length === 0 && inlineMs === 0)) return;
   scheduled = true;
   setImmediate(turn);
 }
 
 function turn(): void {
   scheduled = false;
+  inlineMs = 0;
   const started = performance.now();
   // round robin: a long task does not keep a short one waiting behind it
   while (queue.length > 0 && performance.now() - started < TURN_MS) {

@@ -14,7 +14,7 @@ import { setGitDeadlines, stopGitWith } from '../index-repo/git-network.js';
 import { redact } from '../redact.js';
 import { preloadMetrics } from '../metrics/start-metrics.js';
 import type { Storage } from '../storage/storage.js';
-import { createApp } from './app.js';
+import type { createApp } from './app.js';
 import type { Authenticator } from './auth.js';
 import { ensureEmbeddedIndex } from './embedded-index.js';
 import type { IndexRefresher } from './index-refresher.js';
@@ -52,6 +52,11 @@ const CLOSE_GRACE_MS = 10_000;
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(options.logFormat);
   preloadMetrics(options.metrics);
+  // the request handler's modules (routes, web pages, the publish pipeline) are not needed to
+  // load the index: they load while it does, in the gaps where the load waits for git
+  const app = import('./app.js');
+  // awaited once the state is loaded; a start that fails before then must not leave it unhandled
+  app.catch(() => undefined);
   let handler: ReturnType<typeof createApp> | undefined;
   const http = createServer((req, res) => {
     if (handler !== undefined) return handler(req, res);
@@ -77,7 +82,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const { context, refresher: activeRefresher, initial, storage, auth, access, tokens: activeTokens, trust: activeTrust, metrics } = composed;
     disposeComposed = composed.dispose;
     refresher = activeRefresher;
-    handler = createApp(context);
+    handler = (await app).createApp(context);
     activeRefresher.start();
     if (index.remote !== null && !freshClone) void activeRefresher.refresh();
     activeTokens.start();

@@ -25,9 +25,11 @@ export async function warmUp(state: IndexState, logger: Logger, stop: AbortSigna
   try {
     await delay(START_AFTER_MS, undefined, { ref: false });
     if (stop.aborted) return;
-    state.search.search('warm up', 0);
+    // sliced, as a request's search is: built in one go, the search index of a large index
+    // held the event loop for hundreds of ms, and every request that came meanwhile waited
+    await state.search.searchSliced('warm up', 0);
     await idle();
-    const { ids } = state.search.search('', 0, packages);
+    const { ids } = await state.search.searchSliced('', 0, packages);
     for (let i = 0; i < ids.length && !stop.aborted; i += STEP) {
       await idle();
       if (!stop.aborted) await state.searchResults(ids.slice(i, i + STEP));

@@ -11,9 +11,12 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { renderConfigTemplate } from '../../src/index-repo/config-template.js';
 import { parseIndexFile } from '../../src/index-repo/package-file.js';
-import { formatVersionId } from '../../src/index-repo/version.js';
+import { formatVersionId, parseSemver } from '../../src/index-repo/version.js';
 import { IndexState } from '../../src/server/index-state.js';
 import { scanIndexFile } from '../../src/server/package-scan.js';
+import { publishedSortKey, shownEntry, sortedAndShown } from '../../src/server/package-summary.js';
+import { TARGET_KINDS } from '../../src/index-repo/types.js';
+import { timestampSortKey } from '../../src/published-at.js';
 import { cloneFixtureIndex, git, readObjects } from '../helpers/fixture-index.js';
 import { runGit, tempDir } from '../helpers/git.js';
 import { seededRandom } from '../helpers/seeded-random.js';
@@ -154,3 +157,56 @@ async function assertServedAsAbsent(files: readonly Buffer[]): Promise<void> {
     await cleanup();
   }
 }
+
+describe('publishedSortKey', () => {
+  it('is timestampSortKey for every published_at the scan and the parser give, and for any other form', async () => {
+    const blobs = (await historyBlobs()).filter((b) => b.text.includes('published_at'));
+    const stamps = new Set<string>();
+    for (const { text } of blobs) {
+      const scanned = scanIndexFile(text);
+      for (const entry of scanned?.entries ?? []) stamps.add(entry.publishedAt);
+      const parsed = fromParse(text);
+      if (!(parsed instanceof Error)) for (const entry of parseIndexFile(text.toString('utf8')).entries) stamps.add(entry.entry.published_at);
+    }
+    assert.ok(stamps.size > 500, `${stamps.size} timestamps`);
+    const random = seededRandom(31);
+    for (let i = 0; i < 2000; i++) {
+      const digits = Math.floor(random() * 10);
+      const fraction = String(Math.floor(random() * 1e9)).padStart(9, '0').slice(0, digits);
+      const base = new Date(Math.floor(random() * 4e12)).toISOString().slice(0, 19);
+      stamps.add(`${base}${fraction === '' ? '' : `.${fraction}`}Z`);
+    }
+    // forms only a hand-written file has: left to timestampSortKey
+    for (const other of ['2024-01-02T03:04:05.120Z', '2024-01-02 03:04:05Z', '2024-01-02T03:04:05+01:00', '2024-01-02T03:04:05z', '2024-1-02T03:04:05Z', 'x', '']) stamps.add(other);
+    for (const stamp of stamps) assert.equal(publishedSortKey(stamp), timestampSortKey(stamp), stamp);
+  });
+});
+
+describe('shownEntry', () => {
+  it('picks what sorting in index order and shownIndex pick, for every file of the fixture history and for random entry lists', async () => {
+    const lists: Array<ReturnType<typeof scanIndexFile> & object> = [];
+    for (const { text } of (await historyBlobs()).filter((b) => b.text.includes('published_at'))) {
+      const scanned = scanIndexFile(text);
+      if (scanned !== null) lists.push(scanned);
+    }
+    assert.ok(lists.length > 500, `${lists.length} scanned files`);
+    const random = seededRandom(41);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const versions = ['0.1.0', '0.1.0-rc.1', '0.1.0+build.2', '0.1.0+build.10', '1.0.0', '1.0.0-alpha', '1.0.0-alpha.1', '2.0.0', '10.0.0'];
+    const stamps = ['2024-01-01T00:00:00Z', '2024-01-01T00:00:00.5Z', '2024-06-01T12:00:00Z', '2023-01-01T00:00:00Z'];
+    for (let round = 0; round < 3000; round++) {
+      const seen = new Set<string>();
+      const entries = [];
+      for (let k = 0; k < 1 + Math.floor(random() * 8); k++) {
+        const version = pick(versions);
+        const target = pick(TARGET_KINDS);
+        // a version and a target make one entry
+        if (seen.has(`${version} ${target}`)) continue;
+        seen.add(`${version} ${target}`);
+        entries.push({ id: { version, target }, semver: parseSemver(version), yanked: random() < 0.3, publishedAt: pick(stamps), description: undefined });
+      }
+      lists.push({ deprecated: undefined, entries, sections: [] });
+    }
+    for (const { entries } of lists) assert.equal(shownEntry(entries), sortedAndShown(entries) ?? undefined, JSON.stringify(entries.map((e) => [e.id, e.yanked, e.publishedAt])));
+  });
+});

@@ -106,3 +106,66 @@ describe('sliced search', () => {
     assert.ok(turns > 0, 'the event loop never ran during the search');
   });
 });
+
+/**
+ * The ranking spelled out one document at a time, as the index ranked before it kept each
+ * word's points: name exact 100, prefix 50, anywhere 20; scope exact 4, anywhere 2;
+ * description 1; times the word's count; then newest, then id. Every shortcut of the index
+ * (trigram candidates, kept words, top lists, the overlay) must give exactly this page.
+ */
+function reference(all: readonly SearchDoc[], query: string, offset: number, withDeprecated: boolean): { ids: string[]; count: number } {
+  const terms = queryTerms(query);
+  const shown = all.filter((d) => withDeprecated || !d.deprecated);
+  const newest = (a: SearchDoc, b: SearchDoc) => (a.publishedKey !== b.publishedKey ? (a.publishedKey < b.publishedKey ? 1 : -1) : a.full < b.full ? -1 : a.full > b.full ? 1 : 0);
+  if (terms.size === 0) {
+    const sorted = [...shown].sort(newest);
+    return { ids: sorted.slice(offset, offset + 50).map((d) => d.full), count: sorted.length };
+  }
+  const scored = shown
+    .map((d) => {
+      let score = 0;
+      for (const [term, weight] of terms) {
+        score += weight * (d.name === term ? 100 : d.name.startsWith(term) ? 50 : d.name.includes(term) ? 20 : 0);
+        score += weight * (d.scope === term ? 4 : d.scope.includes(term) ? 2 : 0);
+        score += weight * (d.lowerDescription.includes(term) ? 1 : 0);
+      }
+      return { d, score };
+    })
+    .filter((s) => s.score > 0)
+    .sort((a, b) => b.score - a.score || newest(a.d, b.d));
+  return { ids: scored.slice(offset, offset + 50).map((s) => s.d.full), count: scored.length };
+}
+
+describe('ranking', () => {
+  const queryRandom = seededRandom(23);
+  const word = () => {
+    const w = WORDS[Math.floor(queryRandom() * WORDS.length)]!;
+    // whole words, their prefixes and pieces, names' parts and scopes
+    const roll = queryRandom();
+    return roll < 0.5 ? w : roll < 0.7 ? w.slice(0, 1 + Math.floor(queryRandom() * w.length)) : roll < 0.85 ? `${w}_${WORDS[Math.floor(queryRandom() * WORDS.length)]!}` : `${w}${Math.floor(queryRandom() * 7)}`;
+  };
+  const queries = Array.from({ length: 120 }, () => Array.from({ length: 1 + Math.floor(queryRandom() * 3) }, word).join(' '));
+
+  it('gives the one-document-at-a-time ranking for varied queries, asked twice (kept words), sliced or not, deep pages too', async () => {
+    const fresh = SearchIndex.of(docs);
+    for (const round of [1, 2]) {
+      for (const query of queries) {
+        for (const offset of [0, 50, 700]) {
+          const where = `${JSON.stringify(query)} at ${offset}, round ${round}`;
+          assert.deepEqual(await fresh.searchSliced(query, offset), reference(docs, query, offset, false), where);
+          assert.deepEqual(fresh.listing.search(query, offset), reference(docs, query, offset, true), where);
+        }
+      }
+    }
+  });
+
+  it('gives it with an overlay of changed and removed packages', async () => {
+    const changed = new Map<string, SearchDoc | null>();
+    for (let i = 0; i < 60; i++) changed.set(docs[i * 40]!.full, i % 3 === 0 ? null : { ...docs[i * 40]!, name: `${word()}_${i}`, lowerDescription: `${word()} ${word()}`, publishedKey: String(1_000_000 + i * 131).padStart(10, '0') });
+    const overlaid = SearchIndex.of(docs).with(changed);
+    const now = [...docs.filter((d) => !changed.has(d.full)), ...[...changed.values()].filter((d): d is SearchDoc => d !== null)];
+    for (const query of queries.slice(0, 60)) {
+      for (const offset of [0, 50]) assert.deepEqual(await overlaid.searchSliced(query, offset), reference(now, query, offset, false), `${JSON.stringify(query)} at ${offset}`);
+    }
+  });
+});

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runSliced, sortSliced, runToEnd } from '../../src/server/sliced-work.js';
+import { INLINE_MS, runSliced, sortSliced, runToEnd } from '../../src/server/sliced-work.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
 function busy(ms: number): void {
@@ -37,6 +37,35 @@ describe('sliced work', () => {
     assert.equal(steps, 100);
     // a turn stops once it has run 4 ms: with steps of 1 ms, about 5 of them
     assert.ok(mostBetweenTicks <= 10, `${mostBetweenTicks} steps of 1 ms ran between two timer ticks`);
+  });
+
+  it('finishes a short task at once, before the loop turns, and sends the rest of a long one to the queue', async () => {
+    let turned = false;
+    setImmediate(() => (turned = true));
+    function* short(): Generator<void, string> {
+      yield;
+      yield;
+      return 'done';
+    }
+    assert.equal(await runSliced(short()), 'done');
+    assert.equal(turned, false, 'a task of three cheap steps waited for a turn of the event loop');
+    // a long task runs at once only while the inline budget lasts, then in turns with timers between
+    let steps = 0;
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 0);
+    function* long(): Generator<void, number> {
+      for (let i = 0; i < 40; i++) {
+        busy(0.5);
+        steps++;
+        yield;
+      }
+      return steps;
+    }
+    const running = runSliced(long());
+    assert.ok(steps >= 1 && steps <= Math.ceil(INLINE_MS / 0.5) + 1, `${steps} steps of 0.5 ms ran before runSliced returned`);
+    assert.equal(await running, 40);
+    clearInterval(ticker);
+    assert.ok(ticks > 0, 'the event loop never ran during the long task');
   });
 
   it('rejects only the task that throws', async () => {
