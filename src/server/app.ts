@@ -5,25 +5,26 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Identity } from '../identity.js';
-import type { Handler, RequestContext, ServerContext } from './context.js';
+import type { CachedBody } from './cached-body.js';
+import type { Endpoint, RequestContext, ServerContext } from './context.js';
 import { applyCors } from './cors.js';
 import { beginErrorAnswer } from './error-answer.js';
 import { HttpError } from './http-error.js';
 import { markFailure, markRoute, WEB_ROUTE } from '../metrics/request-marks.js';
-import { sendError } from './respond.js';
+import { NOSNIFF, sendError, sendJson, sendPreparedJson } from './respond.js';
 import { Router, type RouteAuth } from './router.js';
 import { getArchive, getDoc, getReadme } from './routes/downloads.js';
 import { getHealth, getRoot } from './routes/health.js';
 import { getPackageVersion, getPackageVersionV0, getPackageVersions, getPackageVersionsV0 } from './routes/packages.js';
 import { searchPackages } from './routes/search.js';
 import { deprecate, publish, yank } from './routes/write.js';
-import { createWebRoutes, type WebAnswer } from './web/web-routes.js';
+import { createWebRoutes, mayBePage, type WebAnswer } from './web/web-routes.js';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Routes of the official registry (main.rs), plus /health. */
-export function buildRouter(): Router<Handler> {
-  const router = new Router<Handler>()
+export function buildRouter(): Router<Endpoint> {
+  const router = new Router<Endpoint>()
     .add('GET', '/', 'none', getRoot)
     .add('GET', '/health', 'none', getHealth);
   for (const v of ['v0', 'v1']) {
@@ -59,44 +60,98 @@ export function createApp(server: ServerContext): RequestListener {
       logRequest(server, req, res, started);
       metrics?.end(req, res, started);
     });
-    // every answer is exactly the type it says: no browser reads a README or archive as a page
-    res.setHeader('x-content-type-options', 'nosniff');
-    void handle(server, router, web, req, res);
+    handle(server, router, web, req, res);
   };
 }
 
-async function handle(server: ServerContext, router: Router<Handler>, web: WebAnswer, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** What handle() learnt of the request line before routing. */
+interface RequestLine {
+  method: string;
+  rawUrl: string;
+  /** where the query starts (its `?`), -1 for none */
+  q: number;
+  path: string;
+  /**
+   * a GET or HEAD without Origin from a client not after a page: no CORS header and no page
+   * is due, so its headers are still unset when its route answers
+   */
+  plain: boolean;
+}
+
+/**
+ * Every answer says its type is exactly what it says (nosniff first, so no browser reads a
+ * README or archive as a page), then CORS, pages for browsers, and the API. A plain read
+ * skips the first three, which would add nothing to it: nosniff then comes with its answer
+ * (a JSON body's prepared headers) or just before its route or error answer sets any other.
+ *
+ * API requests are answered without waiting on promises they do not need (pages, auth, a
+ * package that must be read): each would cost a turn of the microtask queue.
+ */
+function handle(server: ServerContext, router: Router<Endpoint>, web: WebAnswer, req: IncomingMessage, res: ServerResponse): void {
   const rawUrl = req.url ?? '/';
   const q = rawUrl.indexOf('?');
   const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  const method = req.method ?? 'GET';
+  const line: RequestLine = { method, rawUrl, q, path, plain: (method === 'GET' || method === 'HEAD') && req.headers.origin === undefined && !mayBePage(req, path) };
+  const failed = (error: unknown) => answerError(server, req, res, error);
   try {
-    if (applyCors(req, res, (origin) => server.writeGuard.allowsOrigin(origin, req))) return;
-    // API requests are answered without waiting on promises they do not need (pages, auth,
-    // a package that must be read): each would cost a turn of the microtask queue
-    const page = web(req, res);
-    if (page !== false && (await page)) return markRoute(req, WEB_ROUTE);
-    const match = router.match(req.method ?? 'GET', path);
-    if (match.kind === 'not-found') throw new HttpError(404, `no route for ${req.method} ${path}`);
-    if (match.kind === 'method-not-allowed') {
-      throw new HttpError(405, `${req.method} is not allowed here`, { allow: match.allow.join(', ') });
+    if (!line.plain) {
+      res.setHeader(NOSNIFF[0], NOSNIFF[1]);
+      if (applyCors(req, res, (origin) => server.writeGuard.allowsOrigin(origin, req))) return;
+      const page = web(req, res);
+      if (page !== false) {
+        page.then((answered) => (answered ? markRoute(req, WEB_ROUTE) : answerApi(server, router, req, res, line))).catch(failed);
+        return;
+      }
     }
-    markRoute(req, match.route.pattern);
-    if (match.route.auth === 'write') server.writeGuard.check(req);
-    const checked = authenticate(server, match.route.auth, req);
-    const identity = checked instanceof Promise ? await checked : checked;
-    const ctx: RequestContext = {
-      req,
-      res,
-      params: match.params,
-      query: new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1)),
-      publisherId: identity?.userId ?? null,
-      identity,
-      server,
-    };
-    const done = match.route.handler(ctx);
-    if (done !== undefined) await done;
+    answerApi(server, router, req, res, line)?.catch(failed);
   } catch (error) {
-    answerError(server, req, res, error);
+    failed(error);
+  }
+}
+
+function answerApi(server: ServerContext, router: Router<Endpoint>, req: IncomingMessage, res: ServerResponse, line: RequestLine): Promise<void> | void {
+  const match = router.match(line.method, line.path);
+  if (match.kind === 'not-found') throw new HttpError(404, `no route for ${req.method} ${line.path}`);
+  if (match.kind === 'method-not-allowed') {
+    throw new HttpError(405, `${req.method} is not allowed here`, { allow: match.allow.join(', ') });
+  }
+  markRoute(req, match.route.pattern);
+  if (match.route.auth === 'write') server.writeGuard.check(req);
+  const checked = authenticate(server, match.route.auth, req);
+  const answer = (identity: Identity | null) => runEndpoint(match.route.handler, new ApiRequest(req, res, match.params, line, identity, server), line.plain);
+  return checked instanceof Promise ? checked.then(answer) : answer(checked);
+}
+
+function runEndpoint(endpoint: Endpoint, ctx: ApiRequest, plain: boolean): Promise<void> | void {
+  if (typeof endpoint === 'function') {
+    if (plain) ctx.res.setHeader(NOSNIFF[0], NOSNIFF[1]);
+    return endpoint(ctx);
+  }
+  const send = (body: CachedBody) => (plain ? sendPreparedJson(ctx.req, ctx.res, body) : sendJson(ctx.req, ctx.res, 200, body));
+  const body = endpoint.json(ctx);
+  return body instanceof Promise ? body.then(send) : send(body);
+}
+
+/** What a route is given; the query is parsed on first use, as most routes read none. */
+class ApiRequest implements RequestContext {
+  readonly publisherId: number | null;
+  private parsedQuery: URLSearchParams | undefined;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly params: Record<string, string>,
+    private readonly line: RequestLine,
+    readonly identity: Identity | null,
+    readonly server: ServerContext,
+  ) {
+    this.publisherId = identity?.userId ?? null;
+  }
+
+  get query(): URLSearchParams {
+    this.parsedQuery ??= new URLSearchParams(this.line.q < 0 ? '' : this.line.rawUrl.slice(this.line.q + 1));
+    return this.parsedQuery;
   }
 }
 
@@ -114,6 +169,8 @@ async function checkToken(server: ServerContext, auth: 'read' | 'write', req: In
 
 function answerError(server: ServerContext, req: IncomingMessage, res: ServerResponse, error: unknown): void {
   markFailure(req, error);
+  // a plain read may fail before any header is set: its answer starts as every other does
+  if (!res.headersSent) res.setHeader(NOSNIFF[0], NOSNIFF[1]);
   const answer = beginErrorAnswer(server, req, res, error);
   if (answer === null) return;
   // a body that failed before its first byte leaves its own headers behind

@@ -1,6 +1,7 @@
 /**
- * A response body rendered once and served many times: the text, its bytes, and (made on
- * first demand) its gzip form, so repeated requests cost neither serialising nor compressing.
+ * A response body rendered once and served many times: the text, its bytes, (made on first
+ * demand) its gzip form, and the header lists of answers carrying it, so repeated requests
+ * cost neither serialising, compressing, nor setting headers one by one.
  */
 import { gzipSync } from 'node:zlib';
 
@@ -15,6 +16,8 @@ export class CachedBody {
   readonly bytes: Buffer;
   private gzipped: Buffer | null | undefined;
   private readonly grew: GrowthListener | undefined;
+  /** by variant: [identity, gzip] */
+  private readonly headerLists: [readonly string[] | undefined, readonly string[] | undefined] = [undefined, undefined];
 
   /** `gzipped`, when given, is the gzip form made elsewhere (a worker thread), null for none */
   constructor(text: string, grew?: GrowthListener, gzipped?: Uint8Array | null) {
@@ -37,5 +40,17 @@ export class CachedBody {
       if (this.gzipped !== null) this.grew?.(this.gzipped.length);
     }
     return this.gzipped;
+  }
+
+  /** The header list `make` gives for this body, made once per variant (identity or gzip) and kept with it. */
+  headers(gzipped: boolean, make: (body: CachedBody, gzipped: boolean) => string[]): readonly string[] {
+    const variant = gzipped ? 1 : 0;
+    let list = this.headerLists[variant];
+    if (list === undefined) {
+      list = make(this, gzipped);
+      this.headerLists[variant] = list;
+      this.grew?.(list.reduce((n, s) => n + s.length, 0));
+    }
+    return list;
   }
 }

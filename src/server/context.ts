@@ -9,6 +9,7 @@ import type { Storage } from '../storage/storage.js';
 import type { Identity } from '../identity.js';
 import type { TokenCache } from '../tokens/token-cache.js';
 import type { AccessControl } from './access-control.js';
+import type { CachedBody } from './cached-body.js';
 import type { Authenticator } from './auth.js';
 import type { WriteGuard } from './cross-site.js';
 import type { IndexState } from './index-state.js';
@@ -66,3 +67,13 @@ export interface RequestContext {
 }
 
 export type Handler = (ctx: RequestContext) => Promise<void> | void;
+
+/**
+ * A route whose answer is a 200 with a JSON body made once (package metadata): it finds the
+ * body, app.ts writes it, from headers prepared with the body when no other header is due.
+ */
+export interface JsonEndpoint {
+  json: (ctx: RequestContext) => CachedBody | Promise<CachedBody>;
+}
+
+export type Endpoint = Handler | JsonEndpoint;

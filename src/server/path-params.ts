@@ -9,9 +9,12 @@ import { parsePackageName, parseTargetKind } from '../index-repo/names.js';
 import type { PackageName, TargetKind } from '../index-repo/types.js';
 import { parseVersion } from '../index-repo/version.js';
 import { HttpError } from './http-error.js';
+import { memoize } from './memo.js';
 
 /** Longer than any valid name, version or target; keeps error messages and work bounded. */
 const MAX_SEGMENT_LENGTH = 256;
+/** Distinct parameters remembered per kind (parsed once, they cost a lookup): at most a few MiB even of the longest. */
+const REMEMBERED_PARAMS = 4096;
 
 export type VersionParam = { kind: 'latest' } | { kind: 'specific'; version: string };
 export type TargetParam = { kind: 'any' } | { kind: 'specific'; target: TargetKind };
@@ -29,26 +32,29 @@ export function decodeSegment(raw: string, what: string): string {
   return decoded;
 }
 
-export function nameParam(raw: string): PackageName {
-  return badRequestOnInvalid(() => parsePackageName(decodeSegment(raw, 'package name')));
+/** Parsed once per distinct segment; the parsed forms are shared between requests, so they are frozen. */
+function remembered<T extends object>(parse: (raw: string) => T): (raw: string) => Readonly<T> {
+  return memoize((raw) => Object.freeze(parse(raw)), REMEMBERED_PARAMS, MAX_SEGMENT_LENGTH);
 }
 
-export function versionParam(raw: string): VersionParam {
+export const nameParam = remembered((raw): PackageName => badRequestOnInvalid(() => parsePackageName(decodeSegment(raw, 'package name'))));
+
+export const versionParam = remembered((raw): VersionParam => {
   const text = decodeSegment(raw, 'version');
   if (text.toLowerCase() === 'latest') return { kind: 'latest' };
   return { kind: 'specific', version: badRequestOnInvalid(() => parseVersion(text)) };
-}
+});
 
 /** A version without the `latest` keyword (yank names one exact version). */
 export function exactVersionParam(raw: string): string {
   return badRequestOnInvalid(() => parseVersion(decodeSegment(raw, 'version')));
 }
 
-export function targetParam(raw: string): TargetParam {
+export const targetParam = remembered((raw): TargetParam => {
   const text = decodeSegment(raw, 'target');
   if (text.toLowerCase() === 'any') return { kind: 'any' };
   return { kind: 'specific', target: badRequestOnInvalid(() => parseTargetKind(text)) };
-}
+});
 
 export function yankTargetParam(raw: string): YankTargetParam {
   const text = decodeSegment(raw, 'target');

@@ -7,16 +7,24 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { StoredObject } from '../storage/storage.js';
 import { CachedBody } from './cached-body.js';
+import { memoize } from './memo.js';
 
 export function acceptsGzip(req: IncomingMessage): boolean {
   const header = req.headers['accept-encoding'];
-  if (header === undefined) return false;
-  return header.split(',').some((part) => {
-    const [coding, ...params] = part.trim().toLowerCase().split(';');
-    if (coding !== 'gzip' && coding !== '*') return false;
-    return !params.some((p) => /^\s*q=0(\.0*)?\s*$/.test(p));
-  });
+  return header !== undefined && takesGzip(header);
 }
+
+// a client sends the same Accept-Encoding on every request: parsed once, it costs a lookup
+const takesGzip = memoize(
+  (header) =>
+    header.split(',').some((part) => {
+      const [coding, ...params] = part.trim().toLowerCase().split(';');
+      if (coding !== 'gzip' && coding !== '*') return false;
+      return !params.some((p) => /^\s*q=0(\.0*)?\s*$/.test(p));
+    }),
+  256,
+  512,
+);
 
 export function sendBody(req: IncomingMessage, res: ServerResponse, status: number, contentType: string, body: CachedBody): void {
   res.statusCode = status;
@@ -29,6 +37,29 @@ export function sendBody(req: IncomingMessage, res: ServerResponse, status: numb
   res.setHeader('content-length', payload.length);
   res.end(req.method === 'HEAD' ? undefined : payload);
 }
+
+/**
+ * sendJson(200) for a response none of whose headers are set yet: the same header lines,
+ * in the same order (nosniff first, as app.ts sets it before any other answer), from a list
+ * made once per body and handed to writeHead whole.
+ */
+export function sendPreparedJson(req: IncomingMessage, res: ServerResponse, body: CachedBody): void {
+  const gzipped = body.compressible && acceptsGzip(req) ? body.gzip() : null;
+  res.writeHead(200, body.headers(gzipped !== null, jsonAnswerHeaders) as string[]);
+  res.end(req.method === 'HEAD' ? undefined : (gzipped ?? body.bytes));
+}
+
+/** what sendBody sets for a JSON body, after the nosniff of app.ts */
+function jsonAnswerHeaders(body: CachedBody, gzipped: boolean): string[] {
+  const list = [NOSNIFF[0], NOSNIFF[1], 'content-type', 'application/json'];
+  if (body.compressible) list.push('vary', 'accept-encoding');
+  if (gzipped) list.push('content-encoding', 'gzip');
+  list.push('content-length', String(gzipped ? body.gzip()!.length : body.bytes.length));
+  return list;
+}
+
+/** Every API answer carries it: no browser reads a README or archive as a page. */
+export const NOSNIFF = ['x-content-type-options', 'nosniff'] as const;
 
 export function sendJson(req: IncomingMessage, res: ServerResponse, status: number, body: CachedBody | string): void {
   sendBody(req, res, status, 'application/json', typeof body === 'string' ? new CachedBody(body) : body);

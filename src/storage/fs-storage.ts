@@ -3,9 +3,10 @@
  * section 6), so a root written by the official registry can be served as is.
  */
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { close, constants, createReadStream, fstat, open as openCallback } from 'node:fs';
 import { access, mkdir, open, opendir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { assertSafeKey, assertSafePrefix, metaForKey } from './keys.js';
 import {
   storageFailure,
@@ -14,6 +15,10 @@ import {
   type Storage,
   type StoredObject,
 } from './storage.js';
+
+const openFile = promisify(openCallback);
+const fstatFile = promisify(fstat);
+const closeFile = promisify(close);
 
 /** File operations kept in flight at once by listings and batch deletes. */
 const FS_PARALLEL = 16;
@@ -66,9 +71,9 @@ export class FsStorage implements Storage {
 
   async get(key: string): Promise<StoredObject | null> {
     const file = this.pathOf(key);
-    let handle;
+    let fd: number;
     try {
-      handle = await open(file, 'r');
+      fd = await openFile(file, 'r');
     } catch (error) {
       if (isMissing(error)) return null;
       throw storageFailure(`could not read ${key} from ${this.describe()}`, error);
@@ -76,14 +81,17 @@ export class FsStorage implements Storage {
     try {
       // The size comes from the open descriptor, so a concurrent put (a rename onto this
       // name) cannot make it disagree with the bytes streamed.
-      const info = await handle.stat();
+      const info = await fstatFile(fd);
       if (!info.isFile()) {
-        await handle.close();
+        await closeFile(fd);
         return null;
       }
-      return { body: handle.createReadStream(), size: info.size, ...metaForKey(key) };
+      // A stream over the descriptor itself: each chunk is one callback read, where a
+      // FileHandle's stream costs a promise and its bookkeeping per chunk (a download went
+      // a third slower so). It closes the descriptor when it ends or is destroyed.
+      return { body: createReadStream(file, { fd }), size: info.size, ...metaForKey(key) };
     } catch (error) {
-      await handle.close().catch(() => undefined);
+      await closeFile(fd).catch(() => undefined);
       throw storageFailure(`could not read ${key} from ${this.describe()}`, error);
     }
   }

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import nodePath from 'node:path';
 import { openLocalIndex } from '../../src/index-repo/local-index.js';
-import { createApp } from '../../src/server/app.js';
+import { createApp, type RequestListener } from '../../src/server/app.js';
 import type { ServerContext } from '../../src/server/context.js';
 import { silentLogger, type Logger } from '../../src/server/logger.js';
 import { createServerContext } from '../../src/server/server-context.js';
@@ -18,6 +18,8 @@ import './git.js';
 
 export interface InProcessApp {
   request(path: string, opts?: HttpOptions): Promise<HttpAnswer>;
+  /** the request listener itself, for a test that serves it on a real socket */
+  listener: RequestListener;
   context: ServerContext;
   close(): Promise<void>;
 }
@@ -32,6 +34,7 @@ export async function inProcessApp(index: string, opts: { env?: Record<string, s
     const composed = await createServerContext(options, await openLocalIndex(index, { requireRemote: false }), options.logger);
     const listener = createApp(composed.context);
     return {
+      listener,
       context: composed.context,
       request: async (path, o = {}) => {
         const answer = await requestInMemory(listener, { path, method: o.method, headers: o.headers, body: o.body });

@@ -1,19 +1,22 @@
 /** Package metadata: every version of a package, and one version (v1 and the older v0 shapes). */
-import type { Handler } from '../context.js';
+import type { Handler, JsonEndpoint } from '../context.js';
 import { nameParam } from '../path-params.js';
 import { sendJson } from '../respond.js';
 import { sendArchive, sendDoc, sendReadme } from './downloads.js';
 import { withPackage, withVersion } from './lookup.js';
 
-export const getPackageVersions: Handler = (ctx) =>
-  withPackage(ctx, nameParam(ctx.params.name ?? ''), (record) => sendJson(ctx.req, ctx.res, 200, record.versionsJson()));
+export const getPackageVersions: JsonEndpoint = {
+  json: (ctx) => withPackage(ctx, nameParam(ctx.params.name ?? ''), (record) => record.versionsJson()),
+};
 
 /** v0: a JSON array of version responses, one per version. */
-export const getPackageVersionsV0: Handler = (ctx) =>
-  withPackage(ctx, nameParam(ctx.params.name ?? ''), (record) => sendJson(ctx.req, ctx.res, 200, record.v0Json()));
+export const getPackageVersionsV0: JsonEndpoint = {
+  json: (ctx) => withPackage(ctx, nameParam(ctx.params.name ?? ''), (record) => record.v0Json()),
+};
 
-export const getPackageVersion: Handler = (ctx) =>
-  withVersion(ctx, ({ record, item }) => sendJson(ctx.req, ctx.res, 200, record.versionJson(item)));
+export const getPackageVersion: JsonEndpoint = {
+  json: (ctx) => withVersion(ctx, ({ record, item }) => record.versionJson(item)),
+};
 
 /**
  * v0 serves everything from one URL: `?doc=` a doc page, `Accept: text/plain` the README,

@@ -3,6 +3,7 @@
  * JSON. Browsers send `text/html,...,*\/*;q=0.8`; the pesde client, curl and fetch send
  * nothing or `*\/*`, which ranks both the same, so every API client keeps getting the API.
  */
+import { memoize } from '../memo.js';
 
 interface MediaRange {
   type: string;
@@ -42,7 +43,16 @@ function qualityOf(ranges: readonly MediaRange[], type: string, subtype: string)
 
 export function prefersHtml(accept: string | undefined): boolean {
   if (accept === undefined || accept === '') return false;
-  const ranges = parseAccept(accept);
-  const htmlQ = qualityOf(ranges, 'text', 'html');
-  return htmlQ > 0 && htmlQ > qualityOf(ranges, 'application', 'json');
+  return rankedHtml(accept);
 }
+
+// every client sends its one Accept header on each request: parsed once, it costs a lookup
+const rankedHtml = memoize(
+  (accept) => {
+    const ranges = parseAccept(accept);
+    const htmlQ = qualityOf(ranges, 'text', 'html');
+    return htmlQ > 0 && htmlQ > qualityOf(ranges, 'application', 'json');
+  },
+  256,
+  512,
+);

@@ -60,11 +60,21 @@ const pageCache = new ByteLru<CachedBody>(PAGE_CACHE_BYTES);
 const FORM_BODY_LIMIT = 16 * 1024;
 const MAX_NEXT_LENGTH = 2048;
 
+/**
+ * false when createWebRoutes' answer is certain to be false (send it on to the API) without
+ * matching a route: the Accept header does not prefer HTML and the path cannot be the login
+ * form's (`/login`, `/logout`, whatever the Accept header). What every API client costs here.
+ */
+export function mayBePage(req: IncomingMessage, path: string): boolean {
+  return prefersHtml(req.headers.accept) || path.includes('log');
+}
+
 export function createWebRoutes(server: ServerContext, isApiPath: (method: string, path: string) => boolean): WebAnswer {
   return (req, res) => {
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
     const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+    if (!mayBePage(req, path)) return false;
     const method = req.method ?? 'GET';
     let route: WebRoute | null;
     try {
