@@ -39,7 +39,8 @@ function splitSections(text: string): { preamble: string; sections: Array<{ name
     if (current !== null) sections.push({ name: current.name, text: `${current.lines.join('\n').trimEnd()}\n` });
   };
   for (const line of lines) {
-    const heading = /^## +(\S+)/.exec(line);
+    // the whole title: a section named in several words is found again by all of them
+    const heading = /^## +(.+?)\s*$/.exec(line);
     if (heading !== null) {
       flush();
       current = { name: heading[1]!, lines: [line] };
