@@ -22,6 +22,13 @@ const closeFile = promisify(close);
 
 /** File operations kept in flight at once by listings and batch deletes. */
 const FS_PARALLEL = 16;
+/**
+ * Bytes per read of a streamed object: four times the stream default. Archive downloads
+ * ran 0.81 of a bare server's throughput in 64 KiB reads and 0.99 in these (bench:download,
+ * mean of the runs), for at most about twice this held per download (one chunk read ahead,
+ * one in the socket's queue).
+ */
+const READ_CHUNK_BYTES = 256 * 1024;
 
 export class FsStorage implements Storage {
   readonly kind = 'fs' as const;
@@ -89,7 +96,7 @@ export class FsStorage implements Storage {
       // A stream over the descriptor itself: each chunk is one callback read, where a
       // FileHandle's stream costs a promise and its bookkeeping per chunk (a download went
       // a third slower so). It closes the descriptor when it ends or is destroyed.
-      return { body: createReadStream(file, { fd }), size: info.size, ...metaForKey(key) };
+      return { body: createReadStream(file, { fd, highWaterMark: READ_CHUNK_BYTES }), size: info.size, ...metaForKey(key) };
     } catch (error) {
       await closeFile(fd).catch(() => undefined);
       throw storageFailure(`could not read ${key} from ${this.describe()}`, error);
