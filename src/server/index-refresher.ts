@@ -93,6 +93,11 @@ export class IndexRefresher {
     return queued.promise;
   }
 
+  /** While a refresh runs (or one is queued), a promise of its end; undefined when idle. Never rejects. */
+  get busy(): Promise<void> | undefined {
+    return this.queued?.promise ?? this.running;
+  }
+
   private run(fetch: boolean): Promise<void> {
     const running = this.refreshOnce(fetch).finally(() => {
       if (this.running === running) this.running = undefined;

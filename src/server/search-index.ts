@@ -245,6 +245,11 @@ export class SearchIndex implements Searchable {
     return this.addedNewest;
   }
 
+  /** Builds what queries need (the one shared build), a step at a time, for a caller that paces itself. */
+  prepareSteps(): Generator<void, void> {
+    return this.base.prepare();
+  }
+
   /**
    * The same page as `search`, computed in steps that share the event loop with every
    * other request (sliced-work.ts), so a costly query (many short words on a large index,

@@ -87,7 +87,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (index.remote !== null && !freshClone) void activeRefresher.refresh();
     activeTokens.start();
     activeTrust.start();
-    void warmUp(initial, logger, closing.signal);
+    // background work: it waits while a refresh runs, which a user is waiting for
+    void warmUp(initial, logger, closing.signal, { busy: () => activeRefresher.busy });
     watchEventLoop(logger, process.env, closing.signal);
 
     banner.push(
