@@ -32,63 +32,64 @@ async function largeIndex(dir: string, count = PACKAGES): Promise<string> {
   return runGit(dir, ['rev-parse', 'main']);
 }
 
+/** Runs `use` on the state of a fresh index of `count` packages, then closes and removes both. */
+async function withState(count: number, use: (state: IndexState) => Promise<void>): Promise<void> {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const state = await IndexState.load(dir, await largeIndex(dir, count));
+    try {
+      await use(state);
+    } finally {
+      state.close();
+    }
+  } finally {
+    await cleanup();
+  }
+}
+
+async function assertSearchable(state: IndexState): Promise<void> {
+  const found = await state.search.searchSliced('word5', 0);
+  assert.ok(found.count > 0, 'the warmed search index finds nothing');
+}
+
 describe('warm-up', () => {
-  it('builds the search index and renders the newest results without holding the event loop', async () => {
-    const { dir, cleanup } = await tempDir();
-    try {
-      const state = await IndexState.load(dir, await largeIndex(dir));
-      try {
-        let last = performance.now();
-        let longest = 0;
-        const ticker = setInterval(() => {
-          const now = performance.now();
-          longest = Math.max(longest, now - last);
-          last = now;
-        }, 1);
-        const stop = new AbortController();
-        await warmUp(state, silentLogger, stop.signal, { packages: 200, startAfterMs: 0 });
-        clearInterval(ticker);
-        // built in one go, the search index of 30,000 packages held the loop for about a second here;
-        // in slices, the longest gap is a few ms (the bound is generous: a loaded machine, a GC)
-        assert.ok(longest < 200, `the event loop was held for ${longest.toFixed(0)} ms during the warm-up`);
-        const found = await state.search.searchSliced('word5', 0);
-        assert.ok(found.count > 0, 'the warmed search index finds nothing');
-      } finally {
-        state.close();
-      }
-    } finally {
-      await cleanup();
-    }
-  });
-  it('waits while a refresh runs, and goes on when it ends', async () => {
-    const { dir, cleanup } = await tempDir();
-    try {
-      const state = await IndexState.load(dir, await largeIndex(dir, 2000));
-      try {
-        let release = () => undefined as void;
-        let refreshing: Promise<void> | undefined = new Promise<void>((resolve) => {
-          release = () => {
-            refreshing = undefined;
-            resolve();
-          };
-        });
-        let settled = false;
-        const stop = new AbortController();
-        const warming = warmUp(state, silentLogger, stop.signal, { packages: 50, startAfterMs: 0, busy: () => refreshing }).then(() => {
-          settled = true;
-        });
-        // unpaused, this warm-up (2,000 packages, 50 results) is over in a few tens of ms
-        await delay(400);
-        assert.equal(settled, false, 'the warm-up went on while a refresh was running');
-        release();
-        await warming;
-        const found = await state.search.searchSliced('word5', 0);
-        assert.ok(found.count > 0, 'the warmed search index finds nothing');
-      } finally {
-        state.close();
-      }
-    } finally {
-      await cleanup();
-    }
-  });
+  it('builds the search index and renders the newest results without holding the event loop', () =>
+    withState(PACKAGES, async (state) => {
+      let last = performance.now();
+      let longest = 0;
+      const ticker = setInterval(() => {
+        const now = performance.now();
+        longest = Math.max(longest, now - last);
+        last = now;
+      }, 1);
+      const stop = new AbortController();
+      await warmUp(state, silentLogger, stop.signal, { packages: 200, startAfterMs: 0 });
+      clearInterval(ticker);
+      // built in one go, the search index of 30,000 packages held the loop for about a second here;
+      // in slices, the longest gap is a few ms (the bound is generous: a loaded machine, a GC)
+      assert.ok(longest < 200, `the event loop was held for ${longest.toFixed(0)} ms during the warm-up`);
+      await assertSearchable(state);
+    }));
+
+  it('waits while a refresh runs, and goes on when it ends', () =>
+    withState(2000, async (state) => {
+      let release = () => undefined as void;
+      let refreshing: Promise<void> | undefined = new Promise<void>((resolve) => {
+        release = () => {
+          refreshing = undefined;
+          resolve();
+        };
+      });
+      let settled = false;
+      const stop = new AbortController();
+      const warming = warmUp(state, silentLogger, stop.signal, { packages: 50, startAfterMs: 0, busy: () => refreshing }).then(() => {
+        settled = true;
+      });
+      // unpaused, this warm-up (2,000 packages, 50 results) is over in a few tens of ms
+      await delay(400);
+      assert.equal(settled, false, 'the warm-up went on while a refresh was running');
+      release();
+      await warming;
+      await assertSearchable(state);
+    }));
 });
