@@ -1,4 +1,4 @@
-import { tryGit } from './git.js';
+import { configValue } from './git-queries.js';
 import type { RepoFacts } from './repo-facts.js';
 
 export interface Committer {
@@ -15,16 +15,10 @@ const FALLBACK: Committer = { name: 'pesde-registry', email: 'pesde-registry@loc
  */
 export async function resolveCommitter(dir: string, explicit?: Partial<Committer>, facts?: RepoFacts): Promise<Committer> {
   const fromEnv = { name: process.env.COMMITTER_GIT_NAME, email: process.env.COMMITTER_GIT_EMAIL };
-  const fromGit = (key: 'user.name' | 'user.email') => (facts === undefined ? gitConfig(dir, key) : key === 'user.name' ? facts.userName : facts.userEmail);
+  const fromGit = (key: 'user.name' | 'user.email') => (facts === undefined ? configValue(dir, key) : key === 'user.name' ? facts.userName : facts.userEmail);
   const name = explicit?.name || fromEnv.name || (await fromGit('user.name')) || FALLBACK.name;
   const email = explicit?.email || fromEnv.email || (await fromGit('user.email')) || FALLBACK.email;
   return { name, email };
-}
-
-async function gitConfig(dir: string, key: string): Promise<string | undefined> {
-  const result = await tryGit(dir, ['config', '--get', key]);
-  const value = result.stdout.trim();
-  return result.exitCode === 0 && value !== '' ? value : undefined;
 }
 
 export function committerEnv(committer: Committer): Record<string, string> {

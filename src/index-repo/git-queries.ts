@@ -4,10 +4,17 @@
  */
 import { tryGit } from './git.js';
 
-/** The URL of `origin`, or null when the repository has none. */
-export async function originUrl(dir: string): Promise<string | null> {
-  const result = await tryGit(dir, ['remote', 'get-url', 'origin']);
+/** The URL of `origin` (the one pushes go to with `push`), or null when the repository has none. */
+export async function originUrl(dir: string, opts: { push?: boolean } = {}): Promise<string | null> {
+  const result = await tryGit(dir, ['remote', 'get-url', ...(opts.push === true ? ['--push'] : []), 'origin']);
   return result.exitCode === 0 ? result.stdout.trim() : null;
+}
+
+/** `git config --get <key>`, trimmed; undefined when unset or empty. */
+export async function configValue(dir: string, key: string): Promise<string | undefined> {
+  const result = await tryGit(dir, ['config', '--get', key]);
+  const value = result.stdout.trim();
+  return result.exitCode === 0 && value !== '' ? value : undefined;
 }
 
 /** Points `origin` at `url`, adding it when missing. */

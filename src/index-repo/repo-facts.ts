@@ -11,6 +11,7 @@
  */
 import { tryGit } from './git.js';
 import { isSshUrl, type RemoteFacts } from './git-network.js';
+import { configValue, originUrl } from './git-queries.js';
 
 export interface RepoFacts {
   /** `git config --get user.name` / `user.email`: the last value, trimmed; undefined when unset or empty */
@@ -45,7 +46,7 @@ export async function readRepoFacts(dir: string): Promise<RepoFacts> {
 
   const urls = values.get('remote.origin.url') ?? [];
   const plain = listed.exitCode === 0 && urls.length === 1 && !values.has('remote.origin.pushurl') && ![...values.keys()].some((key) => key.startsWith('url.'));
-  const [fetchUrl, pushUrl] = plain ? [urls[0]!, urls[0]!] : await Promise.all([getUrl(dir, false), getUrl(dir, true)]);
+  const [fetchUrl, pushUrl] = plain ? [urls[0]!, urls[0]!] : await Promise.all([originUrl(dir), originUrl(dir, { push: true })]);
   const sshCommand = listed.exitCode === 0 ? last('core.sshcommand') : undefined;
   const customSsh = async (url: string | null): Promise<boolean> => {
     if (url === null || !isSshUrl(url)) return false;
@@ -57,15 +58,4 @@ export async function readRepoFacts(dir: string): Promise<RepoFacts> {
     fetch: { url: fetchUrl, customSsh: await customSsh(fetchUrl) },
     push: { url: pushUrl, customSsh: await customSsh(pushUrl) },
   };
-}
-
-async function configValue(dir: string, key: string): Promise<string | undefined> {
-  const result = await tryGit(dir, ['config', '--get', key]);
-  const value = result.stdout.trim();
-  return result.exitCode === 0 && value !== '' ? value : undefined;
-}
-
-async function getUrl(dir: string, push: boolean): Promise<string | null> {
-  const result = await tryGit(dir, ['remote', 'get-url', ...(push ? ['--push'] : []), 'origin']);
-  return result.exitCode === 0 ? result.stdout.trim() : null;
 }

@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { RegistryError } from '../errors.js';
 import { cloneIndex, isDirectory, openLocalIndex, type LocalIndex } from '../index-repo/local-index.js';
-import { tryGit } from '../index-repo/git.js';
+import { originUrl } from '../index-repo/git-queries.js';
 import { setGitDeadlines, stopGitWith } from '../index-repo/git-network.js';
 import { redact } from '../redact.js';
 import { preloadMetrics } from '../metrics/start-metrics.js';
@@ -136,9 +136,9 @@ async function prepareIndex(options: ServerOptions, url: string, banner: string[
       await mkdir(path.dirname(source.dir), { recursive: true });
       await cloneIndex(source.url, source.dir);
     } else {
-      const origin = await tryGit(source.dir, ['remote', 'get-url', 'origin']);
-      if (origin.exitCode !== 0 || origin.stdout.trim() !== source.url) {
-        throw new RegistryError('usage', `${source.dir} is a clone of ${origin.stdout.trim() || 'no remote'}, not of INDEX_REPO_URL ${source.url}: move it away or use another DATA_DIR`);
+      const origin = await originUrl(source.dir);
+      if (origin !== source.url) {
+        throw new RegistryError('usage', `${source.dir} is a clone of ${origin || 'no remote'}, not of INDEX_REPO_URL ${source.url}: move it away or use another DATA_DIR`);
       }
     }
     return openLocalIndex(source.dir, { requireRemote: true });
