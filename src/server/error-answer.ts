@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '../errors.js';
 import type { ServerContext } from './context.js';
 import { errorAnswer, type ErrorAnswer } from './http-error.js';
+import { closeAfterAnswerLingering } from './lingering-close.js';
 
 /**
  * What the API and the web pages both do before answering a failed request: log what was
@@ -20,12 +21,7 @@ export function beginErrorAnswer(server: ServerContext, req: IncomingMessage, re
     return null;
   }
   if (answer.closeConnection) {
-    // read on briefly after answering, so the client sees the answer rather than a reset
-    res.setHeader('connection', 'close');
-    res.on('finish', () => {
-      req.resume();
-      setTimeout(() => req.socket.destroy(), 2_000).unref();
-    });
+    closeAfterAnswerLingering(req, res);
   }
   return answer;
 }

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -224,6 +225,46 @@ function manualPost(headers: Record<string, string>) {
   };
 }
 
+/**
+ * A raw POST /v1/packages: the request head is sent, then the answer is read up to its
+ * end, then the test decides what more to write. Records whether the server reset us.
+ */
+async function rawPost(headers: Record<string, string>) {
+  const url = new URL(server.url);
+  // half-open, as a client still uploading is: the server's FIN after its answer does not
+  // make us stop writing
+  const socket: Socket = connect({ port: Number(url.port), host: url.hostname, allowHalfOpen: true });
+  let received = '';
+  let error: NodeJS.ErrnoException | undefined;
+  socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
+  socket.on('error', (e) => (error = e));
+  const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(performance.now())));
+  const head = Object.entries({ host: url.host, 'content-type': 'application/octet-stream', ...headers }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  socket.write(`POST /v1/packages HTTP/1.1\r\n${head}\r\n`);
+  const started = performance.now();
+  // the answer is complete once its Content-Length worth of body is in
+  while (!/\r\n\r\n/.test(received) || received.split('\r\n\r\n')[1]!.length < Number(/content-length: (\d+)/i.exec(received)?.[1] ?? Infinity)) {
+    if (error !== undefined) throw error;
+    if (performance.now() - started > 10_000) throw new Error(`no whole answer in 10 s: ${JSON.stringify(received)}`);
+    await sleep(5);
+  }
+  const answeredAt = performance.now();
+  return {
+    answer: received,
+    answeredAt,
+    closed,
+    error: () => error,
+    write: (chunk: Buffer) =>
+      new Promise<void>((resolve) => {
+        if (socket.destroyed || socket.write(chunk)) return resolve();
+        socket.once('drain', resolve);
+        socket.once('close', resolve);
+      }),
+    end: () => socket.end(),
+    destroy: () => socket.destroy(),
+  };
+}
+
 describe('hostile requests', () => {
   it('answers 413 to a declared Content-Length over the limit before any body is sent', async () => {
     const before = await state();
@@ -235,6 +276,35 @@ describe('hostile requests', () => {
     assert.match((JSON.parse(res.body) as { error: string }).error, /larger than the limit of 4194304 bytes/);
     post.req.destroy();
     assert.deepEqual(await state(), before);
+  });
+
+  it('keeps reading after a 413, so a client still sending its body is not reset and gets the answer', async () => {
+    const post = await rawPost({ 'content-length': String(ARCHIVE_LIMIT * 2) });
+    assert.match(post.answer, /^HTTP\/1\.1 413 /);
+    assert.match(post.answer, /connection: close/i);
+    // the rest of the declared body, after the answer: without a lingering close the
+    // server has already closed, and these writes meet a reset (EPIPE / ECONNRESET)
+    const chunk = Buffer.alloc(64 * 1024, 0x41);
+    for (let sent = 0; sent < ARCHIVE_LIMIT * 2; sent += chunk.length) await post.write(chunk);
+    post.end();
+    await post.closed;
+    assert.equal(post.error(), undefined, `the server reset the connection: ${post.error()?.code}`);
+  });
+
+  it('stops lingering after a 413 within its time bound, however long the client goes on sending', async () => {
+    const post = await rawPost({ 'content-length': String(1024 * MiB) });
+    assert.match(post.answer, /^HTTP\/1\.1 413 /);
+    let closedAt: number | undefined;
+    void post.closed.then((at) => (closedAt = at));
+    const chunk = Buffer.alloc(4 * 1024, 0x41);
+    // a trickle, far below the byte bound: only the time bound (2 s) can end this
+    while (closedAt === undefined && performance.now() - post.answeredAt < 6_000) {
+      await Promise.race([post.write(chunk), post.closed]);
+      await sleep(20);
+    }
+    post.destroy();
+    assert.ok(closedAt !== undefined, 'the server was still reading 6 s after answering');
+    assert.ok(closedAt - post.answeredAt >= 1_500, `closed ${Math.round(closedAt - post.answeredAt)} ms after answering: too soon to have lingered`);
   });
 
   it('answers 413 to a streamed body as soon as it passes the limit, while the client is still sending', async () => {
