@@ -5,8 +5,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Identity } from '../identity.js';
+import { AnswerCache } from './answer-cache.js';
 import type { CachedBody } from './cached-body.js';
 import type { Endpoint, RequestContext, ServerContext } from './context.js';
+import type { IndexState } from './index-state.js';
 import { applyCors } from './cors.js';
 import { beginErrorAnswer } from './error-answer.js';
 import { HttpError } from './http-error.js';
@@ -51,6 +53,7 @@ export function createApp(server: ServerContext): RequestListener {
   // browsers get pages; the API's own paths stay the API's for every other client
   const web = createWebRoutes(server, (method, path) => router.match(method, path).kind !== 'not-found');
   const metrics = server.metrics;
+  const answers = new AnswerCache<IndexState>();
   return (req, res) => {
     const started = process.hrtime.bigint();
     if (metrics !== undefined && metrics.answers(req, res)) return;
@@ -60,8 +63,26 @@ export function createApp(server: ServerContext): RequestListener {
       logRequest(server, req, res, started);
       metrics?.end(req, res, started);
     });
-    handle(server, router, web, req, res);
+    if (answerFromCache(server, answers, req, res)) return;
+    handle(server, router, web, req, res, answers);
   };
+}
+
+/**
+ * A plain read of a URL answered before under the served state gets that answer again. The
+ * conditions are those under which handle() would take the plain path to a JsonEndpoint
+ * without a token check; the Accept test runs on the whole URL, which only ever says "may
+ * be a page" more often than on its path.
+ */
+function answerFromCache(server: ServerContext, answers: AnswerCache<IndexState>, req: IncomingMessage, res: ServerResponse): boolean {
+  const method = req.method;
+  if ((method !== 'GET' && method !== 'HEAD') || server.access.readNeedsAuth) return false;
+  const url = req.url ?? '/';
+  const hit = answers.get(url, server.state());
+  if (hit === undefined || req.headers.origin !== undefined || mayBePage(req, url)) return false;
+  markRoute(req, hit.route);
+  sendPreparedJson(req, res, hit.body);
+  return true;
 }
 
 /** What handle() learnt of the request line before routing. */
@@ -87,7 +108,7 @@ interface RequestLine {
  * API requests are answered without waiting on promises they do not need (pages, auth, a
  * package that must be read): each would cost a turn of the microtask queue.
  */
-function handle(server: ServerContext, router: Router<Endpoint>, web: WebAnswer, req: IncomingMessage, res: ServerResponse): void {
+function handle(server: ServerContext, router: Router<Endpoint>, web: WebAnswer, req: IncomingMessage, res: ServerResponse, answers: AnswerCache<IndexState>): void {
   const rawUrl = req.url ?? '/';
   const q = rawUrl.indexOf('?');
   const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
@@ -100,17 +121,19 @@ function handle(server: ServerContext, router: Router<Endpoint>, web: WebAnswer,
       if (applyCors(req, res, (origin) => server.writeGuard.allowsOrigin(origin, req))) return;
       const page = web(req, res);
       if (page !== false) {
-        page.then((answered) => (answered ? markRoute(req, WEB_ROUTE) : answerApi(server, router, req, res, line))).catch(failed);
+        page.then((answered) => (answered ? markRoute(req, WEB_ROUTE) : answerApi(server, router, req, res, line, answers))).catch(failed);
         return;
       }
     }
-    answerApi(server, router, req, res, line)?.catch(failed);
+    answerApi(server, router, req, res, line, answers)?.catch(failed);
   } catch (error) {
     failed(error);
   }
 }
 
-function answerApi(server: ServerContext, router: Router<Endpoint>, req: IncomingMessage, res: ServerResponse, line: RequestLine): Promise<void> | void {
+function answerApi(server: ServerContext, router: Router<Endpoint>, req: IncomingMessage, res: ServerResponse, line: RequestLine, answers: AnswerCache<IndexState>): Promise<void> | void {
+  // the state the answer is made from, taken before anything is looked up in it
+  const state = server.state();
   const match = router.match(line.method, line.path);
   if (match.kind === 'not-found') throw new HttpError(404, `no route for ${req.method} ${line.path}`);
   if (match.kind === 'method-not-allowed') {
@@ -119,16 +142,23 @@ function answerApi(server: ServerContext, router: Router<Endpoint>, req: Incomin
   markRoute(req, match.route.pattern);
   if (match.route.auth === 'write') server.writeGuard.check(req);
   const checked = authenticate(server, match.route.auth, req);
-  const answer = (identity: Identity | null) => runEndpoint(match.route.handler, new ApiRequest(req, res, match.params, line, identity, server), line.plain);
+  const route = match.route.pattern;
+  // a plain read that needed no token is answered the same way next time, from the cache
+  const remember = line.plain && checked === null ? (body: CachedBody) => answers.remember(line.rawUrl, state, { route, body }) : null;
+  const answer = (identity: Identity | null) => runEndpoint(match.route.handler, new ApiRequest(req, res, match.params, line, identity, server), line.plain, remember);
   return checked instanceof Promise ? checked.then(answer) : answer(checked);
 }
 
-function runEndpoint(endpoint: Endpoint, ctx: ApiRequest, plain: boolean): Promise<void> | void {
+function runEndpoint(endpoint: Endpoint, ctx: ApiRequest, plain: boolean, remember: ((body: CachedBody) => void) | null): Promise<void> | void {
   if (typeof endpoint === 'function') {
     if (plain) ctx.res.setHeader(NOSNIFF[0], NOSNIFF[1]);
     return endpoint(ctx);
   }
-  const send = (body: CachedBody) => (plain ? sendPreparedJson(ctx.req, ctx.res, body) : sendJson(ctx.req, ctx.res, 200, body));
+  const send = (body: CachedBody) => {
+    if (!plain) return sendJson(ctx.req, ctx.res, 200, body);
+    remember?.(body);
+    sendPreparedJson(ctx.req, ctx.res, body);
+  };
   const body = endpoint.json(ctx);
   return body instanceof Promise ? body.then(send) : send(body);
 }

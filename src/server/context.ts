@@ -71,6 +71,8 @@ export type Handler = (ctx: RequestContext) => Promise<void> | void;
 /**
  * A route whose answer is a 200 with a JSON body made once (package metadata): it finds the
  * body, app.ts writes it, from headers prepared with the body when no other header is due.
+ * The body must depend on nothing but the URL and the served state: app.ts answers the same
+ * URL again from its AnswerCache while that state is served.
  */
 export interface JsonEndpoint {
   json: (ctx: RequestContext) => CachedBody | Promise<CachedBody>;

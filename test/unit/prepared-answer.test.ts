@@ -153,6 +153,42 @@ describe('prepared JSON answers are the general path answers', () => {
     }
   });
 
+  it('a repeated plain read is answered from the answer cache; with Origin, Accept: text/html or under a new state it is not', async () => {
+    const { name } = await largePackage();
+    const state = app.context.state();
+    let lookups = 0;
+    const cachedRecord = state.cachedRecord.bind(state);
+    state.cachedRecord = (id: string) => {
+      lookups++;
+      return cachedRecord(id);
+    };
+    try {
+      const path = `/v1/packages/${enc(name)}/latest/any?cache-test`;
+      const first = await raw(fast.url, path);
+      assert.equal(lookups, 1);
+      assert.deepEqual(await raw(fast.url, path), first);
+      assert.deepEqual(await raw(fast.url, path, 'HEAD'), { ...first, body: Buffer.alloc(0) });
+      assert.equal(lookups, 1, 'answered again without looking the package up');
+      await raw(fast.url, path, 'GET', { origin: 'https://example.test' });
+      assert.equal(lookups, 2, 'a request with Origin takes the general path');
+      await raw(fast.url, path, 'GET', { accept: 'text/html' });
+      assert.ok(lookups >= 2 && (await raw(fast.url, path)).status === 200);
+      const before = lookups;
+      // the state a publish or refresh would bring: the first read under it looks up again
+      const next = Object.create(state) as typeof state;
+      const current = app.context.state;
+      app.context.state = () => next;
+      try {
+        assert.deepEqual(await raw(fast.url, path), first);
+        assert.equal(lookups, before + 1);
+      } finally {
+        app.context.state = current;
+      }
+    } finally {
+      state.cachedRecord = cachedRecord;
+    }
+  });
+
   it('sendPreparedJson and sendJson write the same bytes for any body, also one whose gzip form came from elsewhere', async () => {
     const bodies = [new CachedBody('{"a":1}'), new CachedBody(JSON.stringify({ long: 'x'.repeat(4000) })), new CachedBody(JSON.stringify({ long: 'y'.repeat(4000) }), undefined, null)];
     let current = bodies[0]!;
