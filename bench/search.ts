@@ -15,6 +15,7 @@ import { OUT_DIR } from './lib/paths.js';
 import { startBareServer, startRegistry } from './lib/processes.js';
 import { printProfiles, profileDir, report, scriptFlags } from './lib/script.js';
 import { median, ms, percentile, ratio, type Figure } from './lib/stats.js';
+import { FRESH_GZIP_LEVEL } from '../src/server/cached-body.js';
 import { seededRandom } from '../test/helpers/seeded-random.js';
 
 const QUERIES = 1000;
@@ -76,10 +77,10 @@ try {
   const sample = await fetch(`${registry.url}/v1/search?query=${encodeURIComponent(pick(vocabulary))}&offset=1`);
   const sampleFile = path.join(work, 'page.json.gz');
   // fetch asks for gzip, and the registry compresses a page of this size: the baseline sends
-  // the same compressed bytes (zlib level 6, as the registry's), so both clients gunzip alike
+  // the same compressed bytes (at the registry's level for a fresh page), so both clients gunzip alike
   if (sample.headers.get('content-encoding') !== 'gzip') throw new Error('the registry no longer compresses a search page: make the baseline match');
   const page = Buffer.from(await sample.arrayBuffer());
-  await writeFile(sampleFile, gzipSync(page, { level: 6 }));
+  await writeFile(sampleFile, gzipSync(page, { level: FRESH_GZIP_LEVEL }));
   const plainFile = path.join(work, 'page.json');
   await writeFile(plainFile, page);
   const bare = await startBareServer(
