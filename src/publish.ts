@@ -1,5 +1,5 @@
 import { RegistryError } from './errors.js';
-import { buildPublishChange, checkPublishable, type PublishedVersion } from './index-repo/changes.js';
+import { buildPublishChange, checkPublishable, type PublishedVersion, type PublishPlan } from './index-repo/changes.js';
 import { parseIndexConfig } from './index-repo/config.js';
 import type { Committer } from './index-repo/committer.js';
 import { CONFIG_FILE } from './index-repo/index-layout.js';
@@ -88,6 +88,8 @@ async function publishFromBase(ctx: WriteContext, reader: BlobReader, archive: B
   // the claim's commit is written while the checks read the index; a failure here is met again,
   // and reported, by the claim itself
   let claimCommitted: Promise<string | undefined> = Promise.resolve(undefined);
+  // what the checks found, and on which commit: the change built on that commit starts from it
+  let checked: { commit: string | null; plan: PublishPlan } | undefined;
   const pkg = await readSnapshot(ctx.index, base, async (snapshot) => {
     const inspected = await inspectPackage(archive, { config: await readConfig(snapshot), ownIndexUrls: knownIndexUrls({ remote: ctx.index.remote, named: ctx.ownIndexUrls }) });
     assertMayWrite(opts.identity, inspected.name.scope);
@@ -95,7 +97,7 @@ async function publishFromBase(ctx: WriteContext, reader: BlobReader, archive: B
       claimCommitted = claimCommit(ctx.index, inspected.name, { version: inspected.version, target: inspected.target }, actor, ctx.committer).catch(() => undefined);
     }
     // fail before claiming or uploading anything when the index already rules the package out
-    await checkPublishable(snapshot, published(inspected), opts.publisherId);
+    checked = { commit: snapshot.commit, plan: await checkPublishable(snapshot, published(inspected), opts.publisherId) };
     return inspected;
   }, reader);
   const version = published(pkg);
@@ -114,7 +116,7 @@ async function publishFromBase(ctx: WriteContext, reader: BlobReader, archive: B
     actor,
     trailers: opts.trailers,
     build: async (snapshot) => {
-      const built = await buildPublishChange(snapshot, version, opts.publisherId, publishedAt);
+      const built = await buildPublishChange(snapshot, version, opts.publisherId, publishedAt, snapshot.commit === checked?.commit ? checked.plan : undefined);
       entry = built.entry;
       return built.change;
     },
@@ -140,7 +142,7 @@ async function publishFromBase(ctx: WriteContext, reader: BlobReader, archive: B
       // someone else pushed since the checks ran: they may have published this very version
       await fetchWriteBase(ctx.index);
       base = (await writeBase(ctx.index, reader))!;
-      await readSnapshot(ctx.index, base, (snapshot) => checkPublishable(snapshot, version, opts.publisherId), reader);
+      checked = { commit: base, plan: await readSnapshot(ctx.index, base, (snapshot) => checkPublishable(snapshot, version, opts.publisherId), reader) };
       claiming = claimVersion(ctx.index, pkg.name, version.id, base, actor, ctx.committer);
     }
   }
