@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { prepareCommit, writeIndex, type IndexWriteRequest } from '../../src/index-repo/index-writer.js';
-import { openLocalIndex, tipCommit } from '../../src/index-repo/local-index.js';
+import { prepareCommit, writeIndex, type IndexWriteRequest, type PreparedCommit } from '../../src/index-repo/index-writer.js';
+import { openLocalIndex, tipCommit, type LocalIndex } from '../../src/index-repo/local-index.js';
 import { BlobReader } from '../../src/index-repo/tree-reader.js';
 import { publishPackage } from '../../src/publish.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
@@ -19,6 +19,23 @@ import { buildPackage, writePackage } from '../helpers/package-fixture.js';
 /** A change that adds one file, the way a publish adds a package file. */
 function addFile(filePath: string, text: string): IndexWriteRequest {
   return { kind: 'config', actor: 'test', build: async () => ({ message: `add ${filePath}`, files: new Map([[filePath, text]]) }) };
+}
+
+/** A change adding `filePath`, prepared on the clone's tip and handed to `test` with its open reader. */
+async function withPrepared(
+  clone: string,
+  filePath: string,
+  text: string,
+  test: (index: LocalIndex, request: IndexWriteRequest, prepared: PreparedCommit) => Promise<void>,
+): Promise<void> {
+  const index = await openLocalIndex(clone, { requireRemote: true, keepFacts: true });
+  const reader = BlobReader.open(index.dir);
+  try {
+    const request = { ...addFile(filePath, text), reader, alreadyFetched: true };
+    await test(index, request, await prepareCommit(index, request, await tipCommit(index), reader));
+  } finally {
+    reader.close();
+  }
 }
 
 /** Another writer's publish from its own clone, through the CLI. */
@@ -36,12 +53,8 @@ describe('a commit built ahead of its write', () => {
   after(async () => setup?.cleanup());
 
   it('is pushed as built when the tip has not moved, and named by no ref before', async () => {
-    const index = await openLocalIndex(setup.clone, { requireRemote: true, keepFacts: true });
-    const reader = BlobReader.open(index.dir);
-    try {
-      const base = await tipCommit(index);
-      const request = { ...addFile('notes/ahead', 'built ahead\n'), reader, alreadyFetched: true };
-      const prepared = await prepareCommit(index, request, base, reader);
+    const base = await runGit(setup.remote, ['rev-parse', 'main']);
+    await withPrepared(setup.clone, 'notes/ahead', 'built ahead\n', async (index, request, prepared) => {
       assert.equal(prepared.base, base);
       assert.equal(await runGit(setup.remote, ['rev-parse', 'main']), base, 'nothing pushed while preparing');
       assert.equal(await runGit(setup.clone, ['for-each-ref', '--points-at', prepared.commit]), '', 'no local ref names it');
@@ -54,23 +67,15 @@ describe('a commit built ahead of its write', () => {
       assert.equal(await runGit(setup.remote, ['show', 'main:notes/ahead']), 'built ahead');
       assert.equal(await runGit(setup.clone, ['rev-parse', 'HEAD']), prepared.commit, 'the checkout followed');
       assert.equal(await runGit(setup.clone, ['status', '--porcelain']), '');
-    } finally {
-      reader.close();
-    }
+    });
   });
 
   it('is built again on the new tip when another writer pushed after it was built', async () => {
-    const index = await openLocalIndex(setup.clone, { requireRemote: true, keepFacts: true });
-    const reader = BlobReader.open(index.dir);
-    try {
-      const base = await tipCommit(index);
-      const request = { ...addFile('notes/later', 'built again\n'), reader, alreadyFetched: true };
-      const prepared = await prepareCommit(index, request, base, reader);
-      const other = await setup.cloneAnother('other-writer');
-      await publishElsewhere(setup, other, 'other/pkg');
+    await withPrepared(setup.clone, 'notes/later', 'built again\n', async (index, request, prepared) => {
+      await publishElsewhere(setup, await setup.cloneAnother('other-writer'), 'other/pkg');
       const otherTip = await runGit(setup.remote, ['rev-parse', 'main']);
 
-      // the clone still believes `base` is the tip: the first push is refused, the retry builds anew
+      // the clone still believes the old tip is current: the first push is refused, the retry builds anew
       const written = await writeIndex(index, { ...request, prepared });
       assert.notEqual(written.commit, prepared.commit, 'a commit on an old base is never pushed');
       assert.equal(written.attempts, 2);
@@ -79,9 +84,7 @@ describe('a commit built ahead of its write', () => {
       assert.equal(await runGit(setup.remote, ['show', 'main:notes/later']), 'built again');
       assert.match(await runGit(setup.remote, ['show', 'main:other/pkg']), /1\.0\.0/, "the other writer's entry is kept");
       await assert.rejects(runGit(setup.remote, ['cat-file', '-e', prepared.commit]), 'the prepared commit never reached the origin');
-    } finally {
-      reader.close();
-    }
+    });
   });
 
   it('a publish whose checks read an old tip claims again on the new one and lands on top of it', async () => {
