@@ -1,14 +1,15 @@
 import { RegistryError } from './errors.js';
-import { buildPublishChange, checkPublishable, type PublishedVersion } from './index-repo/changes.js';
+import { buildPublishChange, checkPublishable, type PublishedVersion, type PublishPlan } from './index-repo/changes.js';
 import { parseIndexConfig } from './index-repo/config.js';
 import type { Committer } from './index-repo/committer.js';
 import { CONFIG_FILE } from './index-repo/index-layout.js';
-import { DEFAULT_MAX_ATTEMPTS, fetchWriteBase, readSnapshot, withRepoFacts, writeBase, writeIndex, type IndexSnapshot } from './index-repo/index-writer.js';
+import { fetchWriteBase } from './index-repo/clone-lock.js';
+import { DEFAULT_MAX_ATTEMPTS, prepareCommit, readSnapshot, withRepoFacts, writeBase, writeIndex, type IndexSnapshot, type IndexWriteRequest } from './index-repo/index-writer.js';
 import type { LocalIndex } from './index-repo/local-index.js';
 import { knownIndexUrls } from './index-repo/index-address.js';
 import type { IndexConfig, IndexEntry, TargetKind, VersionId } from './index-repo/types.js';
 import { BlobReader } from './index-repo/tree-reader.js';
-import { abandonClaim, claimVersion, releaseUpdate, type VersionClaim } from './index-repo/version-claim.js';
+import { abandonClaim, claimCommit, claimVersion, releaseUpdate, type VersionClaim } from './index-repo/version-claim.js';
 import { inspectPackage, type InspectedPackage } from './package/inspect-package.js';
 import { archiveKey, docKey, readmeKey } from './storage/keys.js';
 import { NO_STORAGE_CONFIGURED } from './storage/storage-options.js';
@@ -38,6 +39,8 @@ export interface PublishOptions {
   trailers?: ReadonlyArray<readonly [string, string]>;
   /** the credential, whose scopes are checked as soon as the package's name is known */
   identity?: Identity | undefined;
+  /** the fetch of origin every publish starts with (`fetchWriteBase`), when the caller started it already */
+  fetched?: Promise<void> | undefined;
 }
 
 export interface PublishResult {
@@ -71,7 +74,7 @@ export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: P
   // started beside the fetch: cat-file finds objects that arrive after it started
   const reader = BlobReader.open(index.dir);
   try {
-    await fetchWriteBase(index);
+    await (opts.fetched ?? fetchWriteBase(index));
     return await publishFromBase({ ...ctx, index }, reader, archive, opts);
   } finally {
     reader.close();
@@ -81,11 +84,20 @@ export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: P
 async function publishFromBase(ctx: WriteContext, reader: BlobReader, archive: Buffer, opts: PublishOptions): Promise<PublishResult> {
   let base = await writeBase(ctx.index, reader);
   if (base === null) throw new RegistryError('usage', `${ctx.index.dir} has no commit on ${ctx.index.branch}: make it an index with \`pesde-registry init\``);
+  const actor = opts.actor ?? `publisher ${opts.publisherId}`;
+  // the claim's commit is written while the checks read the index; a failure here is met again,
+  // and reported, by the claim itself
+  let claimCommitted: Promise<string | undefined> = Promise.resolve(undefined);
+  // what the checks found, and on which commit: the change built on that commit starts from it
+  let checked: { commit: string | null; plan: PublishPlan } | undefined;
   const pkg = await readSnapshot(ctx.index, base, async (snapshot) => {
     const inspected = await inspectPackage(archive, { config: await readConfig(snapshot), ownIndexUrls: knownIndexUrls({ remote: ctx.index.remote, named: ctx.ownIndexUrls }) });
     assertMayWrite(opts.identity, inspected.name.scope);
+    if (!opts.dryRun && ctx.storage !== null) {
+      claimCommitted = claimCommit(ctx.index, inspected.name, { version: inspected.version, target: inspected.target }, actor, ctx.committer).catch(() => undefined);
+    }
     // fail before claiming or uploading anything when the index already rules the package out
-    await checkPublishable(snapshot, published(inspected), opts.publisherId);
+    checked = { commit: snapshot.commit, plan: await checkPublishable(snapshot, published(inspected), opts.publisherId) };
     return inspected;
   }, reader);
   const version = published(pkg);
@@ -97,17 +109,41 @@ async function publishFromBase(ctx: WriteContext, reader: BlobReader, archive: B
   if (ctx.storage === null) throw new RegistryError('usage', NO_STORAGE_CONFIGURED);
   const storage = ctx.storage;
 
-  const actor = opts.actor ?? `publisher ${opts.publisherId}`;
+  const publishedAt = publishedAtNow();
+  let entry: IndexEntry | undefined;
+  const request: IndexWriteRequest = {
+    kind: 'publish',
+    actor,
+    trailers: opts.trailers,
+    build: async (snapshot) => {
+      const built = await buildPublishChange(snapshot, version, opts.publisherId, publishedAt, snapshot.commit === checked?.commit ? checked.plan : undefined);
+      entry = built.entry;
+      return built.change;
+    },
+    // the claim's push just found the branch at `base`, which this clone's origin ref holds
+    alreadyFetched: true,
+    reader,
+    onPush: () => {
+      if (ctx.index.remote !== null) opts.onPhase?.('push');
+    },
+    committer: ctx.committer,
+    onRetry: opts.onRetry,
+  };
+  let claiming = claimVersion(ctx.index, pkg.name, version.id, base, actor, ctx.committer, await claimCommitted);
+  // the index commit is built while the claim's push (spawned first) is on the way; no ref names
+  // it until the writer pushes it after the upload. A failure here is the writer's to meet again.
+  const preparing = prepareCommit(ctx.index, request, base, reader).catch(() => undefined);
   let claim: VersionClaim | undefined;
   for (let attempt = 1; claim === undefined; attempt++) {
-    const claimed = await claimVersion(ctx.index, pkg.name, version.id, base, actor, ctx.committer);
+    const claimed = await claiming;
     if (claimed.kind === 'claimed') claim = claimed.claim;
     else {
       if (attempt >= DEFAULT_MAX_ATTEMPTS) throw new RegistryError('git', 'the index moved under this publish too many times in a row; try again (no change was made)');
       // someone else pushed since the checks ran: they may have published this very version
       await fetchWriteBase(ctx.index);
       base = (await writeBase(ctx.index, reader))!;
-      await readSnapshot(ctx.index, base, (snapshot) => checkPublishable(snapshot, version, opts.publisherId), reader);
+      checked = { commit: base, plan: await readSnapshot(ctx.index, base, (snapshot) => checkPublishable(snapshot, version, opts.publisherId), reader) };
+      claiming = claimVersion(ctx.index, pkg.name, version.id, base, actor, ctx.committer);
     }
   }
   try {
@@ -115,27 +151,8 @@ async function publishFromBase(ctx: WriteContext, reader: BlobReader, archive: B
     await Promise.all(keys.map(({ key, body }) => storage.put(key, body)));
 
     opts.onPhase?.('commit');
-    const publishedAt = publishedAtNow();
-    let entry: IndexEntry | undefined;
-    const written = await writeIndex(ctx.index, {
-      kind: 'publish',
-      actor,
-      trailers: opts.trailers,
-      build: async (snapshot) => {
-        const built = await buildPublishChange(snapshot, version, opts.publisherId, publishedAt);
-        entry = built.entry;
-        return built.change;
-      },
-      alsoUpdate: [releaseUpdate(claim)],
-      // the claim's push just found the branch at `base`, which this clone's origin ref holds
-      alreadyFetched: true,
-      reader,
-      onPush: () => {
-        if (ctx.index.remote !== null) opts.onPhase?.('push');
-      },
-      committer: ctx.committer,
-      onRetry: opts.onRetry,
-    });
+    // built on an older base (the claim had to wait for a newer tip), the writer builds it again
+    const written = await writeIndex(ctx.index, { ...request, alsoUpdate: [releaseUpdate(claim)], prepared: await preparing });
     return result(written.commit, entry!, written.attempts, written.localUpdated);
   } catch (error) {
     await abandonClaim(ctx.index, claim);

@@ -1,5 +1,5 @@
 import { usageError } from '../errors.js';
-import { isHttpUrl, isUrl } from '../index-repo/config.js';
+import { isHttpUrl, isUrl } from '../index-repo/url-forms.js';
 import { parsePackageName } from '../index-repo/names.js';
 import type { AllowList } from '../index-repo/types.js';
 

@@ -5,7 +5,8 @@ import { RegistryError } from '../errors.js';
 import { knownIndexUrls } from '../index-repo/index-address.js';
 import { openLocalIndex } from '../index-repo/local-index.js';
 import type { Reporter } from '../output.js';
-import { publishPackage, type PublishPhase } from '../publish.js';
+import { fetchWriteBase } from '../index-repo/clone-lock.js';
+import type { PublishPhase, PublishResult } from '../publish.js';
 import { NO_STORAGE_CONFIGURED, openStorage, resolveStorageOptions, type StorageFlags } from '../storage/storage-options.js';
 import { parseOwnerFlag } from './flag-values.js';
 
@@ -71,20 +72,39 @@ export async function publishCommand(reporter: Reporter, archivePath: unknown, f
   if (storageOptions === null && !flags.dryRun) {
     throw new RegistryError('usage', NO_STORAGE_CONFIGURED);
   }
+  // the pipeline's modules (most of what this command loads) load while git answers
+  const pipeline = import('../publish.js');
+  pipeline.catch(() => undefined);
   const index = await openLocalIndex(flags.index, { requireRemote: flags.push, keepFacts: true });
   const effectiveIndex = flags.push ? index : { ...index, remote: null };
-  const { archive, packed } = await readPackageInput(reporter, String(archivePath));
-  const result = await publishPackage(
-    { index: effectiveIndex, storage: storageOptions === null ? null : await openStorage(storageOptions), ownIndexUrls: knownIndexUrls({ remote: index.remote, named: flags.indexUrl }) },
-    archive,
-    {
-      publisherId,
-      ...publishAudit(await cliActor(index.dir, publisherId, index.facts)),
-      dryRun: flags.dryRun,
-      onPhase: (phase) => reporter.step(PHASE_TEXT[phase]),
-      onRetry: (attempt) => reporter.info(`the index moved (someone else pushed); rebuilding on the new tip (attempt ${attempt + 1})`),
-    },
-  );
+  // every publish starts with this fetch: under way while the archive is read and the modules load
+  const fetched = fetchWriteBase(effectiveIndex);
+  fetched.catch(() => undefined);
+  // S3 storage loads its SDK: at the same time too (its errors still come after the archive's)
+  const storage = storageOptions === null ? Promise.resolve(null) : openStorage(storageOptions);
+  storage.catch(() => undefined);
+  let result: PublishResult;
+  let packed: PackageInput['packed'];
+  try {
+    const input = await readPackageInput(reporter, String(archivePath));
+    packed = input.packed;
+    const { publishPackage } = await pipeline;
+    result = await publishPackage(
+      { index: effectiveIndex, storage: await storage, ownIndexUrls: knownIndexUrls({ remote: index.remote, named: flags.indexUrl }) },
+      input.archive,
+      {
+        publisherId,
+        ...publishAudit(await cliActor(index.dir, publisherId, index.facts)),
+        dryRun: flags.dryRun,
+        onPhase: (phase) => reporter.step(PHASE_TEXT[phase]),
+        onRetry: (attempt) => reporter.info(`the index moved (someone else pushed); rebuilding on the new tip (attempt ${attempt + 1})`),
+        fetched,
+      },
+    );
+  } finally {
+    // a command that failed before the pipeline took the fetch over ends after it, not beside it
+    await fetched.catch(() => undefined);
+  }
   const what = `${result.name}@${result.version} ${result.target}`;
   const packedData = packed === undefined ? {} : { files: packed.files, warnings: packed.warnings };
   if (flags.dryRun) {

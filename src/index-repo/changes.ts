@@ -45,7 +45,7 @@ export interface PublishedVersion {
   entry: Omit<IndexEntry, 'published_at'>;
 }
 
-interface PublishPlan {
+export interface PublishPlan {
   /** null when the scope exists */
   newScope: ScopeInfo | null;
   file: IndexFile;
@@ -68,8 +68,9 @@ export async function checkPublishable(snapshot: IndexSnapshot, pkg: PublishedVe
 }
 
 /** The change for one publish on top of `snapshot`: the entry in order, and `scope.toml` for a new scope. */
-export async function buildPublishChange(snapshot: IndexSnapshot, pkg: PublishedVersion, publisherId: number, publishedAt: string): Promise<{ entry: IndexEntry; change: IndexChange }> {
-  const plan = await checkPublishable(snapshot, pkg, publisherId);
+export async function buildPublishChange(snapshot: IndexSnapshot, pkg: PublishedVersion, publisherId: number, publishedAt: string, checked?: PublishPlan): Promise<{ entry: IndexEntry; change: IndexChange }> {
+  // `checked`: what checkPublishable answered for this very snapshot, which it would answer again
+  const plan = checked ?? (await checkPublishable(snapshot, pkg, publisherId));
   const files = new Map<string, string>();
   if (plan.newScope !== null) files.set(scopeFilePath(pkg.name.scope), serializeScopeInfo(plan.newScope));
   const entry: IndexEntry = { published_at: publishedAt, ...pkg.entry };

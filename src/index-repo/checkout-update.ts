@@ -13,7 +13,7 @@
  */
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { git, tryGit } from './git.js';
+import { git, tryGit, type GitResult } from './git.js';
 import { currentBranch, isBareRepository } from './git-queries.js';
 import type { TreeEntry } from './tree-object.js';
 import type { LocalIndex } from './local-index.js';
@@ -33,16 +33,20 @@ export interface CommittedChange {
  */
 const GUARDED = ['hooks/post-merge', 'hooks/post-checkout', 'MERGE_HEAD', 'CHERRY_PICK_HEAD', 'info/sparse-checkout'];
 
+/** What the fast way needs to know about the checkout: read-only questions about the clone, not about the remote. */
+export interface CheckoutState {
+  state: GitResult;
+  unmerged: GitResult;
+  entries: GitResult;
+  added: boolean;
+}
+
 /**
- * Whether the checkout (if any) now shows `commit`; `trackingRef` (origin's branch as this
- * clone knows it) is moved to the commit in any case. Without a remote the branch has
- * already moved.
+ * Asks the fast way's questions. With a remote they do not depend on the push (it moves no
+ * local ref but origin's), so a writer asks them while its push is on the way; without one
+ * the local "push" moves the branch, so they are asked after it. Never rejects.
  */
-export async function updateCheckout(index: LocalIndex, change: CommittedChange, trackingRef: string | null): Promise<boolean> {
-  const { base, commit } = change;
-  // first, as it always was: a tracking ref that cannot move fails the write before the work tree is touched
-  const tracked = trackingRef === null ? Promise.resolve() : git(index.dir, ['update-ref', trackingRef, commit]).then(() => undefined);
-  if (base === null) return tracked.then(() => slowUpdate(index, change));
+export async function inspectCheckout(index: LocalIndex, change: CommittedChange): Promise<CheckoutState> {
   const paths = [...change.before.keys()];
   // read-only questions, asked at the same time; one rev-parse for what the slow way asks in
   // three (bareness, HEAD, and where git keeps what it guards)
@@ -52,8 +56,22 @@ export async function updateCheckout(index: LocalIndex, change: CommittedChange,
     // each path's staged entry, then (a second line) each one whose file differs from it
     tryGit(index.dir, ['ls-files', '-z', '--stage', '--modified', '--', ...paths], { env: LITERAL }),
     anyExists(index.dir, paths.filter((p) => change.before.get(p) === null)),
-    tracked,
   ]);
+  return { state, unmerged, entries, added };
+}
+
+/**
+ * Whether the checkout (if any) now shows `commit`; `trackingRef` (origin's branch as this
+ * clone knows it) is moved to the commit in any case. Without a remote the branch has
+ * already moved. `inspected`: what `inspectCheckout` found, when the caller asked earlier.
+ */
+export async function updateCheckout(index: LocalIndex, change: CommittedChange, trackingRef: string | null, inspected?: Promise<CheckoutState>): Promise<boolean> {
+  const { base, commit } = change;
+  // first, as it always was: a tracking ref that cannot move fails the write before the work tree is touched
+  const tracked = trackingRef === null ? Promise.resolve() : git(index.dir, ['update-ref', trackingRef, commit]).then(() => undefined);
+  if (base === null) return tracked.then(() => slowUpdate(index, change));
+  const paths = [...change.before.keys()];
+  const [{ state, unmerged, entries, added }] = await Promise.all([inspected ?? inspectCheckout(index, change), tracked]);
   const lines = state.stdout.split('\n');
   const [bare, guarded, head, headRef] = [lines[0], lines.slice(1, 1 + GUARDED.length), lines[1 + GUARDED.length], lines[2 + GUARDED.length]];
   // without a remote the local push already moved the branch to the commit

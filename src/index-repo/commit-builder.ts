@@ -26,6 +26,10 @@ export async function buildCommit(dir: string, reader: BlobReader, base: string 
       throw new RegistryError('git', `cannot write ${filePath}: index files live at most one folder deep`);
     }
   }
+  const folderNames = new Set(paths.filter((p) => p.includes('/')).map((p) => p.slice(0, p.indexOf('/'))));
+  // each touched folder's tree is asked for by path beside the root's, instead of after the
+  // root has been read and searched; it is used only when the root names that very tree
+  const folderObjects = new Map([...folderNames].map((folder) => [folder, base === null ? Promise.resolve(null) : reader.readObject(`${base}:${folder}`).catch(() => null)]));
   const [root, oids] = await Promise.all([
     base === null ? null : readTree(reader, `${base}^{tree}`),
     Promise.all(paths.map((p) => git(dir, ['hash-object', '-w', '--stdin'], { input: change.files.get(p)! }))),
@@ -47,7 +51,8 @@ export async function buildCommit(dir: string, reader: BlobReader, base: string 
   const folderTrees = await Promise.all(
     [...folders].map(async ([folder, files]) => {
       const existing = rootLocated?.entries.get(folder)?.entry;
-      const tree = existing?.mode === '40000' ? await readTree(reader, existing.oid) : null;
+      const asked = await folderObjects.get(folder);
+      const tree = existing?.mode !== '40000' ? null : asked?.type === 'tree' && asked.oid === existing.oid ? { oid: asked.oid, body: asked.body } : await readTree(reader, existing.oid);
       return [folder, await writeTree(dir, tree, files, folder, before)] as const;
     }),
   );

@@ -3,34 +3,15 @@ import { RegistryError } from '../errors.js';
 import type { AllowList, IndexConfig } from './types.js';
 import { parsePackageName } from './names.js';
 import { CONFIG_FILE } from './index-layout.js';
+import { isHttpUrl, isUrl } from './url-forms.js';
 
 /** kept here too for the callers that only parse the file */
-export { CONFIG_FILE };
+export { CONFIG_FILE, isHttpUrl, isUrl };
 export const DEFAULT_MAX_ARCHIVE_SIZE = 4 * 1024 * 1024;
 export const DEFAULT_DOWNLOAD_TEMPLATE =
   '{API_URL}/v1/packages/{PACKAGE}/{PACKAGE_VERSION}/{PACKAGE_TARGET}/archive';
 
 const ALLOW_LIST_KEYS = ['git_allowed', 'other_registries_allowed', 'wally_allowed'] as const;
-
-/** true for an absolute http(s), ssh, git or file URL, or scp-like `git@host:path` (what gix accepts). */
-export function isUrl(value: string): boolean {
-  if (/^[\w.-]+@[\w.-]+:[^\s]+$/.test(value)) return true;
-  try {
-    const url = new URL(value);
-    return ['http:', 'https:', 'ssh:', 'git:', 'file:'].includes(url.protocol) && (url.host !== '' || url.protocol === 'file:');
-  } catch {
-    return false;
-  }
-}
-
-export function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.host !== '';
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Parses config.toml, collecting every problem (`key: message`) before failing, so a broken

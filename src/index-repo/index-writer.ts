@@ -8,8 +8,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RegistryError } from '../errors.js';
 import { tryGit } from './git.js';
-import { updateCheckout } from './checkout-update.js';
-import { buildCommit } from './commit-builder.js';
+import { inspectCheckout, updateCheckout } from './checkout-update.js';
+import { buildCommit, type BuiltCommit } from './commit-builder.js';
+import { withCloneLock } from './clone-lock.js';
 import { fetchOrigin, type LocalIndex } from './local-index.js';
 import { pushRefs, type RefUpdate } from './ref-push.js';
 import { readRepoFacts } from './repo-facts.js';
@@ -52,6 +53,14 @@ export interface IndexWriteRequest {
   reader?: BlobReader | undefined;
   /** an index may have no commit yet (init): the change becomes its first commit */
   allowEmpty?: boolean | undefined;
+  /** the change already built on a base (`prepareCommit`): the first attempt pushes it when that is still the base */
+  prepared?: PreparedCommit | undefined;
+}
+
+/** A write's commit, built before the write was due (a publish builds it beside its claim's push). */
+export interface PreparedCommit extends BuiltCommit {
+  /** what it was built on */
+  base: string | null;
 }
 
 export interface WriteResult {
@@ -65,23 +74,6 @@ export interface WriteResult {
 
 export const DEFAULT_MAX_ATTEMPTS = 30;
 
-/** Writers in one process (a server handling parallel requests) take turns per clone. */
-const cloneLocks = new Map<string, Promise<unknown>>();
-
-export function withCloneLock<T>(dir: string, task: () => Promise<T>): Promise<T> {
-  const previous = cloneLocks.get(dir) ?? Promise.resolve();
-  const run = previous.then(task, task);
-  const settled = run.then(
-    () => undefined,
-    () => undefined,
-  );
-  cloneLocks.set(dir, settled);
-  void settled.then(() => {
-    if (cloneLocks.get(dir) === settled) cloneLocks.delete(dir);
-  });
-  return run;
-}
-
 /**
  * Builds a change on the newest tip, commits it without touching the work tree, and pushes.
  * When another writer pushed first, it fetches and rebuilds the change (so conflict and
@@ -91,15 +83,6 @@ export function withCloneLock<T>(dir: string, task: () => Promise<T>): Promise<T
  */
 export function writeIndex(index: LocalIndex, request: IndexWriteRequest): Promise<WriteResult> {
   return withCloneLock(index.dir, () => writeWithRetry(index, request));
-}
-
-/**
- * Fetches origin into the ref writes build on, under the clone's lock: git updates that ref
- * with a compare-and-swap, so a fetch racing another (or a write moving it after its push)
- * fails with "cannot lock ref" (measured: 2 of 20 concurrent publishes answered 502).
- */
-export function fetchWriteBase(index: LocalIndex): Promise<void> {
-  return withCloneLock(index.dir, () => fetchOrigin(index));
 }
 
 /** The commit writes build on: origin's branch when there is a remote; null before the first commit. */
@@ -133,10 +116,29 @@ export async function withRepoFacts(index: LocalIndex): Promise<LocalIndex> {
   return index.facts !== undefined ? index : { ...index, facts: await readRepoFacts(index.dir) };
 }
 
+/**
+ * Builds `request`'s change on `base` and writes its commit, without the clone's lock and
+ * without pushing: only objects no ref names yet are written, so nothing is visible until a
+ * `writeIndex` with `prepared` pushes it. A publish builds its commit while its claim's push
+ * is on the way, instead of after its upload.
+ */
+export async function prepareCommit(index: LocalIndex, request: IndexWriteRequest, base: string | null, reader: BlobReader): Promise<PreparedCommit> {
+  return { base, ...(await buildOn(index, request, base, reader, await commitIdentity(index, request))) };
+}
+
+async function buildOn(index: LocalIndex, request: IndexWriteRequest, base: string | null, reader: BlobReader, identity: Record<string, string>): Promise<BuiltCommit> {
+  const change = await readSnapshot(index, base, request.build, reader);
+  return buildCommit(index.dir, reader, base, change, commitMessage(change.message, request.trailers), identity);
+}
+
+async function commitIdentity(index: LocalIndex, request: IndexWriteRequest): Promise<Record<string, string>> {
+  return committerEnv(await resolveCommitter(index.dir, request.committer, index.facts));
+}
+
 async function writeWithRetry(unread: LocalIndex, request: IndexWriteRequest): Promise<WriteResult> {
   const maxAttempts = request.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const index = await withRepoFacts(unread);
-  const identity = committerEnv(await resolveCommitter(index.dir, request.committer, index.facts));
+  const identity = await commitIdentity(index, request);
   const reader = request.reader ?? BlobReader.open(index.dir);
   try {
     let lockedAttempts = 0;
@@ -147,19 +149,23 @@ async function writeWithRetry(unread: LocalIndex, request: IndexWriteRequest): P
       if (base === null && !request.allowEmpty) {
         throw new RegistryError('git', `${index.dir} has no commit on ${index.branch}: is it an initialised index (pesde-registry init)?`);
       }
-      const change = await readSnapshot(index, base, request.build, reader);
-      const { commit, before } = await buildCommit(index.dir, reader, base, change, commitMessage(change.message, request.trailers), identity);
+      // built ahead on this very base: the same commit this attempt would build
+      const prepared = attempt === 1 && request.prepared !== undefined && request.prepared.base === base ? request.prepared : undefined;
+      const { commit, before } = prepared ?? (await buildOn(index, request, base, reader, identity));
       request.onPush?.();
       // what the pushed branch must still hold: the tip the change was built on (absent on an
       // empty remote), or the local branch; never a tip seen later, which the change has not seen
       const expected = index.remote === null ? base : originTip;
       const branch: RefUpdate = { ref: `refs/heads/${index.branch}`, to: commit, expect: expected ?? 'absent' };
-      const outcome = await pushRefs(index, [branch, ...(request.alsoUpdate ?? [])]);
+      const pushing = pushRefs(index, [branch, ...(request.alsoUpdate ?? [])]);
+      // the checkout's questions do not depend on a push to a remote: asked while it is on the way
+      const inspected = index.remote === null || base === null ? undefined : inspectCheckout(index, { base, commit, before });
+      const outcome = await pushing;
       if (outcome.kind === 'pushed') {
         const trackingRef = index.remote === null ? null : `refs/remotes/origin/${index.branch}`;
         // git's push has moved it already when the clone's fetch refspec maps the branch to it
         const tracked = trackingRef !== null && (await reader.resolveCommit(trackingRef)) === commit;
-        const localUpdated = await updateCheckout(index, { base, commit, before }, tracked ? null : trackingRef);
+        const localUpdated = await updateCheckout(index, { base, commit, before }, tracked ? null : trackingRef, inspected);
         return { kind: request.kind, commit, attempts: attempt, localUpdated };
       }
       if (outcome.kind === 'failed') throw new RegistryError('git', outcome.message);

@@ -8,7 +8,8 @@ import { renderConfigTemplate, type ConfigTemplateValues } from './config-templa
 import type { Committer } from './committer.js';
 import { git, tryGit } from './git.js';
 import { currentBranch, originUrl, setOriginUrl, setUpstream, workTreeRoot } from './git-queries.js';
-import { withCloneLock, writeIndex } from './index-writer.js';
+import { withCloneLock } from './clone-lock.js';
+import { writeIndex } from './index-writer.js';
 import type { LocalIndex } from './local-index.js';
 import { pushRefs } from './ref-push.js';
 import { resolveRef } from './tree-reader.js';

@@ -45,7 +45,16 @@ interface StringMetrics {
 
 const isControl = (code: number): boolean => code <= 0x1f || code === 0x7f;
 
+/**
+ * Nothing a quoting rule looks at: no quote, backslash or control character. Most strings
+ * of an index file are like that; one native test answers for them, where the loops below
+ * run character by character in a CLI's still cold code (a publish writes a whole file).
+ */
+const PLAIN = /^[^'"\\\x00-\x1f\x7f]*$/;
+const NO_METRICS: Readonly<StringMetrics> = Object.freeze({ maxSingleQuotes: 0, maxDoubleQuotes: 0, escapeCodes: false, backslash: false, newline: false });
+
 function measure(s: string): StringMetrics {
+  if (PLAIN.test(s)) return { ...NO_METRICS };
   const metrics: StringMetrics = {
     maxSingleQuotes: 0,
     maxDoubleQuotes: 0,
@@ -82,6 +91,7 @@ const SHORT_ESCAPES: Record<number, string> = {
  * quotes in a row stay unescaped (a third would close the string).
  */
 function escapeBasic(s: string, multiline: boolean): string {
+  if (PLAIN.test(s)) return s;
   const quotesAllowed = multiline ? 2 : 0;
   let out = '';
   let quotes = 0;

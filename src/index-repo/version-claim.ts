@@ -43,15 +43,23 @@ export type ClaimAttempt =
   | { kind: 'moved' };
 
 /**
- * Claims `name@id` while the branch is still at `base` (the commit the caller's checks read).
- * Throws 409 when another publish holds a live claim on the version.
+ * The commit a claim's ref points at: unique per attempt (two claims can never look alike),
+ * its date the lease's start. Written before the claim is pushed, it is named by no ref.
  */
-export async function claimVersion(index: LocalIndex, name: PackageName, id: VersionId, base: string, describe: string, committer?: Partial<Committer>): Promise<ClaimAttempt> {
-  const ref = claimRef(name, id);
+export async function claimCommit(index: LocalIndex, name: PackageName, id: VersionId, describe: string, committer?: Partial<Committer>): Promise<string> {
   // a claim is a commit like any other: on a machine without a git identity it needs ours
   const identity = committerEnv(await resolveCommitter(index.dir, committer, index.facts));
-  // a unique commit per attempt: two claims can never look alike, and its date is the lease's start
-  const oid = await git(index.dir, ['commit-tree', EMPTY_TREE, '-F', '-'], { env: identity, input: `claim ${name.full}@${formatVersionId(id)}\n\n${describe}\nClaim-id: ${randomUUID()}\nHolder-host: ${hostname()}\nHolder-pid: ${process.pid}\n` });
+  return git(index.dir, ['commit-tree', EMPTY_TREE, '-F', '-'], { env: identity, input: `claim ${name.full}@${formatVersionId(id)}\n\n${describe}\nClaim-id: ${randomUUID()}\nHolder-host: ${hostname()}\nHolder-pid: ${process.pid}\n` });
+}
+
+/**
+ * Claims `name@id` while the branch is still at `base` (the commit the caller's checks read),
+ * with `commit` from `claimCommit` (a new one when not given).
+ * Throws 409 when another publish holds a live claim on the version.
+ */
+export async function claimVersion(index: LocalIndex, name: PackageName, id: VersionId, base: string, describe: string, committer?: Partial<Committer>, commit?: string): Promise<ClaimAttempt> {
+  const ref = claimRef(name, id);
+  const oid = commit ?? (await claimCommit(index, name, id, describe, committer));
   const branch: RefUpdate = { ref: `refs/heads/${index.branch}`, to: base, expect: base };
   for (let takeovers = 0; ; takeovers++) {
     const holder = takeovers === 0 ? null : await currentClaim(index, ref);

@@ -64,6 +64,20 @@ describe('toml-emit', () => {
     for (const [input, output] of cases) assert.equal(tomlString(input), output, JSON.stringify(input));
   });
 
+  it('writes every character the same whether a string takes the plain path or the character rules', () => {
+    // quotes, backslash and control characters (DEL included) send a string through the rules
+    for (let code = 0; code <= 0x80; code++) {
+      const c = String.fromCharCode(code);
+      const special = code === 0x22 || code === 0x5c || code <= 0x1f || code === 0x7f;
+      if (!special) assert.equal(tomlString(`a${c}b`), `"a${c}b"`, `U+${code.toString(16)}`);
+    }
+    assert.equal(tomlString('a\u007fb'), '"a\\u007Fb"');
+    assert.equal(tomlString('a\u001fb'), '"a\\u001Fb"');
+    assert.equal(tomlString('a\u007fb\nc'), '"""\na\\u007Fb\nc"""');
+    assert.equal(tomlKey('1.0.0 luau\u007f'), '"1.0.0 luau\\u007F"');
+    assert.equal(tomlKey("it's 1"), `"it's 1"`);
+  });
+
   it('quotes keys only when they need it', () => {
     assert.equal(tomlKey('luau-lsp'), 'luau-lsp');
     assert.equal(tomlKey('Dialogue_2'), 'Dialogue_2');
