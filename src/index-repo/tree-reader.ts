@@ -361,7 +361,7 @@ function headerObject(bytes: Buffer, start: number, end: number): { oid: string;
 function headerIsBlob(bytes: Buffer, start: number, end: number): boolean {
   const typeEnd = lastSpace(bytes, start, end);
   const typeStart = typeEnd - BLOB.length;
-  return typeStart > start && bytes[typeStart - 1] === 0x20 && bytes.compare(BLOB, 0, BLOB.length, typeStart, typeEnd) === 0;
+  return typeStart > start && bytes[typeStart - 1] === 0x20 && sameAt(bytes, typeStart, BLOB);
 }
 
 /** Where the last space in [start, end) is, or start - 1. */
@@ -372,7 +372,13 @@ function lastSpace(bytes: Buffer, start: number, end: number): number {
 }
 
 function endsWith(bytes: Buffer, start: number, end: number, suffix: Buffer): boolean {
-  return end - start >= suffix.length && bytes.compare(suffix, 0, suffix.length, end - suffix.length, end) === 0;
+  return end - start >= suffix.length && sameAt(bytes, end - suffix.length, suffix);
+}
+
+/** Whether `pattern` is at `at` (a loop: Buffer.compare's call into C++ costs more for a few bytes). */
+function sameAt(bytes: Buffer, at: number, pattern: Buffer): boolean {
+  for (let i = 0; i < pattern.length; i++) if (bytes[at + i] !== pattern[i]) return false;
+  return true;
 }
 
 export interface TreeFile {

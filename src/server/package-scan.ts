@@ -106,13 +106,21 @@ const AUTHORS = ascii('authors = ');
 
 /** Numbers the scans, so a KnownId can tell whether the scan under way has met it. */
 let scans = 0;
+/** the last description the scan under way decoded, and where its value is in the file */
+let lastDescription: string | undefined;
+let lastDescriptionStart = 0;
+let lastDescriptionEnd = 0;
 
 /** The summary fields of an index file, or null when it is not in the layout the scan reads. */
 export function scanIndexFile(text: Buffer): ScannedFile | null {
   if (text.indexOf(TRIPLE_QUOTE) >= 0 || text.indexOf(TRIPLE_APOSTROPHE) >= 0) return null;
   // ids met by this scan must stay the same objects until it ends: the cache is only emptied between scans
-  if (knownIds.size >= KNOWN_IDS) knownIds.clear();
+  if (knownIds.size >= KNOWN_IDS) {
+    knownIds.clear();
+    knownVersions.clear();
+  }
   const scan = ++scans;
+  lastDescription = undefined;
   let distinct = 0;
   const entries: KnownId[] = [];
   const sections: ScannedSection[] = [];
@@ -247,9 +255,17 @@ function readEntryField(entry: EntryFields, text: Buffer, start: number, end: nu
     }
     case 0x64 /* d */: {
       if (entry.description !== undefined || !matches(text, start, DESCRIPTION)) return false;
-      const description = readString(text, start + DESCRIPTION.length, end);
+      const at = start + DESCRIPTION.length;
+      // the versions of a package mostly say the same: the same bytes read before give the same string
+      if (lastDescription !== undefined && sameBytes(text, lastDescriptionStart, lastDescriptionEnd, at, end)) {
+        entry.description = lastDescription;
+        return true;
+      }
+      const description = readString(text, at, end);
       if (description === null) return false;
-      entry.description = description;
+      entry.description = lastDescription = description;
+      lastDescriptionStart = at;
+      lastDescriptionEnd = end;
       return true;
     }
     case 0x79 /* y */: {
@@ -280,6 +296,11 @@ function readEntryField(entry: EntryFields, text: Buffer, start: number, end: nu
  */
 const knownIds = new Map<string, KnownId | null>();
 const KNOWN_IDS = 8192;
+/**
+ * The versions of those ids: the entries of one version (one per target) then share their
+ * version and its parse, so comparing them is a comparison of references.
+ */
+const knownVersions = new Map<string, { version: string; semver: SemVer }>();
 
 /** The entry id in a header (ids and versions are never changed by their users, so they are shared). */
 function versionId(key: string): KnownId | null {
@@ -296,11 +317,15 @@ function parseVersionIdKey(key: string): KnownId | null {
   if (space < 0) return null;
   try {
     // parseVersionId's rules: a version (semverOf validates it as parseVersion does), one space, a target kind
-    const version = key.slice(0, space);
-    const semver = semverOf(version);
+    const text = key.slice(0, space);
+    let version = knownVersions.get(text);
+    if (version === undefined) {
+      version = { version: text, semver: semverOf(text) };
+      knownVersions.set(text, version);
+    }
     const target: TargetKind = parseTargetKind(key.slice(space + 1));
     // the shared constant, not a view of the file text
-    return { id: { version, target: TARGET_KINDS[TARGET_KINDS.indexOf(target)]! }, semver, scan: 0, entry: undefined };
+    return { id: { version: version.version, target: TARGET_KINDS[TARGET_KINDS.indexOf(target)]! }, semver: version.semver, scan: 0, entry: undefined };
   } catch {
     return null;
   }
@@ -379,7 +404,8 @@ function readTimestamp(text: Buffer, start: number, end: number): string | null 
   } else if (last !== d + 19) {
     return null;
   }
-  return `${text.toString('latin1', d, last)}Z`;
+  // nearly always nothing is cut: the text is the value up to its `Z`, one string and not two
+  return last === end - 2 ? text.toString('latin1', d, end - 1) : `${text.toString('latin1', d, last)}Z`;
 }
 
 /** The number written with `count` digits at `at`, or -1. */
