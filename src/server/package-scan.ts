@@ -113,12 +113,20 @@ let lastDescriptionEnd = 0;
 
 /** The summary fields of an index file, or null when it is not in the layout the scan reads. */
 export function scanIndexFile(text: Buffer): ScannedFile | null {
-  if (text.indexOf(TRIPLE_QUOTE) >= 0 || text.indexOf(TRIPLE_APOSTROPHE) >= 0) return null;
-  // ids met by this scan must stay the same objects until it ends: the cache is only emptied between scans
-  if (knownIds.size >= KNOWN_IDS) {
-    knownIds.clear();
-    knownVersions.clear();
+  try {
+    return scanFile(text);
+  } finally {
+    // ids met by a scan must stay the same objects until it ends: the cache is emptied between
+    // scans, when one (a file of many ids) has grown it past its bound
+    if (knownIds.size > KNOWN_IDS) {
+      knownIds.clear();
+      knownVersions.clear();
+    }
   }
+}
+
+function scanFile(text: Buffer): ScannedFile | null {
+  if (text.indexOf(TRIPLE_QUOTE) >= 0 || text.indexOf(TRIPLE_APOSTROPHE) >= 0) return null;
   const scan = ++scans;
   lastDescription = undefined;
   let distinct = 0;
