@@ -34,11 +34,19 @@ export class BlobReader {
    * every answer, which is quadratic when a full load has 50,000 reads in flight.
    */
   private head = 0;
-  /** answer bytes received and not yet consumed, in arrival order */
+  /**
+   * Answer bytes received and not yet consumed, in arrival order; the first `offset` bytes
+   * of the first chunk are consumed. An offset rather than a view of what is left: a full
+   * load consumes three pieces of every answer, and each view is an object to collect.
+   */
   private chunks: Buffer[] = [];
+  private offset = 0;
   private buffered = 0;
-  /** the answer being received: its header is read, its body (and newline) awaited */
-  private current: { size: number; oid: string; type: string } | null = null;
+  /** the size of the answer being received (its header is read, its body and newline awaited); -1 between answers */
+  private bodySize = -1;
+  /** whether that answer is a blob, and its id and type when its receiver wants them */
+  private bodyIsBlob = false;
+  private bodyObject: { oid: string; type: string } | undefined;
   /** names written in one go at the end of the tick: one pipe write per burst of reads, not per read */
   private unwritten: string[] = [];
   private closed = false;
@@ -52,6 +60,7 @@ export class BlobReader {
     });
     const fail = (error: Error) => {
       this.closed = true;
+      this.discard();
       const waiting = this.queue.splice(this.head);
       this.queue.length = 0;
       this.head = 0;
@@ -99,37 +108,37 @@ export class BlobReader {
       const fail = (error: Error) => {
         failure ??= error;
       };
+      // One receiver for every request of the call, not one each (50,000 at start-up): this
+      // call's answers arrive in the order it asked, whatever else is queued between them.
+      const pending: PendingRead = {
+        keep: false,
+        answer: (blob) => {
+          const index = answered++;
+          if (failure === undefined) {
+            try {
+              each(index, blob);
+            } catch (error) {
+              fail(error instanceof Error ? error : new Error(String(error)));
+            }
+          }
+          if (answered === specs.length) {
+            if (failure === undefined) resolve();
+            else reject(failure);
+          } else if (failure === undefined && !this.closed && sent - answered <= STREAM_WINDOW / 2) {
+            send();
+          } else if (failure !== undefined && answered === sent) {
+            reject(failure);
+          }
+        },
+        reject: (error) => {
+          answered++;
+          fail(error);
+          if (answered === sent) reject(failure);
+        },
+      };
       const send = () => {
         const until = Math.min(specs.length, answered + STREAM_WINDOW);
-        for (; sent < until; sent++) {
-          const index = sent;
-          this.request(specs[index]!, {
-            keep: false,
-            answer: (blob) => {
-              answered++;
-              if (failure === undefined) {
-                try {
-                  each(index, blob);
-                } catch (error) {
-                  fail(error instanceof Error ? error : new Error(String(error)));
-                }
-              }
-              if (answered === specs.length) {
-                if (failure === undefined) resolve();
-                else reject(failure);
-              } else if (failure === undefined && !this.closed && sent - answered <= STREAM_WINDOW / 2) {
-                send();
-              } else if (failure !== undefined && answered === sent) {
-                reject(failure);
-              }
-            },
-            reject: (error) => {
-              answered++;
-              fail(error);
-              if (answered === sent) reject(failure);
-            },
-          });
-        }
+        for (; sent < until; sent++) this.request(specs[sent]!, pending);
       };
       send();
     });
@@ -203,34 +212,56 @@ export class BlobReader {
    * would pin the whole chunk they arrived in.
    */
   private take(length: number, copy: boolean): Buffer {
-    this.buffered -= length;
     const first = this.chunks[0]!;
-    if (first.length >= length) {
-      const view = first.subarray(0, length);
-      if (first.length === length) this.chunks.shift();
-      else this.chunks[0] = first.subarray(length);
+    if (first.length - this.offset >= length) {
+      const view = first.subarray(this.offset, this.offset + length);
+      this.skip(length);
       return copy ? Buffer.from(view) : view;
     }
     const out = Buffer.allocUnsafe(length);
     let filled = 0;
     while (filled < length) {
       const chunk = this.chunks[0]!;
-      const used = Math.min(chunk.length, length - filled);
-      chunk.copy(out, filled, 0, used);
+      const used = Math.min(chunk.length - this.offset, length - filled);
+      chunk.copy(out, filled, this.offset, this.offset + used);
       filled += used;
-      if (used === chunk.length) this.chunks.shift();
-      else this.chunks[0] = chunk.subarray(used);
+      this.skip(used);
     }
     return out;
   }
 
-  /** Where the first newline is in the buffered bytes, or -1. */
+  /** Consumes `length` buffered bytes. */
+  private skip(length: number): void {
+    this.buffered -= length;
+    let left = length;
+    while (left > 0) {
+      const rest = this.chunks[0]!.length - this.offset;
+      if (rest > left) {
+        this.offset += left;
+        return;
+      }
+      left -= rest;
+      this.chunks.shift();
+      this.offset = 0;
+    }
+  }
+
+  private discard(): void {
+    this.chunks = [];
+    this.offset = 0;
+    this.buffered = 0;
+    this.bodySize = -1;
+  }
+
+  /** How far into the buffered bytes the first newline is, or -1. */
   private newlineAt(): number {
-    let offset = 0;
+    let skipped = 0;
+    let from = this.offset;
     for (const chunk of this.chunks) {
-      const at = chunk.indexOf(10);
-      if (at >= 0) return offset + at;
-      offset += chunk.length;
+      const at = chunk.indexOf(10, from);
+      if (at >= 0) return skipped + at - from;
+      skipped += chunk.length - from;
+      from = 0;
     }
     return -1;
   }
@@ -239,33 +270,45 @@ export class BlobReader {
     for (;;) {
       const pending = this.queue[this.head];
       if (pending === undefined) return;
-      if (this.current === null) {
+      if (this.bodySize < 0) {
         const newline = this.newlineAt();
         if (newline < 0) return;
-        const header = this.take(newline + 1, false).toString('utf8', 0, newline);
-        if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
+        // `<oid> <type> <size>`, or `<name> missing` (or `ambiguous`); read in place when it
+        // lies in one chunk, as it nearly always does
+        const inPlace = this.chunks[0]!.length - this.offset > newline;
+        const bytes = inPlace ? this.chunks[0]! : this.take(newline, false);
+        const start = inPlace ? this.offset : 0;
+        const end = start + newline;
+        const size = headerSize(bytes, start, end);
+        if (size >= 0) {
+          this.bodySize = size;
+          this.bodyIsBlob = headerIsBlob(bytes, start, end);
+          this.bodyObject = pending.anyType === true ? headerObject(bytes, start, end) : undefined;
+        }
+        const text = size === HEADER_UNEXPECTED ? bytes.toString('utf8', start, end) : '';
+        if (inPlace) this.skip(newline + 1);
+        else this.skip(1);
+        if (size === HEADER_MISSING) {
           this.answered();
           pending.answer(null);
           continue;
         }
-        const [oid = '', type = '', sizeText] = header.split(' ');
-        const size = Number(sizeText);
-        if (!Number.isSafeInteger(size)) {
+        if (size === HEADER_UNEXPECTED) {
           this.answered();
-          pending.reject(new RegistryError('git', `unexpected git cat-file answer: ${header}`));
-          this.chunks = [];
-          this.buffered = 0;
+          this.discard();
+          pending.reject(new RegistryError('git', `unexpected git cat-file answer: ${text}`));
           continue;
         }
-        this.current = { size, oid, type };
       }
-      const { size, oid, type } = this.current;
+      const size = this.bodySize;
       if (this.buffered < size + 1) return;
       const body = this.take(size, pending.keep);
-      this.take(1, false);
-      this.current = null;
+      this.skip(1);
+      this.bodySize = -1;
+      const object = this.bodyObject;
+      this.bodyObject = undefined;
       this.answered();
-      pending.answer(type === 'blob' || pending.anyType === true ? body : null, { oid, type });
+      pending.answer(this.bodyIsBlob || pending.anyType === true ? body : null, object);
     }
   }
 
@@ -278,6 +321,64 @@ export class BlobReader {
     }
     if (this.queue.length === this.head) this.setReferenced(false);
   }
+}
+
+const MISSING = Buffer.from(' missing', 'latin1');
+const AMBIGUOUS = Buffer.from(' ambiguous', 'latin1');
+const BLOB = Buffer.from('blob', 'latin1');
+/** more digits than a safe integer has are not a size */
+const MAX_SIZE_DIGITS = 15;
+const HEADER_MISSING = -1;
+const HEADER_UNEXPECTED = -2;
+
+/**
+ * The size an answer's header `<oid> <type> <size>` (bytes [start, end), no newline) gives,
+ * read from its bytes: a full load reads 50,000 headers, and the strings cut out of each
+ * were most of the reader's garbage. HEADER_MISSING for `<name> missing` (or `ambiguous`),
+ * HEADER_UNEXPECTED for anything else.
+ */
+function headerSize(bytes: Buffer, start: number, end: number): number {
+  if (endsWith(bytes, start, end, MISSING) || endsWith(bytes, start, end, AMBIGUOUS)) return HEADER_MISSING;
+  const sizeStart = lastSpace(bytes, start, end) + 1;
+  if (sizeStart <= start || sizeStart === end || end - sizeStart > MAX_SIZE_DIGITS || lastSpace(bytes, start, sizeStart - 1) < start) return HEADER_UNEXPECTED;
+  let size = 0;
+  for (let i = sizeStart; i < end; i++) {
+    const digit = bytes[i]! - 0x30;
+    if (digit < 0 || digit > 9) return HEADER_UNEXPECTED;
+    size = size * 10 + digit;
+  }
+  return size;
+}
+
+/** The header's id and type (of a header headerSize accepted). */
+function headerObject(bytes: Buffer, start: number, end: number): { oid: string; type: string } {
+  const typeEnd = lastSpace(bytes, start, end);
+  const typeStart = lastSpace(bytes, start, typeEnd) + 1;
+  return { oid: bytes.toString('latin1', start, typeStart - 1), type: bytes.toString('latin1', typeStart, typeEnd) };
+}
+
+/** Whether the type in a header headerSize accepted is `blob`. */
+function headerIsBlob(bytes: Buffer, start: number, end: number): boolean {
+  const typeEnd = lastSpace(bytes, start, end);
+  const typeStart = typeEnd - BLOB.length;
+  return typeStart > start && bytes[typeStart - 1] === 0x20 && sameAt(bytes, typeStart, BLOB);
+}
+
+/** Where the last space in [start, end) is, or start - 1. */
+function lastSpace(bytes: Buffer, start: number, end: number): number {
+  let i = end - 1;
+  while (i >= start && bytes[i] !== 0x20) i--;
+  return i;
+}
+
+function endsWith(bytes: Buffer, start: number, end: number, suffix: Buffer): boolean {
+  return end - start >= suffix.length && sameAt(bytes, end - suffix.length, suffix);
+}
+
+/** Whether `pattern` is at `at` (a loop: Buffer.compare's call into C++ costs more for a few bytes). */
+function sameAt(bytes: Buffer, at: number, pattern: Buffer): boolean {
+  for (let i = 0; i < pattern.length; i++) if (bytes[at + i] !== pattern[i]) return false;
+  return true;
 }
 
 export interface TreeFile {

@@ -17,6 +17,7 @@ export interface ListedFile {
   at: Exclude<IndexPath, { kind: 'other' } | { kind: 'bad-package' }>;
 }
 
+const BLOB = 'blob ';
 /** Files per batch: a few ms of reading each. */
 const BATCH = 1024;
 /** Batches handed over and not finished before the listing waits: enough to keep cat-file busy, few enough to keep memory flat. */
@@ -78,10 +79,12 @@ export function listIndexFiles(dir: string, commit: string, each: (batch: Listed
       const records = (partial + chunk).split('\0');
       partial = records.pop()!;
       for (const record of records) {
-        // `<mode> <type> <oid>\t<path>`
+        // `<mode> <type> <oid>\t<path>`, read by position: no array and pieces per file
         const tab = record.indexOf('\t');
-        const [, type, oid] = record.slice(0, tab).split(' ');
-        if (type !== 'blob' || oid === undefined) continue;
+        const typeAt = record.indexOf(' ') + 1;
+        const oidAt = typeAt + BLOB.length;
+        if (typeAt === 0 || tab <= oidAt || !record.startsWith(BLOB, typeAt)) continue;
+        const oid = record.slice(oidAt, tab);
         const path = record.slice(tab + 1);
         const at = classifyIndexPath(path);
         if (at.kind === 'other' || at.kind === 'bad-package') continue;

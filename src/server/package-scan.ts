@@ -55,10 +55,16 @@ export interface ScannedFile {
   sections: ScannedSection[];
 }
 
-interface ParsedId {
+/**
+ * An entry id as the headers of files write it, shared by every file that has it (see
+ * knownIds), with what the scan under way has met of it: no map per file is built.
+ */
+interface KnownId {
   id: VersionId;
   semver: SemVer;
-  /** its entry, once its own table's header has been seen */
+  /** the scan that last met it */
+  scan: number;
+  /** its entry in that scan, once its own table's header has been seen */
   entry: EntryFields | undefined;
 }
 
@@ -69,7 +75,10 @@ interface EntryFields {
   description: string | undefined;
 }
 
-type Section = 'root' | 'meta' | 'entry' | 'sub';
+const ROOT = 0;
+const META_SECTION = 1;
+const ENTRY = 2;
+const SUB = 3;
 
 /** escapes JSON decodes exactly as TOML does; `\U`, `\e`, `\x` and `\/` are left to the full parse */
 const JSON_SAFE_ESCAPES = /\\(?:[^btnfr"\\u]|u[dD][89a-fA-F])/;
@@ -95,18 +104,40 @@ const LICENSE = ascii('license = ');
 const REPOSITORY = ascii('repository = ');
 const AUTHORS = ascii('authors = ');
 
+/** Numbers the scans, so a KnownId can tell whether the scan under way has met it. */
+let scans = 0;
+/** the last description the scan under way decoded, and where its value is in the file */
+let lastDescription: string | undefined;
+let lastDescriptionStart = 0;
+let lastDescriptionEnd = 0;
+
 /** The summary fields of an index file, or null when it is not in the layout the scan reads. */
 export function scanIndexFile(text: Buffer): ScannedFile | null {
+  try {
+    return scanFile(text);
+  } finally {
+    // ids met by a scan must stay the same objects until it ends: the cache is emptied between
+    // scans, when one (a file of many ids) has grown it past its bound
+    if (knownIds.size > KNOWN_IDS) {
+      knownIds.clear();
+      knownVersions.clear();
+    }
+  }
+}
+
+function scanFile(text: Buffer): ScannedFile | null {
   if (text.indexOf(TRIPLE_QUOTE) >= 0 || text.indexOf(TRIPLE_APOSTROPHE) >= 0) return null;
-  const ids = new Map<string, ParsedId>();
-  const entries: ParsedId[] = [];
+  const scan = ++scans;
+  lastDescription = undefined;
+  let distinct = 0;
+  const entries: KnownId[] = [];
   const sections: ScannedSection[] = [];
   let deprecated: string | undefined;
-  let section: Section = 'root';
+  let section = ROOT;
   let current: EntryFields | undefined;
   let seenMeta = false;
   // sub-tables follow their entry's own table: most headers name the id the previous one did
-  let last: ParsedId | undefined;
+  let last: KnownId | undefined;
   let lastStart = 0;
   let lastEnd = 0;
   let pos = 0;
@@ -123,52 +154,51 @@ export function scanIndexFile(text: Buffer): ScannedFile | null {
       if (end - start === 6 && matches(text, start, META)) {
         if (seenMeta) return null;
         seenMeta = true;
-        section = 'meta';
+        section = META_SECTION;
         sections.push({ version: null, start });
         continue;
       }
-      const header = readHeader(text, start, end);
-      if (header === null) return null;
-      let parsed: ParsedId | undefined;
-      if (last !== undefined && sameBytes(text, lastStart, lastEnd, header.keyStart, header.keyEnd)) {
-        parsed = last;
+      const kind = readHeader(text, start, end);
+      if (kind === NOT_A_HEADER) return null;
+      let known: KnownId;
+      if (last !== undefined && sameBytes(text, lastStart, lastEnd, headerKeyStart, headerKeyEnd)) {
+        known = last;
       } else {
         // ids are ASCII when valid; one that is not fails to parse, whatever the decoding
-        const key = text.toString('latin1', header.keyStart, header.keyEnd);
-        parsed = ids.get(key);
-        if (parsed === undefined) {
-          const id = versionId(key);
-          if (id === null) return null;
-          parsed = { id: id.id, semver: id.semver, entry: undefined };
-          ids.set(key, parsed);
+        const found = versionId(text.toString('latin1', headerKeyStart, headerKeyEnd));
+        if (found === null) return null;
+        known = found;
+        if (known.scan !== scan) {
+          known.scan = scan;
+          known.entry = undefined;
+          distinct++;
         }
-        last = parsed;
-        lastStart = header.keyStart;
-        lastEnd = header.keyEnd;
+        last = known;
+        lastStart = headerKeyStart;
+        lastEnd = headerKeyEnd;
       }
       // sections are kept as runs of one version: all a version's text span needs
-      if (sections.length === 0 || sections[sections.length - 1]!.version !== parsed.id.version) {
-        sections.push({ version: parsed.id.version, start });
-      }
-      if (header.sub) {
-        section = 'sub';
+      const version = known.id.version;
+      if (sections.length === 0 || sections[sections.length - 1]!.version !== version) sections.push({ version, start });
+      if (kind === SUB_HEADER) {
+        section = SUB;
         continue;
       }
-      if (parsed.entry !== undefined) return null;
-      parsed.entry = current = { yanked: undefined, publishedAt: undefined, description: undefined };
-      entries.push(parsed);
-      section = 'entry';
+      if (known.entry !== undefined) return null;
+      known.entry = current = { yanked: undefined, publishedAt: undefined, description: undefined };
+      entries.push(known);
+      section = ENTRY;
       continue;
     }
 
-    if (section === 'sub') {
+    if (section === SUB) {
       // Values in sub-tables are not read. A line there that looks like a header could only be
       // an element of a multi-line array, and the next line would then start with `,` or `]`
       // (or a comment, or be indented): every line must start like a key, which rules that out.
       if (!isBareKeyChar(first) && first !== QUOTE) return null;
-    } else if (section === 'entry') {
+    } else if (section === ENTRY) {
       if (!readEntryField(current!, text, start, end)) return null;
-    } else if (section === 'meta') {
+    } else if (section === META_SECTION) {
       if (deprecated !== undefined || !matches(text, start, DEPRECATED)) return null;
       const reason = readString(text, start + DEPRECATED.length, end);
       if (reason === null) return null;
@@ -178,33 +208,42 @@ export function scanIndexFile(text: Buffer): ScannedFile | null {
     }
   }
 
+  // a sub-table without its entry's own table is an entry without published_at: the full parse says so
+  if (distinct !== entries.length) return null;
   const complete: ScannedEntry[] = [];
   for (const { id, semver, entry } of entries) {
-    if (entry?.publishedAt === undefined) return null;
-    complete.push({ id, semver, yanked: entry.yanked ?? false, publishedAt: entry.publishedAt, description: entry.description });
+    if (entry!.publishedAt === undefined) return null;
+    complete.push({ id, semver, yanked: entry!.yanked ?? false, publishedAt: entry!.publishedAt, description: entry!.description });
   }
-  // a sub-table without its entry's own table is an entry without published_at: the full parse says so
-  if (ids.size !== entries.length) return null;
   return { deprecated: deprecated === '' ? undefined : deprecated, entries: complete, sections };
 }
+
+const NOT_A_HEADER = 0;
+const ENTRY_HEADER = 1;
+const SUB_HEADER = 2;
+/** where the key of the header readHeader last accepted is: no object per header (a full load reads 800,000) */
+let headerKeyStart = 0;
+let headerKeyEnd = 0;
 
 /**
  * `["<key>"]` (an entry's own table), `["<key>".…]` or `[["<key>".…]]` (a sub-table of it).
  * The key is not checked here: the version id parser refuses anything else. What follows
  * it in a sub-table header is not read either: only the entry it belongs to matters.
  */
-function readHeader(text: Buffer, start: number, end: number): { keyStart: number; keyEnd: number; sub: boolean } | null {
+function readHeader(text: Buffer, start: number, end: number): number {
   let i = start + 1;
   const array = text[i] === OPEN;
   if (array) i++;
-  if (text[i] !== QUOTE) return null;
+  if (text[i] !== QUOTE) return NOT_A_HEADER;
   const keyStart = i + 1;
   const keyEnd = text.indexOf(QUOTE, keyStart);
-  if (keyEnd < 0 || keyEnd >= end || keyEnd === keyStart) return null;
+  if (keyEnd < 0 || keyEnd >= end || keyEnd === keyStart) return NOT_A_HEADER;
+  headerKeyStart = keyStart;
+  headerKeyEnd = keyEnd;
   const after = text[keyEnd + 1];
-  if (after === CLOSE && !array) return end === keyEnd + 2 ? { keyStart, keyEnd, sub: false } : null;
-  if (after !== DOT || text[end - 1] !== CLOSE || (array && text[end - 2] !== CLOSE)) return null;
-  return { keyStart, keyEnd, sub: true };
+  if (after === CLOSE && !array) return end === keyEnd + 2 ? ENTRY_HEADER : NOT_A_HEADER;
+  if (after !== DOT || text[end - 1] !== CLOSE || (array && text[end - 2] !== CLOSE)) return NOT_A_HEADER;
+  return SUB_HEADER;
 }
 
 function isBareKeyChar(c: number): boolean {
@@ -224,9 +263,17 @@ function readEntryField(entry: EntryFields, text: Buffer, start: number, end: nu
     }
     case 0x64 /* d */: {
       if (entry.description !== undefined || !matches(text, start, DESCRIPTION)) return false;
-      const description = readString(text, start + DESCRIPTION.length, end);
+      const at = start + DESCRIPTION.length;
+      // the versions of a package mostly say the same: the same bytes read before give the same string
+      if (lastDescription !== undefined && sameBytes(text, lastDescriptionStart, lastDescriptionEnd, at, end)) {
+        entry.description = lastDescription;
+        return true;
+      }
+      const description = readString(text, at, end);
       if (description === null) return false;
-      entry.description = description;
+      entry.description = lastDescription = description;
+      lastDescriptionStart = at;
+      lastDescriptionEnd = end;
       return true;
     }
     case 0x79 /* y */: {
@@ -255,30 +302,38 @@ function readEntryField(entry: EntryFields, text: Buffer, start: number, end: nu
  * luau` is in thousands of files), and a lookup costs far less than a parse and the
  * allocations it makes, which start-up would pay for every entry of the index.
  */
-const knownIds = new Map<string, { id: VersionId; semver: SemVer } | null>();
+const knownIds = new Map<string, KnownId | null>();
 const KNOWN_IDS = 8192;
+/**
+ * The versions of those ids: the entries of one version (one per target) then share their
+ * version and its parse, so comparing them is a comparison of references.
+ */
+const knownVersions = new Map<string, { version: string; semver: SemVer }>();
 
 /** The entry id in a header (ids and versions are never changed by their users, so they are shared). */
-function versionId(key: string): { id: VersionId; semver: SemVer } | null {
+function versionId(key: string): KnownId | null {
   let known = knownIds.get(key);
   if (known === undefined) {
     known = parseVersionIdKey(key);
-    if (knownIds.size >= KNOWN_IDS) knownIds.clear();
     knownIds.set(key, known);
   }
   return known;
 }
 
-function parseVersionIdKey(key: string): { id: VersionId; semver: SemVer } | null {
+function parseVersionIdKey(key: string): KnownId | null {
   const space = key.indexOf(' ');
   if (space < 0) return null;
   try {
     // parseVersionId's rules: a version (semverOf validates it as parseVersion does), one space, a target kind
-    const version = key.slice(0, space);
-    const semver = semverOf(version);
+    const text = key.slice(0, space);
+    let version = knownVersions.get(text);
+    if (version === undefined) {
+      version = { version: text, semver: semverOf(text) };
+      knownVersions.set(text, version);
+    }
     const target: TargetKind = parseTargetKind(key.slice(space + 1));
     // the shared constant, not a view of the file text
-    return { id: { version, target: TARGET_KINDS[TARGET_KINDS.indexOf(target)]! }, semver };
+    return { id: { version: version.version, target: TARGET_KINDS[TARGET_KINDS.indexOf(target)]! }, semver: version.semver, scan: 0, entry: undefined };
   } catch {
     return null;
   }
@@ -357,7 +412,8 @@ function readTimestamp(text: Buffer, start: number, end: number): string | null 
   } else if (last !== d + 19) {
     return null;
   }
-  return `${text.toString('latin1', d, last)}Z`;
+  // nearly always nothing is cut: the text is the value up to its `Z`, one string and not two
+  return last === end - 2 ? text.toString('latin1', d, end - 1) : `${text.toString('latin1', d, last)}Z`;
 }
 
 /** The number written with `count` digits at `at`, or -1. */

@@ -210,3 +210,69 @@ describe('shownEntry', () => {
     for (const { entries } of lists) assert.equal(shownEntry(entries), sortedAndShown(entries) ?? undefined, JSON.stringify(entries.map((e) => [e.id, e.yanked, e.publishedAt])));
   });
 });
+
+/** An index file the registry's way: one entry per id, in the given order, each with its target (and some with more). */
+function indexFile(entries: ReadonlyArray<{ id: string; description?: string; more?: boolean }>): Buffer {
+  const lines: string[] = [];
+  for (const { id, description, more } of entries) {
+    lines.push(`["${id}"]`, 'published_at = "2024-01-02T03:04:05.5Z"');
+    if (description !== undefined) lines.push(`description = ${JSON.stringify(description)}`);
+    lines.push('', `["${id}".target]`, `environment = "${id.split(' ')[1]}"`, 'lib = "init.luau"', '');
+    if (more === true) lines.push(`["${id}".engines]`, 'pesde = "^0.7.1"', '');
+  }
+  return Buffer.from(lines.join('\n'), 'utf8');
+}
+
+describe('scanIndexFile state kept from scan to scan', () => {
+  it('finds a repeated entry or an orphan sub-table however many ids come between, across its id cache emptying', () => {
+    const many = Array.from({ length: 9000 }, (_, i) => ({ id: `${i}.0.0 luau`, more: i % 3 === 0 }));
+    const whole = indexFile(many);
+    assert.equal(scanIndexFile(whole)?.entries.length, 9000);
+    assert.equal(assertAgree(whole, '9000 entries'), 'agreed');
+    // the same again: the cache is full of the ids of the last scan, and none of them counts here
+    assert.equal(assertAgree(whole, '9000 entries, again'), 'agreed');
+    const repeated = indexFile([...many, { id: '5.0.0 luau' }]);
+    assert.equal(scanIndexFile(repeated), null);
+    assert.ok(fromParse(repeated) instanceof Error);
+    // a sub-table of an id whose own table is missing, after thousands of others
+    const orphan = Buffer.concat([whole, Buffer.from('\n["9999.0.0 luau".target]\nenvironment = "luau"\n')]);
+    assert.equal(scanIndexFile(orphan), null);
+    // an id of an earlier file is not one of this file's
+    assert.equal(assertAgree(indexFile([{ id: '1.0.0 luau', more: true }]), 'one entry'), 'agreed');
+  });
+
+  it('gives each entry its own description when neighbours share or differ from it, escapes and other characters included', () => {
+    const file = indexFile([
+      { id: '0.1.0 luau', description: 'same' },
+      { id: '0.1.0 roblox', description: 'same' },
+      { id: '0.2.0 luau', description: 'other' },
+      { id: '0.3.0 luau' },
+      { id: '0.4.0 luau', description: 'other' },
+      { id: '0.5.0 luau', description: 'tab\tand "quote" and \u00e9' },
+      { id: '0.6.0 luau', description: 'tab\tand "quote" and \u00e9' },
+      { id: '0.7.0 luau', description: '' },
+      { id: '0.8.0 luau', description: 'same' },
+    ]);
+    assert.equal(assertAgree(file, 'descriptions'), 'agreed');
+    const scanned = scanIndexFile(file)!;
+    assert.deepEqual(
+      scanned.entries.map((e) => e.description),
+      ['same', 'same', 'other', undefined, 'other', 'tab\tand "quote" and \u00e9', 'tab\tand "quote" and \u00e9', '', 'same'],
+    );
+    // the same bytes in the next file are decoded from that file
+    const next = indexFile([{ id: '0.1.0 luau', description: 'same' }]);
+    assert.equal(scanIndexFile(next)!.entries[0]!.description, 'same');
+    // a description only the full parse reads, after one the scan read: declined, not reused
+    const odd = Buffer.from(`${file.toString('utf8')}\n["0.9.0 luau"]\npublished_at = "2024-01-02T03:04:05Z"\ndescription = "\\U0001F600"\n\n["0.9.0 luau".target]\nenvironment = "luau"\n`);
+    assert.equal(scanIndexFile(odd), null);
+    assert.equal((fromParse(odd) as Facts).entries.length, 10);
+  });
+
+  it('shares one version between the targets of an entry and orders them as the parser does', () => {
+    const file = indexFile([{ id: '1.0.0 roblox' }, { id: '1.0.0 luau' }, { id: '1.0.0-rc.1 luau' }, { id: '0.9.0 lune' }]);
+    const scanned = scanIndexFile(file)!;
+    assert.equal(scanned.entries[0]!.semver, scanned.entries[1]!.semver);
+    assert.equal(assertAgree(file, 'targets of one version'), 'agreed');
+    assert.equal(shownEntry(scanned.entries), sortedAndShown(scanned.entries) ?? undefined);
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * The long-lived `git cat-file --batch` reader (tree-reader.ts) on a real repository: every
+ * answer matches its request, whatever the sizes (empty blobs, blobs larger than a pipe
+ * chunk, headers split across chunks), however the requests interleave (single reads,
+ * object reads and streaming reads in flight together), and for missing or non-blob names.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BlobReader } from '../../src/index-repo/tree-reader.js';
+import { runGit, tempDir } from '../helpers/git.js';
+import { seededRandom } from '../helpers/seeded-random.js';
+
+describe('BlobReader', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  /** file contents by blob id, in the order they were written */
+  const blobs: Array<{ oid: string; text: Buffer }> = [];
+
+  before(async () => {
+    ({ dir, cleanup } = await tempDir());
+    await runGit(dir, ['init', '--quiet', '--initial-branch=main']);
+    await mkdir(path.join(dir, 'files'));
+    const random = seededRandom(7);
+    // sizes around the pipe's 64 KiB chunks, so bodies and headers straddle chunk ends
+    const sizes = [0, 1, 2, 100, 4095, 65_535, 65_536, 65_537, 200_000, ...Array.from({ length: 300 }, () => Math.floor(random() * 3000))];
+    for (const [i, size] of sizes.entries()) {
+      const text = Buffer.alloc(size);
+      for (let k = 0; k < size; k++) text[k] = k % 97 === 96 ? 0x0a : 0x20 + Math.floor(random() * 95);
+      // one byte of its own, so no two files share a blob
+      if (size > 0) text[0] = i % 256;
+      await writeFile(path.join(dir, 'files', `f${i}`), text);
+    }
+    await runGit(dir, ['add', '-A']);
+    await runGit(dir, ['commit', '--quiet', '-m', 'files']);
+    const listing = await runGit(dir, ['ls-tree', '-r', '--format=%(objectname) %(path)', 'HEAD']);
+    for (const line of listing.split('\n')) {
+      const [oid, file] = line.split(' ');
+      blobs.push({ oid: oid!, text: await readFile(path.join(dir, file!)) });
+    }
+  });
+
+  after(async () => {
+    await cleanup();
+  });
+
+  it('answers each read with its own blob, copies that outlive the call, null when missing or not a blob', async () => {
+    const reader = BlobReader.open(dir);
+    try {
+      const answers = await Promise.all(blobs.map((b) => reader.read(b.oid)));
+      answers.forEach((answer, i) => assert.ok(answer?.equals(blobs[i]!.text), `blob ${i}`));
+      assert.equal(await reader.read('0'.repeat(40)), null);
+      assert.equal(await reader.read('HEAD:no-such-file'), null);
+      // a tree is not a blob
+      assert.equal(await reader.read('HEAD:files'), null);
+      assert.equal(await reader.readText(blobs[3]!.oid), blobs[3]!.text.toString('utf8'));
+      await assert.rejects(reader.read('HEAD\nHEAD'), /invalid object name/);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('streams many blobs in order while single reads and object reads are in flight between them', async () => {
+    const reader = BlobReader.open(dir);
+    try {
+      const specs = [...blobs.map((b) => b.oid), '1'.repeat(40), ...blobs.map((b) => b.oid).reverse()];
+      const expected = [...blobs.map((b) => b.text), null, ...blobs.map((b) => b.text).reverse()];
+      const seen: Array<string | null> = [];
+      const streamed = reader.readEach(specs, (index, blob) => {
+        // a view, valid during the call only: what it says is checked here
+        assert.equal(index, seen.length);
+        seen.push(blob === null ? null : blob.equals(expected[index]!) ? 'ok' : `wrong ${index}`);
+      });
+      const single = Promise.all(blobs.slice(0, 50).map((b) => reader.read(b.oid)));
+      const commit = reader.readObject('HEAD^{commit}');
+      const tree = reader.readObject('HEAD:files');
+      const other = reader.readEach(blobs.slice(0, 20).map((b) => b.oid), () => undefined);
+      await Promise.all([streamed, other]);
+      assert.deepEqual(seen, expected.map((e) => (e === null ? null : 'ok')));
+      (await single).forEach((answer, i) => assert.ok(answer?.equals(blobs[i]!.text)));
+      const head = await runGit(dir, ['rev-parse', 'HEAD']);
+      assert.deepEqual((await commit) && { oid: (await commit)!.oid, type: (await commit)!.type }, { oid: head, type: 'commit' });
+      assert.equal((await tree)?.type, 'tree');
+      assert.equal(await reader.resolveCommit('HEAD'), head);
+      assert.equal(await reader.resolveCommit('no-such-ref'), null);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('rejects with the error the callback throws, after every answer is in, and keeps serving', async () => {
+    const reader = BlobReader.open(dir);
+    try {
+      let calls = 0;
+      await assert.rejects(
+        reader.readEach(blobs.map((b) => b.oid), (index) => {
+          calls++;
+          if (index === 5) throw new Error('stop here');
+        }),
+        /stop here/,
+      );
+      // the rest are not handed over once one has failed
+      assert.equal(calls, 6);
+      assert.ok((await reader.read(blobs[10]!.oid))?.equals(blobs[10]!.text));
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('fails what is in flight when git goes away, and refuses reads once closed', async () => {
+    const reader = BlobReader.open(dir);
+    const reads = Promise.allSettled(blobs.map((b) => reader.read(b.oid)));
+    // killed before it has answered everything
+    (reader as unknown as { proc: { kill(): void } }).proc.kill();
+    const settled = await reads;
+    assert.ok(settled.some((s) => s.status === 'rejected'));
+    for (const s of settled) if (s.status === 'fulfilled') assert.ok(s.value === null || blobs.some((b) => b.text.equals(s.value!)));
+    assert.equal(reader.usable, false);
+    await assert.rejects(reader.read(blobs[0]!.oid), /closed|exited/);
+    const closed = BlobReader.open(dir);
+    closed.close();
+    await assert.rejects(closed.read(blobs[0]!.oid), /closed/);
+    await assert.rejects(closed.readEach([blobs[0]!.oid], () => undefined), /closed/);
+  });
+});
