@@ -96,7 +96,7 @@ try {
 report(
   'download',
   flags,
-  `A ${size.toLocaleString('en-US')}-byte archive (published with the CLI into a copy of the 780-package fixture index) from file storage, \`pesde-registry serve\` vs a bare \`node:http\` server streaming the same file (\`fs.createReadStream\` piped into the response); autocannon, ${CONNECTIONS} connections, ${rounds} interleaved round(s) of ${durationS} s each after a 2 s warm-up; each round's ratio is taken against the bare round just before it, and the median ratio counts.`,
+  `A ${size.toLocaleString('en-US')}-byte archive (published with the CLI into a copy of the 780-package fixture index) from file storage, \`pesde-registry serve\` vs a bare \`node:http\` server streaming the same file (\`fs.createReadStream\` piped into the response); autocannon, ${CONNECTIONS} connections, ${rounds} interleaved round(s) of ${durationS} s each after a 2 s warm-up; each round's ratio is taken against the bare round next to it in time (the order alternates: bare then registry, registry then bare), and the median ratio counts.`,
   figures,
 );
 if (profile !== undefined) await printProfiles(profile);
