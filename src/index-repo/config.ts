@@ -6,7 +6,7 @@ import { CONFIG_FILE } from './index-layout.js';
 import { isHttpUrl, isUrl } from './url-forms.js';
 
 /** kept here too for the callers that only parse the file */
-export { CONFIG_FILE, isHttpUrl, isUrl };
+export { CONFIG_FILE };
 export const DEFAULT_MAX_ARCHIVE_SIZE = 4 * 1024 * 1024;
 export const DEFAULT_DOWNLOAD_TEMPLATE =
   '{API_URL}/v1/packages/{PACKAGE}/{PACKAGE_VERSION}/{PACKAGE_TARGET}/archive';

@@ -53,8 +53,8 @@ const isControl = (code: number): boolean => code <= 0x1f || code === 0x7f;
 const PLAIN = /^[^'"\\\x00-\x1f\x7f]*$/;
 const NO_METRICS: Readonly<StringMetrics> = Object.freeze({ maxSingleQuotes: 0, maxDoubleQuotes: 0, escapeCodes: false, backslash: false, newline: false });
 
-function measure(s: string): StringMetrics {
-  if (PLAIN.test(s)) return { ...NO_METRICS };
+function measure(s: string): Readonly<StringMetrics> {
+  if (PLAIN.test(s)) return NO_METRICS;
   const metrics: StringMetrics = {
     maxSingleQuotes: 0,
     maxDoubleQuotes: 0,
@@ -123,6 +123,8 @@ function escapeBasic(s: string, multiline: boolean): string {
  * (TOML drops a newline right after the opening quotes).
  */
 export function tomlString(s: string): string {
+  // what measure() and escapeBasic() would both find, asked once
+  if (PLAIN.test(s)) return `"${s}"`;
   const m = measure(s);
   if (!m.escapeCodes && !m.backslash && m.maxDoubleQuotes === 0 && !m.newline) return `"${escapeBasic(s, false)}"`;
   if (!m.escapeCodes && m.maxSingleQuotes === 0 && !m.newline) return `'${s}'`;

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { git, gitEnv, tryGit } from './git.js';
+import { matchesAt } from '../byte-ranges.js';
 import { RegistryError } from '../errors.js';
 
 /** Child processes and their pipes: whether they keep the event loop alive. */
@@ -361,7 +362,7 @@ function headerObject(bytes: Buffer, start: number, end: number): { oid: string;
 function headerIsBlob(bytes: Buffer, start: number, end: number): boolean {
   const typeEnd = lastSpace(bytes, start, end);
   const typeStart = typeEnd - BLOB.length;
-  return typeStart > start && bytes[typeStart - 1] === 0x20 && sameAt(bytes, typeStart, BLOB);
+  return typeStart > start && bytes[typeStart - 1] === 0x20 && matchesAt(bytes, typeStart, BLOB);
 }
 
 /** Where the last space in [start, end) is, or start - 1. */
@@ -372,15 +373,10 @@ function lastSpace(bytes: Buffer, start: number, end: number): number {
 }
 
 function endsWith(bytes: Buffer, start: number, end: number, suffix: Buffer): boolean {
-  return end - start >= suffix.length && sameAt(bytes, end - suffix.length, suffix);
+  return end - start >= suffix.length && matchesAt(bytes, end - suffix.length, suffix);
 }
 
 /** Whether `pattern` is at `at` (a loop: Buffer.compare's call into C++ costs more for a few bytes). */
-function sameAt(bytes: Buffer, at: number, pattern: Buffer): boolean {
-  for (let i = 0; i < pattern.length; i++) if (bytes[at + i] !== pattern[i]) return false;
-  return true;
-}
-
 export interface TreeFile {
   path: string;
   oid: string;

@@ -63,29 +63,25 @@ export function createApp(server: ServerContext): RequestListener {
       logRequest(server, req, res, started);
       metrics?.end(req, res, started);
     });
-    if (answerFromCache(server, answers, req, res)) return;
-    handle(server, router, web, req, res, answers);
+    const line = requestLine(req);
+    if (line.plain && answerFromCache(server, answers, req, res, line)) return;
+    handle(server, router, web, req, res, line, answers);
   };
 }
 
 /**
- * A plain read of a URL answered before under the served state gets that answer again. The
- * conditions are those under which handle() would take the plain path to a JsonEndpoint
- * without a token check; the Accept test runs on the whole URL, which only ever says "may
- * be a page" more often than on its path.
+ * A plain read of a URL answered before under the served state gets that answer again.
+ * Only answers that needed no token are ever kept (answerApi decides), so none is needed here.
  */
-function answerFromCache(server: ServerContext, answers: AnswerCache<IndexState>, req: IncomingMessage, res: ServerResponse): boolean {
-  const method = req.method;
-  if ((method !== 'GET' && method !== 'HEAD') || server.access.readNeedsAuth) return false;
-  const url = req.url ?? '/';
-  const hit = answers.get(url, server.state());
-  if (hit === undefined || req.headers.origin !== undefined || mayBePage(req, url)) return false;
+function answerFromCache(server: ServerContext, answers: AnswerCache<IndexState>, req: IncomingMessage, res: ServerResponse, line: RequestLine): boolean {
+  const hit = answers.get(line.rawUrl, server.state());
+  if (hit === undefined) return false;
   markRoute(req, hit.route);
   sendPreparedJson(req, res, hit.body);
   return true;
 }
 
-/** What handle() learnt of the request line before routing. */
+/** What is learnt of the request line before routing. */
 interface RequestLine {
   method: string;
   rawUrl: string;
@@ -99,6 +95,14 @@ interface RequestLine {
   plain: boolean;
 }
 
+function requestLine(req: IncomingMessage): RequestLine {
+  const rawUrl = req.url ?? '/';
+  const q = rawUrl.indexOf('?');
+  const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  const method = req.method ?? 'GET';
+  return { method, rawUrl, q, path, plain: (method === 'GET' || method === 'HEAD') && req.headers.origin === undefined && !mayBePage(req, path) };
+}
+
 /**
  * Every answer says its type is exactly what it says (nosniff first, so no browser reads a
  * README or archive as a page), then CORS, pages for browsers, and the API. A plain read
@@ -108,12 +112,7 @@ interface RequestLine {
  * API requests are answered without waiting on promises they do not need (pages, auth, a
  * package that must be read): each would cost a turn of the microtask queue.
  */
-function handle(server: ServerContext, router: Router<Endpoint>, web: WebAnswer, req: IncomingMessage, res: ServerResponse, answers: AnswerCache<IndexState>): void {
-  const rawUrl = req.url ?? '/';
-  const q = rawUrl.indexOf('?');
-  const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
-  const method = req.method ?? 'GET';
-  const line: RequestLine = { method, rawUrl, q, path, plain: (method === 'GET' || method === 'HEAD') && req.headers.origin === undefined && !mayBePage(req, path) };
+function handle(server: ServerContext, router: Router<Endpoint>, web: WebAnswer, req: IncomingMessage, res: ServerResponse, line: RequestLine, answers: AnswerCache<IndexState>): void {
   const failed = (error: unknown) => answerError(server, req, res, error);
   try {
     if (!line.plain) {

@@ -43,6 +43,11 @@ export class CachedBody {
     grew?.(text.length + this.bytes.length + (this.gzipped?.length ?? 0));
   }
 
+  /** A body made for one request or a few, compressed (when asked) at FRESH_GZIP_LEVEL. */
+  static fresh(text: string, grew?: GrowthListener): CachedBody {
+    return new CachedBody(text, grew, undefined, FRESH_GZIP_LEVEL);
+  }
+
   /** whether gzip() gives a compressed form, known without compressing */
   get compressible(): boolean {
     return this.bytes.length >= MIN_GZIP_BYTES;

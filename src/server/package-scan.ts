@@ -23,6 +23,7 @@
  * is paid 50,000 times over. The few strings it returns are decoded from the bytes, so
  * none is a view that would keep a file's text in memory.
  */
+import { sameRanges } from '../byte-ranges.js';
 import { parseTargetKind } from '../index-repo/names.js';
 import { TARGET_KINDS, type TargetKind, type VersionId } from '../index-repo/types.js';
 import type { SemVer } from '../index-repo/version.js';
@@ -161,7 +162,7 @@ function scanFile(text: Buffer): ScannedFile | null {
       const kind = readHeader(text, start, end);
       if (kind === NOT_A_HEADER) return null;
       let known: KnownId;
-      if (last !== undefined && sameBytes(text, lastStart, lastEnd, headerKeyStart, headerKeyEnd)) {
+      if (last !== undefined && sameRanges(text, lastStart, lastEnd, headerKeyStart, headerKeyEnd)) {
         known = last;
       } else {
         // ids are ASCII when valid; one that is not fails to parse, whatever the decoding
@@ -265,7 +266,7 @@ function readEntryField(entry: EntryFields, text: Buffer, start: number, end: nu
       if (entry.description !== undefined || !matches(text, start, DESCRIPTION)) return false;
       const at = start + DESCRIPTION.length;
       // the versions of a package mostly say the same: the same bytes read before give the same string
-      if (lastDescription !== undefined && sameBytes(text, lastDescriptionStart, lastDescriptionEnd, at, end)) {
+      if (lastDescription !== undefined && sameRanges(text, lastDescriptionStart, lastDescriptionEnd, at, end)) {
         entry.description = lastDescription;
         return true;
       }
@@ -434,8 +435,3 @@ function matches(text: Buffer, at: number, pattern: Buffer): boolean {
   return true;
 }
 
-function sameBytes(text: Buffer, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
-  if (aEnd - aStart !== bEnd - bStart) return false;
-  for (let i = 0; i < aEnd - aStart; i++) if (text[aStart + i] !== text[bStart + i]) return false;
-  return true;
-}

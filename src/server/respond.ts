@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { StoredObject } from '../storage/storage.js';
-import { CachedBody, FRESH_GZIP_LEVEL } from './cached-body.js';
+import { CachedBody } from './cached-body.js';
 import { memoize } from './memo.js';
 
 export function acceptsGzip(req: IncomingMessage): boolean {
@@ -62,11 +62,11 @@ function jsonAnswerHeaders(body: CachedBody, gzipped: boolean): string[] {
 export const NOSNIFF = ['x-content-type-options', 'nosniff'] as const;
 
 export function sendJson(req: IncomingMessage, res: ServerResponse, status: number, body: CachedBody | string): void {
-  sendBody(req, res, status, 'application/json', typeof body === 'string' ? new CachedBody(body, undefined, undefined, FRESH_GZIP_LEVEL) : body);
+  sendBody(req, res, status, 'application/json', typeof body === 'string' ? CachedBody.fresh(body) : body);
 }
 
 export function sendText(req: IncomingMessage, res: ServerResponse, status: number, text: string): void {
-  sendBody(req, res, status, 'text/plain; charset=utf-8', new CachedBody(text, undefined, undefined, FRESH_GZIP_LEVEL));
+  sendBody(req, res, status, 'text/plain; charset=utf-8', CachedBody.fresh(text));
 }
 
 export function sendError(req: IncomingMessage, res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {

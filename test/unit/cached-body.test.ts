@@ -9,7 +9,7 @@ const text = JSON.stringify({ data: Array.from({ length: 200 }, (_, i) => ({ nam
 describe('CachedBody gzip', () => {
   it('compresses a kept body at level 6 and a fresh one at FRESH_GZIP_LEVEL, both to the same text', () => {
     const kept = new CachedBody(text).gzip();
-    const fresh = new CachedBody(text, undefined, undefined, FRESH_GZIP_LEVEL).gzip();
+    const fresh = CachedBody.fresh(text).gzip();
     assert.ok(kept !== null && fresh !== null);
     assert.deepEqual(kept, gzipSync(Buffer.from(text), { level: 6 }));
     assert.deepEqual(fresh, gzipSync(Buffer.from(text), { level: FRESH_GZIP_LEVEL }));
@@ -19,6 +19,6 @@ describe('CachedBody gzip', () => {
   });
 
   it('compresses nothing under 1 KiB, at any level', () => {
-    assert.equal(new CachedBody('{"a":1}', undefined, undefined, FRESH_GZIP_LEVEL).gzip(), null);
+    assert.equal(CachedBody.fresh('{"a":1}').gzip(), null);
   });
 });

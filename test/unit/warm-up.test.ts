@@ -48,6 +48,8 @@ async function withState(count: number, use: (state: IndexState) => Promise<void
 }
 
 async function assertSearchable(state: IndexState): Promise<void> {
+  // searching would build the index itself: that the warm-up built it shows before any search
+  assert.equal(state.search.prepareSteps().next().done, true, 'the warm-up left the search index unbuilt');
   const found = await state.search.searchSliced('word5', 0);
   assert.ok(found.count > 0, 'the warmed search index finds nothing');
 }

@@ -6,7 +6,7 @@
  * evicts, and a query repeated with its words shuffled costs no search.
  */
 import { ByteLru } from '../byte-lru.js';
-import { CachedBody, FRESH_GZIP_LEVEL } from '../cached-body.js';
+import { CachedBody } from '../cached-body.js';
 import type { Handler } from '../context.js';
 import { HttpError } from '../http-error.js';
 import type { IndexState } from '../index-state.js';
@@ -41,7 +41,7 @@ async function renderPage(state: IndexState, query: string, offset: number, grew
   // a package whose file turns out not to parse is left off the page
   const data = (await state.searchResults(page.ids)).filter((json): json is string => json !== null);
   // the gzip form, made on the first request that takes it, is counted when it is made
-  return new CachedBody(`{"data":[${data.join(',')}],"count":${page.count}}`, (bytes) => grew(bytes), undefined, FRESH_GZIP_LEVEL);
+  return CachedBody.fresh(`{"data":[${data.join(',')}],"count":${page.count}}`, grew);
 }
 
 function parseOffset(raw: string | null): number {

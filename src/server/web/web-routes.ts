@@ -10,7 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody } from '../body.js';
 import { ByteLru } from '../byte-lru.js';
-import { CachedBody, FRESH_GZIP_LEVEL } from '../cached-body.js';
+import { CachedBody } from '../cached-body.js';
 import type { ServerContext } from '../context.js';
 import { beginErrorAnswer } from '../error-answer.js';
 import { HttpError } from '../http-error.js';
@@ -188,7 +188,7 @@ async function send(
   if (document === undefined) {
     const text = renderDocument({ title: content.title, body: content.body, query: content.query, signedIn, signedInAs, serverName: server.serverName }, assets);
     // a page not kept is compressed for this request alone
-    document = key === undefined ? new CachedBody(text, undefined, undefined, FRESH_GZIP_LEVEL) : new CachedBody(text, (bytes) => pageCache.grow(key, document!, bytes));
+    document = key === undefined ? CachedBody.fresh(text) : new CachedBody(text, (bytes) => pageCache.grow(key, document!, bytes));
     if (key !== undefined) pageCache.set(key, document, document.text.length + document.bytes.length);
   }
   sendPage(req, res, content.status ?? 200, document, { private: server.auth.readNeedsAuth, headers, csp: assets.csp });
