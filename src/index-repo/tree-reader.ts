@@ -329,8 +329,8 @@ const AMBIGUOUS = Buffer.from(' ambiguous', 'latin1');
 const BLOB = Buffer.from('blob', 'latin1');
 /** more digits than a safe integer has are not a size */
 const MAX_SIZE_DIGITS = 15;
-const HEADER_MISSING = -1;
-const HEADER_UNEXPECTED = -2;
+export const HEADER_MISSING = -1;
+export const HEADER_UNEXPECTED = -2;
 
 /**
  * The size an answer's header `<oid> <type> <size>` (bytes [start, end), no newline) gives,
@@ -338,7 +338,7 @@ const HEADER_UNEXPECTED = -2;
  * were most of the reader's garbage. HEADER_MISSING for `<name> missing` (or `ambiguous`),
  * HEADER_UNEXPECTED for anything else.
  */
-function headerSize(bytes: Buffer, start: number, end: number): number {
+export function headerSize(bytes: Buffer, start: number, end: number): number {
   if (endsWith(bytes, start, end, MISSING) || endsWith(bytes, start, end, AMBIGUOUS)) return HEADER_MISSING;
   const sizeStart = lastSpace(bytes, start, end) + 1;
   if (sizeStart <= start || sizeStart === end || end - sizeStart > MAX_SIZE_DIGITS || lastSpace(bytes, start, sizeStart - 1) < start) return HEADER_UNEXPECTED;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BlobReader } from '../../src/index-repo/tree-reader.js';
+import { BlobReader, HEADER_MISSING, HEADER_UNEXPECTED, headerSize } from '../../src/index-repo/tree-reader.js';
 import { runGit, tempDir } from '../helpers/git.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
@@ -122,5 +122,28 @@ describe('BlobReader', () => {
     closed.close();
     await assert.rejects(closed.read(blobs[0]!.oid), /closed/);
     await assert.rejects(closed.readEach([blobs[0]!.oid], () => undefined), /closed/);
+  });
+});
+
+describe('the cat-file answer header', () => {
+  const oid = 'a'.repeat(40);
+  const size = (header: string): number => {
+    // inside a larger buffer, as the reader meets it: bytes before and after must not count
+    const bytes = Buffer.from(`xx${header}\nyy`, 'latin1');
+    return headerSize(bytes, 2, 2 + header.length);
+  };
+
+  it('gives the size of `<oid> <type> <size>`, and says which headers are a missing object', () => {
+    assert.equal(size(`${oid} blob 12`), 12);
+    assert.equal(size(`${oid} tree 0`), 0);
+    assert.equal(size(`${oid} blob 123456789012345`), 123456789012345);
+    assert.equal(size(`${oid} missing`), HEADER_MISSING);
+    assert.equal(size('HEAD:nope ambiguous'), HEADER_MISSING);
+  });
+
+  it('refuses anything else as unexpected', () => {
+    for (const header of ['', 'blob 12', `${oid} blob`, `${oid} blob `, `${oid} blob 1x`, `${oid} blob -1`, `${oid} blob 1234567890123456`, `${oid} 12`, 'garbage']) {
+      assert.equal(size(header), HEADER_UNEXPECTED, JSON.stringify(header));
+    }
   });
 });
