@@ -77,6 +77,26 @@ const SCENARIOS: Scenario[] = [
     },
     fast: false,
   },
+  {
+    what: 'a post-checkout hook',
+    prepare: async (c) => {
+      const hook = path.join(c, '.git/hooks/post-checkout');
+      await writeFile(hook, '#!/bin/sh\necho ran >> .git/hook-ran\n');
+      await chmod(hook, 0o755);
+    },
+    fast: false,
+  },
+  // the other guards: git's own state files, whatever they hold
+  { what: 'an unfinished merge (MERGE_HEAD)', prepare: async (c) => writeFile(path.join(c, '.git/MERGE_HEAD'), `${await runGit(c, ['rev-parse', 'HEAD'])}\n`), fast: false },
+  { what: 'an unfinished cherry-pick (CHERRY_PICK_HEAD)', prepare: async (c) => writeFile(path.join(c, '.git/CHERRY_PICK_HEAD'), `${await runGit(c, ['rev-parse', 'HEAD'])}\n`), fast: false },
+  {
+    what: 'a sparse-checkout file',
+    prepare: async (c) => {
+      await mkdir(path.join(c, '.git/info'), { recursive: true });
+      await writeFile(path.join(c, '.git/info/sparse-checkout'), '/*\n');
+    },
+    fast: false,
+  },
   { what: 'a checkout one commit behind', prepare: (c) => runGit(c, ['reset', '--quiet', '--hard', 'HEAD~1']).then(() => undefined), fast: false },
 ];
 
