@@ -48,6 +48,9 @@ describe("a publish's change built from its checks", () => {
       assert.deepEqual(fromPlan, fresh);
       assert.deepEqual(plan, planBefore, 'the plan is not changed by building from it');
       assert.deepEqual(await buildPublishChange(at, pkg, 7, '2026-12-01T00:00:00Z', plan), fresh, 'so it can be built from twice');
+      // built from the plan, the snapshot is not read again
+      const unreadable: IndexSnapshot = { commit: at.commit, read: () => Promise.reject(new Error('read again')) };
+      assert.deepEqual(await buildPublishChange(unreadable, pkg, 7, '2026-12-01T00:00:00Z', plan), fresh);
     });
   }
 
