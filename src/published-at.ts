@@ -49,10 +49,44 @@ export function canonicalTimestamp(text: string): string {
   return Number.isNaN(ms) ? text : canonicalTimestamp(new Date(ms).toISOString());
 }
 
+const DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+
 /** A key that sorts timestamps chronologically as plain strings. */
 export function timestampSortKey(text: string): string {
+  return canonicalSortKey(text) ?? parsedSortKey(text);
+}
+
+/**
+ * The key of a timestamp already in the canonical `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (what
+ * the scan and the parser leave), read off without parsing: at load every package paid for a
+ * regular expression and two dates here, a tenth of the whole load. undefined for any other form.
+ */
+function canonicalSortKey(text: string): string | undefined {
+  const n = text.length;
+  if (n < 20 || text.charCodeAt(n - 1) !== 0x5a /* Z */) return undefined;
+  if (text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || text.charCodeAt(10) !== 0x54 /* T */ || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a) return undefined;
+  for (const i of DIGITS) if (!isDigit(text.charCodeAt(i))) return undefined;
+  if (n === 20) return `${text.slice(0, 19)}.000000000`;
+  // a canonical fraction has no trailing zero: one with it is not in that form
+  if (n >= 22 && n <= 30 && text.charCodeAt(19) === 0x2e && text.charCodeAt(n - 2) !== 0x30 && allDigits(text, 20, n - 1)) {
+    return `${text.slice(0, 19)}.${text.slice(20, n - 1).padEnd(9, '0')}`;
+  }
+  return undefined;
+}
+
+/** timestampSortKey by way of canonicalTimestamp: any form it accepts (exported for the test that holds the two ways to one answer). */
+export function parsedSortKey(text: string): string {
   const canonical = canonicalTimestamp(text);
   const match = /^(.{19})(?:\.(\d+))?Z$/.exec(canonical);
   return match ? `${match[1]}.${(match[2] ?? '').padEnd(9, '0')}` : canonical;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+function allDigits(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (!isDigit(text.charCodeAt(i))) return false;
+  return true;
 }
 

@@ -63,7 +63,7 @@ export class PackageSummary implements PackageName, SearchDoc {
     this.shownStart = span?.[0] ?? -1;
     this.shownEnd = span?.[1] ?? -1;
     this.lowerDescription = (shown?.description ?? '').toLowerCase();
-    this.publishedKey = shown === null ? '' : publishedSortKey(shown.publishedAt);
+    this.publishedKey = shown === null ? '' : timestampSortKey(shown.publishedAt);
     this.versions = versions;
   }
 
@@ -133,46 +133,14 @@ export function shownIndex(sorted: ReadonlyArray<Ordered<EntryFacts>>): number {
     // publication times only break ties (the targets of one version), so only then are they read
     let at: string | undefined;
     if (order === 0) {
-      bestAt ??= publishedSortKey(sorted[best]!.facts.publishedAt);
-      at = publishedSortKey(facts.publishedAt);
+      bestAt ??= timestampSortKey(sorted[best]!.facts.publishedAt);
+      at = timestampSortKey(facts.publishedAt);
       if (at < bestAt) continue;
     }
     best = i;
     bestAt = at;
   }
   return best;
-}
-
-const DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
-
-/**
- * timestampSortKey of a `published_at` as the scan and the parser leave it (already in the
- * canonical `YYYY-MM-DDTHH:MM:SS[.fraction]Z`), without parsing it again: at load every
- * package paid for a regular expression and two dates here, a tenth of the whole load.
- * Any other form goes to timestampSortKey itself.
- */
-export function publishedSortKey(text: string): string {
-  const n = text.length;
-  const shaped =
-    text.charCodeAt(n - 1) === 0x5a /* Z */ &&
-    text.charCodeAt(4) === 0x2d && text.charCodeAt(7) === 0x2d && text.charCodeAt(10) === 0x54 /* T */ &&
-    text.charCodeAt(13) === 0x3a && text.charCodeAt(16) === 0x3a &&
-    DIGITS.every((i) => isDigit(text.charCodeAt(i)));
-  if (shaped && n === 20) return `${text.slice(0, 19)}.000000000`;
-  // a canonical fraction has no trailing zero: one with it is not in that form
-  if (shaped && n >= 22 && n <= 30 && text.charCodeAt(19) === 0x2e && text.charCodeAt(n - 2) !== 0x30 && allDigits(text, 20, n - 1)) {
-    return `${text.slice(0, 19)}.${text.slice(20, n - 1).padEnd(9, '0')}`;
-  }
-  return timestampSortKey(text);
-}
-
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
-}
-
-function allDigits(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (!isDigit(text.charCodeAt(i))) return false;
-  return true;
 }
 
 /**
@@ -194,8 +162,8 @@ export function shownEntry<T extends EntryFacts & { semver: SemVer }>(entries: r
       bestAt = undefined;
       continue;
     }
-    bestAt ??= publishedSortKey(best!.publishedAt);
-    const at = publishedSortKey(entry.publishedAt);
+    bestAt ??= timestampSortKey(best!.publishedAt);
+    const at = timestampSortKey(entry.publishedAt);
     if (at < bestAt || (at === bestAt && compareTargetKinds(entry.id.target, best!.id.target) < 0)) continue;
     best = entry;
     bestAt = at;

@@ -14,9 +14,9 @@ import { parseIndexFile } from '../../src/index-repo/package-file.js';
 import { formatVersionId, parseSemver } from '../../src/index-repo/version.js';
 import { IndexState } from '../../src/server/index-state.js';
 import { scanIndexFile } from '../../src/server/package-scan.js';
-import { publishedSortKey, shownEntry, sortedAndShown } from '../../src/server/package-summary.js';
+import { shownEntry, sortedAndShown } from '../../src/server/package-summary.js';
 import { TARGET_KINDS } from '../../src/index-repo/types.js';
-import { timestampSortKey } from '../../src/published-at.js';
+import { parsedSortKey, timestampSortKey } from '../../src/published-at.js';
 import { cloneFixtureIndex, git, readObjects } from '../helpers/fixture-index.js';
 import { runGit, tempDir } from '../helpers/git.js';
 import { seededRandom } from '../helpers/seeded-random.js';
@@ -158,8 +158,8 @@ async function assertServedAsAbsent(files: readonly Buffer[]): Promise<void> {
   }
 }
 
-describe('publishedSortKey', () => {
-  it('is timestampSortKey for every published_at the scan and the parser give, and for any other form', async () => {
+describe('timestampSortKey', () => {
+  it('read off a canonical form is the parsed key, for every published_at the scan and the parser give, and for any other form', async () => {
     const blobs = (await historyBlobs()).filter((b) => b.text.includes('published_at'));
     const stamps = new Set<string>();
     for (const { text } of blobs) {
@@ -176,9 +176,9 @@ describe('publishedSortKey', () => {
       const base = new Date(Math.floor(random() * 4e12)).toISOString().slice(0, 19);
       stamps.add(`${base}${fraction === '' ? '' : `.${fraction}`}Z`);
     }
-    // forms only a hand-written file has: left to timestampSortKey
+    // forms only a hand-written file has: left to the parse
     for (const other of ['2024-01-02T03:04:05.120Z', '2024-01-02 03:04:05Z', '2024-01-02T03:04:05+01:00', '2024-01-02T03:04:05z', '2024-1-02T03:04:05Z', 'x', '']) stamps.add(other);
-    for (const stamp of stamps) assert.equal(publishedSortKey(stamp), timestampSortKey(stamp), stamp);
+    for (const stamp of stamps) assert.equal(timestampSortKey(stamp), parsedSortKey(stamp), stamp);
   });
 });
 
