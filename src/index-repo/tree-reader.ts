@@ -85,10 +85,17 @@ export class BlobReader {
     return !this.closed;
   }
 
+  /** Why these requests cannot be sent: a closed reader, or a name whose newline would end the request early. */
+  private refusal(specs: readonly string[]): RegistryError | undefined {
+    if (this.closed) return new RegistryError('git', 'blob reader is closed');
+    if (specs.some((spec) => spec.includes('\n'))) return new RegistryError('git', 'invalid object name');
+    return undefined;
+  }
+
   /** `spec` is anything cat-file accepts: `<commit>:<path>` or an object id. null when missing. */
   read(spec: string): Promise<Buffer | null> {
-    if (this.closed) return Promise.reject(new RegistryError('git', 'blob reader is closed'));
-    if (spec.includes('\n')) return Promise.reject(new RegistryError('git', 'invalid object name'));
+    const refused = this.refusal([spec]);
+    if (refused !== undefined) return Promise.reject(refused);
     return new Promise((resolve, reject) => this.request(spec, { keep: true, answer: resolve, reject }));
   }
 
@@ -99,8 +106,8 @@ export class BlobReader {
    * once all are answered; rejects with the first error, `each`'s own included.
    */
   readEach(specs: readonly string[], each: (index: number, blob: Buffer | null) => void): Promise<void> {
-    if (this.closed) return Promise.reject(new RegistryError('git', 'blob reader is closed'));
-    if (specs.some((spec) => spec.includes('\n'))) return Promise.reject(new RegistryError('git', 'invalid object name'));
+    const refused = this.refusal(specs);
+    if (refused !== undefined) return Promise.reject(refused);
     if (specs.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       let sent = 0;
@@ -157,8 +164,8 @@ export class BlobReader {
    * that must read one consistent commit resolves the ref once and reads by the id it got.
    */
   readObject(spec: string): Promise<{ oid: string; type: string; body: Buffer } | null> {
-    if (this.closed) return Promise.reject(new RegistryError('git', 'blob reader is closed'));
-    if (spec.includes('\n')) return Promise.reject(new RegistryError('git', 'invalid object name'));
+    const refused = this.refusal([spec]);
+    if (refused !== undefined) return Promise.reject(refused);
     return new Promise((resolve, reject) =>
       this.request(spec, { keep: true, anyType: true, answer: (body, object) => resolve(body === null || object === undefined ? null : { ...object, body }), reject }),
     );
