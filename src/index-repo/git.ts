@@ -165,11 +165,16 @@ async function remoteFacts(cwd: string, args: string[]): Promise<RemoteFacts> {
   return { url, customSsh };
 }
 
+/** The one-line error of a git command that failed: its first line of stderr, else its exit code. */
+export function gitFailure(dir: string, subcommand: string | undefined, stderr: string, exitCode: number | null): RegistryError {
+  return new RegistryError('git', redact(`git ${subcommand} failed in ${dir}: ${firstLine(stderr) || `exit code ${String(exitCode)}`}`));
+}
+
 /** Runs git and returns its stdout with the final newline removed; failures become one-line git errors. */
 export async function git(dir: string, args: string[], opts: GitRunOptions = {}): Promise<string> {
   const result = await tryGit(dir, args, opts);
   if (result.exitCode !== 0) {
-    throw new RegistryError('git', redact(`git ${args[0]} failed in ${dir}: ${firstLine(result.stderr) || `exit code ${result.exitCode}`}`));
+    throw gitFailure(dir, args[0], result.stderr, result.exitCode);
   }
   return result.stdout.replace(/\n$/, '');
 }

@@ -6,9 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { RegistryError } from '../errors.js';
-import { firstLine, gitEnv } from '../index-repo/git.js';
+import { gitEnv, gitFailure } from '../index-repo/git.js';
 import { classifyIndexPath, type IndexPath } from '../index-repo/index-layout.js';
-import { redact } from '../redact.js';
 
 /** A file of the index's layout: config, a scope's file or a package's (others are left out). */
 export interface ListedFile {
@@ -98,7 +97,7 @@ export function listIndexFiles(dir: string, commit: string, each: (batch: Listed
     child.on('close', (code) => {
       listingDone = true;
       if (code !== 0) {
-        fail(new RegistryError('git', redact(`git ls-tree failed in ${dir}: ${firstLine(stderr.join('')) || `exit code ${String(code)}`}`)));
+        fail(gitFailure(dir, 'ls-tree', stderr.join(''), code));
         return;
       }
       handOver();
