@@ -26,6 +26,19 @@ interface Scenario {
   fast: boolean;
 }
 
+/** a clone with that hook, which merge would run */
+function withHook(name: string): Scenario {
+  return {
+    what: `a ${name} hook`,
+    prepare: async (c) => {
+      const hook = path.join(c, '.git/hooks', name);
+      await writeFile(hook, '#!/bin/sh\necho ran >> .git/hook-ran\n');
+      await chmod(hook, 0o755);
+    },
+    fast: false,
+  };
+}
+
 const SCENARIOS: Scenario[] = [
   { what: 'a clean checkout', fast: true },
   { what: 'a clean checkout, publishing into a new scope', name: 'fresh/pkg', fast: true },
@@ -68,24 +81,8 @@ const SCENARIOS: Scenario[] = [
     },
     fast: false,
   },
-  {
-    what: 'a post-merge hook',
-    prepare: async (c) => {
-      const hook = path.join(c, '.git/hooks/post-merge');
-      await writeFile(hook, '#!/bin/sh\necho ran >> .git/hook-ran\n');
-      await chmod(hook, 0o755);
-    },
-    fast: false,
-  },
-  {
-    what: 'a post-checkout hook',
-    prepare: async (c) => {
-      const hook = path.join(c, '.git/hooks/post-checkout');
-      await writeFile(hook, '#!/bin/sh\necho ran >> .git/hook-ran\n');
-      await chmod(hook, 0o755);
-    },
-    fast: false,
-  },
+  withHook('post-merge'),
+  withHook('post-checkout'),
   // the other guards: git's own state files, whatever they hold
   { what: 'an unfinished merge (MERGE_HEAD)', prepare: async (c) => writeFile(path.join(c, '.git/MERGE_HEAD'), `${await runGit(c, ['rev-parse', 'HEAD'])}\n`), fast: false },
   { what: 'an unfinished cherry-pick (CHERRY_PICK_HEAD)', prepare: async (c) => writeFile(path.join(c, '.git/CHERRY_PICK_HEAD'), `${await runGit(c, ['rev-parse', 'HEAD'])}\n`), fast: false },
