@@ -4,6 +4,9 @@
  * bare origin, next to what it cannot avoid: the bare git commands of an index change
  * (write one file, `git add`, `git commit`, `git push`) in the same clone, plus Node's own
  * start-up (`node -e 0`). Runs are interleaved so a slow moment on the machine hits all.
+ * Floors, from the same run: Node loading the publish's modules and nothing else, plus the
+ * git a traced publish had to wait for in turn; they show how much of a ratio no change to
+ * the code between those steps could remove.
  *
  *   npm run bench:publish [-- --quick] [-- --profile]
  */
@@ -63,6 +66,13 @@ async function bareGitChange(clone: string, i: number): Promise<number> {
 }
 
 const nodeStart: number[] = [];
+/**
+ * Node loading what a publish loads (the CLI, its publish command and the publish pipeline)
+ * and doing nothing else: with `node -e 0`, the part of a publish no code change short of
+ * loading less can remove.
+ */
+const LOAD_ONLY = `for (const m of ['dist/cli.js', 'dist/commands/publish.js', 'dist/publish.js']) await import(new URL(m, ${JSON.stringify(`file://${ROOT}/`)}).href);`;
+const nodeLoad: number[] = [];
 for (const s of setups) {
   await publishWithCli(archives[0]!, s.clone, s.storage);
   await bareGitChange(s.clone, 0);
@@ -73,11 +83,20 @@ for (let i = 1; i <= runs; i++) {
     s.bareGit.push(await bareGitChange(s.clone, i));
   }
   nodeStart.push(await timed(process.execPath, ['-e', '0'], ROOT));
+  nodeLoad.push(await timed(process.execPath, ['--input-type=module', '-e', LOAD_ONLY], ROOT));
   console.log(`  run ${i}: ${setups.map((s) => `${s.label} publish ${ms(s.publish.at(-1)!, 0)}, bare git ${ms(s.bareGit.at(-1)!, 0)}`).join('; ')}; node -e 0 ${ms(nodeStart.at(-1)!, 0)}`);
 }
 
 // one more publish into each, traced, to show which git processes the time goes to
 const breakdown: string[] = [];
+/**
+ * What a publish must wait for git to do, one after the other, whatever runs beside them:
+ * the claim's push (before the upload, so a version has one winner), the index push (after
+ * it), then the checkout and the branch's move. The fetch and the object writes overlap
+ * module loading and the claim's push, so they are left out: a lower bound.
+ */
+const waitedGit: number[] = [];
+const isWaitedFor = (argv: string): boolean => argv.startsWith('push ') || argv.startsWith('checkout ') || argv.startsWith('update-ref -m merge');
 const profile = flags.profile ? await profileDir('publish') : undefined;
 for (const [k, s] of setups.entries()) {
   const traceFile = path.join(work, `trace-${k}.json`);
@@ -89,6 +108,7 @@ for (const [k, s] of setups.entries()) {
   // the write's one `cat-file --batch` stays open beside the others, mostly waiting for a question
   const longLived = calls.filter((c) => c.argv.startsWith('cat-file --batch'));
   const gitMs = gitBusyMs(calls.filter((c) => !longLived.includes(c)));
+  waitedGit.push(calls.filter((c) => isWaitedFor(c.argv)).reduce((sum, c) => sum + c.ms, 0));
   breakdown.push(
     `Traced publish into the ${s.label} index: ${ms(run.ms, 0)} in all; ${calls.length - longLived.length} short git processes, at least one of them running for ${ms(gitMs, 0)}, so ${ms(run.ms - gitMs, 0)} with none running (Node start-up, module loading, archive checks, spawning)` +
       (longLived.length > 0 ? `; beside them ${longLived.length} \`cat-file --batch\` open for ${ms(longLived.reduce((sum, c) => sum + c.ms, 0), 0)}: ` : ': ') +
@@ -111,6 +131,25 @@ for (const s of setups) {
     met: r <= BARE_TARGET,
   });
 }
+// Floors from this run: what a publish pays even if its own code took no time at all
+const loadMs = median(nodeLoad);
+figures.push({ name: 'floor: Node loading the publish\'s modules, nothing else', value: `${ms(loadMs, 0)} (node -e 0: ${ms(nodeMs, 0)})`, target: '', met: null });
+for (const [k, s] of setups.entries()) {
+  const floor = loadMs + waitedGit[k]!;
+  figures.push({
+    name: `floor into ${s.label}: that + the git it waits for in turn (both pushes, checkout), / (bare git + node -e 0)`,
+    value: `${ratio(floor / (median(s.bareGit) + nodeMs))} ((${ms(loadMs, 0)} + ${ms(waitedGit[k]!, 0)}) / (${ms(median(s.bareGit), 0)} + ${ms(nodeMs, 0)}))`,
+    target: '',
+    met: null,
+  });
+}
+const extraGit = waitedGit[1]! - waitedGit[0]!;
+figures.push({
+  name: 'floor of 50,000 / 780: (this 780 publish + the waited-for git the 50,000 index adds) / this 780 publish',
+  value: `${ratio((median(small.publish) + extraGit) / median(small.publish))} ((${ms(median(small.publish), 0)} + ${ms(extraGit, 0)}) / ${ms(median(small.publish), 0)})`,
+  target: '',
+  met: null,
+});
 report(
   'publish',
   flags,
