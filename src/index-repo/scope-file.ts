@@ -7,7 +7,22 @@ import { RegistryError } from '../errors.js';
 import type { ScopeInfo } from './types.js';
 import { tomlDocument } from './toml-emit.js';
 
+/**
+ * `owners = [<id>, ...]` as serializeScopeInfo (and the official registry) writes it, which
+ * is every scope file of the real index: read without a TOML parse, which cost a full load
+ * of a 5,000-scope index some 40 ms. Ids of up to 15 digits, without leading zeros, are the
+ * integers the full parse accepts and Number holds exactly; anything else is parsed in full.
+ */
+const PLAIN_OWNERS = /^owners = \[((?:0|[1-9]\d{0,14})(?:, (?:0|[1-9]\d{0,14}))*)?\]\n?$/;
+
 export function parseScopeInfo(text: string, where?: string): ScopeInfo {
+  const plain = PLAIN_OWNERS.exec(text);
+  if (plain !== null) return { owners: plain[1] === undefined ? [] : plain[1].split(', ').map(Number) };
+  return parseScopeInfoInFull(text, where);
+}
+
+/** The TOML parse parseScopeInfo falls back to (and is held to by its tests). */
+export function parseScopeInfoInFull(text: string, where?: string): ScopeInfo {
   const fail = (problem: string): never => {
     throw new RegistryError('invalid_input', `invalid scope file${where === undefined ? '' : ` ${where}`}: ${problem}`);
   };
