@@ -13,6 +13,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { buildPackage } from '../test/helpers/package-fixture.js';
 import { publishWithCli } from './lib/cli.js';
@@ -71,7 +72,7 @@ const nodeStart: number[] = [];
  * and doing nothing else: with `node -e 0`, the part of a publish no code change short of
  * loading less can remove.
  */
-const LOAD_ONLY = `for (const m of ['dist/cli.js', 'dist/commands/publish.js', 'dist/publish.js']) await import(new URL(m, ${JSON.stringify(`file://${ROOT}/`)}).href);`;
+const LOAD_ONLY = `for (const m of ${JSON.stringify(['cli.js', 'commands/publish.js', 'publish.js'].map((m) => pathToFileURL(path.join(ROOT, 'dist', m)).href))}) await import(m);`;
 const nodeLoad: number[] = [];
 for (const s of setups) {
   await publishWithCli(archives[0]!, s.clone, s.storage);
