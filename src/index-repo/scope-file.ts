@@ -10,8 +10,9 @@ import { tomlDocument } from './toml-emit.js';
 /**
  * `owners = [<id>, ...]` as serializeScopeInfo (and the official registry) writes it, which
  * is every scope file of the real index: read without a TOML parse, which cost a full load
- * of a 5,000-scope index some 40 ms. Ids of up to 15 digits, without leading zeros, are the
- * integers the full parse accepts and Number holds exactly; anything else is parsed in full.
+ * of a 5,000-scope index 11-22 ms (2 ms now). Ids of up to 15 digits, without leading zeros,
+ * are the integers the full parse accepts and Number holds exactly; anything else is parsed
+ * in full.
  */
 const PLAIN_OWNERS = /^owners = \[((?:0|[1-9]\d{0,14})(?:, (?:0|[1-9]\d{0,14}))*)?\]\n?$/;
 
