@@ -66,14 +66,3 @@ export async function reapedChildrenCpuMs(): Promise<number> {
   // cutime and cstime are fields 16 and 17 of the whole line (14 and 15 after the name)
   return ((Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS;
 }
-
-/** What the kernel counts for this machine: how many CPUs the scheduler can use. */
-export async function onlineCpus(): Promise<number> {
-  const text = await readFile('/sys/devices/system/cpu/online', 'utf8').catch(() => '');
-  let count = 0;
-  for (const range of text.trim().split(',')) {
-    const [from, to] = range.split('-').map(Number);
-    if (from !== undefined && !Number.isNaN(from)) count += (to ?? from) - from + 1;
-  }
-  return count || 1;
-}
