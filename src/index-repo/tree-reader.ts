@@ -383,7 +383,6 @@ function endsWith(bytes: Buffer, start: number, end: number, suffix: Buffer): bo
   return end - start >= suffix.length && matchesAt(bytes, end - suffix.length, suffix);
 }
 
-/** Whether `pattern` is at `at` (a loop: Buffer.compare's call into C++ costs more for a few bytes). */
 export interface TreeFile {
   path: string;
   oid: string;

@@ -23,7 +23,7 @@
  * is paid 50,000 times over. The few strings it returns are decoded from the bytes, so
  * none is a view that would keep a file's text in memory.
  */
-import { sameRanges } from '../byte-ranges.js';
+import { matchesAt, sameRanges } from '../byte-ranges.js';
 import { parseTargetKind } from '../index-repo/names.js';
 import { TARGET_KINDS, type TargetKind, type VersionId } from '../index-repo/types.js';
 import type { SemVer } from '../index-repo/version.js';
@@ -152,7 +152,7 @@ function scanFile(text: Buffer): ScannedFile | null {
     const first = text[start]!;
 
     if (first === OPEN) {
-      if (end - start === 6 && matches(text, start, META)) {
+      if (end - start === 6 && matchesAt(text, start, META)) {
         if (seenMeta) return null;
         seenMeta = true;
         section = META_SECTION;
@@ -200,7 +200,7 @@ function scanFile(text: Buffer): ScannedFile | null {
     } else if (section === ENTRY) {
       if (!readEntryField(current!, text, start, end)) return null;
     } else if (section === META_SECTION) {
-      if (deprecated !== undefined || !matches(text, start, DEPRECATED)) return null;
+      if (deprecated !== undefined || !matchesAt(text, start, DEPRECATED)) return null;
       const reason = readString(text, start + DEPRECATED.length, end);
       if (reason === null) return null;
       deprecated = reason;
@@ -256,14 +256,14 @@ function isBareKeyChar(c: number): boolean {
 function readEntryField(entry: EntryFields, text: Buffer, start: number, end: number): boolean {
   switch (text[start]) {
     case 0x70 /* p */: {
-      if (entry.publishedAt !== undefined || !matches(text, start, PUBLISHED_AT)) return false;
+      if (entry.publishedAt !== undefined || !matchesAt(text, start, PUBLISHED_AT)) return false;
       const at = readTimestamp(text, start + PUBLISHED_AT.length, end);
       if (at === null) return false;
       entry.publishedAt = at;
       return true;
     }
     case 0x64 /* d */: {
-      if (entry.description !== undefined || !matches(text, start, DESCRIPTION)) return false;
+      if (entry.description !== undefined || !matchesAt(text, start, DESCRIPTION)) return false;
       const at = start + DESCRIPTION.length;
       // the versions of a package mostly say the same: the same bytes read before give the same string
       if (lastDescription !== undefined && sameRanges(text, lastDescriptionStart, lastDescriptionEnd, at, end)) {
@@ -278,9 +278,9 @@ function readEntryField(entry: EntryFields, text: Buffer, start: number, end: nu
       return true;
     }
     case 0x79 /* y */: {
-      if (entry.yanked !== undefined || !matches(text, start, YANKED)) return false;
+      if (entry.yanked !== undefined || !matchesAt(text, start, YANKED)) return false;
       const at = start + YANKED.length;
-      const value = end - at === 4 && matches(text, at, TRUE) ? true : end - at === 5 && matches(text, at, FALSE) ? false : undefined;
+      const value = end - at === 4 && matchesAt(text, at, TRUE) ? true : end - at === 5 && matchesAt(text, at, FALSE) ? false : undefined;
       if (value === undefined) return false;
       entry.yanked = value;
       return true;
@@ -288,11 +288,11 @@ function readEntryField(entry: EntryFields, text: Buffer, start: number, end: nu
     // values not kept need not be read: one spanning lines (a multi-line array) would have
     // continuation lines, and those are not lines of a known key
     case 0x6c /* l */:
-      return matches(text, start, LICENSE);
+      return matchesAt(text, start, LICENSE);
     case 0x72 /* r */:
-      return matches(text, start, REPOSITORY);
+      return matchesAt(text, start, REPOSITORY);
     case 0x61 /* a */:
-      return matches(text, start, AUTHORS);
+      return matchesAt(text, start, AUTHORS);
     default:
       return false;
   }
@@ -426,12 +426,5 @@ function digits(text: Buffer, at: number, count: number): number {
     value = value * 10 + c;
   }
   return value;
-}
-
-/** Whether the bytes at `at` are `pattern`. */
-function matches(text: Buffer, at: number, pattern: Buffer): boolean {
-  if (at + pattern.length > text.length) return false;
-  for (let i = 0; i < pattern.length; i++) if (text[at + i] !== pattern[i]) return false;
-  return true;
 }
 
