@@ -191,6 +191,8 @@ function compareIdentifierLists(a: string[], b: string[], compareNumeric: (x: st
 }
 
 export function compareSemver(a: SemVer, b: SemVer): number {
+  // the scan shares one parse among the entries of a version (one per target): those compare by reference
+  if (a === b) return 0;
   return (
     compareBigints(a.major, b.major) ||
     compareBigints(a.minor, b.minor) ||

@@ -154,8 +154,7 @@ export function shownEntry<T extends EntryFacts & { semver: SemVer }>(entries: r
   let bestAt: string | undefined;
   for (const entry of entries) {
     if (entry.yanked) continue;
-    // the scan shares one parse among the entries of a version (one per target): a reference check settles those
-    const order = best === undefined ? 1 : entry.semver === best.semver ? 0 : compareSemver(entry.semver, best.semver);
+    const order = best === undefined ? 1 : compareSemver(entry.semver, best.semver);
     if (order < 0) continue;
     if (order > 0) {
       best = entry;
