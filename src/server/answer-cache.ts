@@ -38,11 +38,13 @@ export class AnswerCache<State extends object> {
 
   /** `state` is the one the answer was made from: an answer of an older state is not kept. */
   remember(url: string, state: State, answer: CachedAnswer): void {
-    if (state !== this.state || url.length > MAX_URL_LENGTH) return;
+    // two requests for one URL that missed together both arrive here: the first answer stays
+    if (state !== this.state || url.length > MAX_URL_LENGTH || this.entries.has(url)) return;
     // both forms may be held: the identity bytes and (at most as large) their gzip
     const size = answer.body.bytes.length * 2;
-    if (this.entries.size >= MAX_ENTRIES || this.bytes + size > MAX_BYTES) this.reset(state);
+    // a body too large to keep empties nothing
     if (size > MAX_BYTES) return;
+    if (this.entries.size >= MAX_ENTRIES || this.bytes + size > MAX_BYTES) this.reset(state);
     this.entries.set(url, answer);
     this.bytes += size;
   }

@@ -60,5 +60,19 @@ describe('AnswerCache', () => {
     assert.equal(cache.size, 1);
     cache.remember('/huge', state, answer(JSON.stringify('y'.repeat(17 * 1024 * 1024))));
     assert.equal(cache.get('/huge', state), undefined);
+    assert.equal(cache.get('/m/16', state), mib, 'a body too large to keep empties nothing');
+  });
+
+  it('counts a URL remembered twice once (two requests that missed together)', () => {
+    const cache = new AnswerCache<object>();
+    const state = {};
+    cache.get('/', state);
+    const mib = answer(JSON.stringify('x'.repeat(1024 * 1024 - 2)));
+    const first = answer('{"first":true}');
+    cache.remember('/same', state, first);
+    for (let i = 0; i < 20; i++) cache.remember('/same', state, mib);
+    assert.equal(cache.get('/same', state), first, 'the first answer stays');
+    for (let i = 0; i < 15; i++) cache.remember(`/m/${i}`, state, mib);
+    assert.equal(cache.size, 16, 'nothing was counted for the repeats');
   });
 });
