@@ -59,7 +59,8 @@ describe('a commit built ahead of its write', () => {
       assert.equal(await runGit(setup.remote, ['rev-parse', 'main']), base, 'nothing pushed while preparing');
       assert.equal(await runGit(setup.clone, ['for-each-ref', '--points-at', prepared.commit]), '', 'no local ref names it');
 
-      const written = await writeIndex(index, { ...request, prepared });
+      // a rebuild on the same base in the same second would give the same commit: it must not happen at all
+      const written = await writeIndex(index, { ...request, build: () => Promise.reject(new Error('built again')), prepared });
       assert.equal(written.commit, prepared.commit, 'the prepared commit is the one pushed');
       assert.equal(written.attempts, 1);
       assert.equal(written.localUpdated, true);
