@@ -123,6 +123,41 @@ describe('BlobReader', () => {
     await assert.rejects(closed.read(blobs[0]!.oid), /closed/);
     await assert.rejects(closed.readEach([blobs[0]!.oid], () => undefined), /closed/);
   });
+
+  it('fails a streaming read once when git goes away in the middle of it, after what had arrived', { timeout: 10_000 }, async () => {
+    const reader = BlobReader.open(dir);
+    const delivered: number[] = [];
+    let settled = 0;
+    const reading = reader.readEach(
+      blobs.map((b) => b.oid),
+      (i, blob) => {
+        assert.ok(blob?.equals(blobs[i]!.text), `answer ${i} is its own blob`);
+        delivered.push(i);
+        if (delivered.length === 5) (reader as unknown as { proc: { kill(): void } }).proc.kill();
+      },
+    );
+    void reading.then(
+      () => settled++,
+      () => settled++,
+    );
+    await assert.rejects(reading, /exited|failed/);
+    assert.ok(delivered.length >= 5 && delivered.length < blobs.length, `${delivered.length} answers before the failure`);
+    assert.deepEqual(delivered, delivered.map((_, k) => k), 'in the order asked');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(settled, 1);
+  });
+
+  it('fails the read whose answer is no cat-file header', { timeout: 10_000 }, async () => {
+    const reader = BlobReader.open(dir);
+    try {
+      const read = reader.read(blobs[3]!.oid);
+      // what git would never send: bytes that are no `<oid> <type> <size>` header, before git's own answer
+      (reader as unknown as { proc: { stdout: NodeJS.EventEmitter } }).proc.stdout.emit('data', Buffer.from('garbage here\n', 'latin1'));
+      await assert.rejects(read, /unexpected git cat-file answer: garbage here/);
+    } finally {
+      reader.close();
+    }
+  });
 });
 
 describe('the cat-file answer header', () => {
