@@ -17,9 +17,14 @@ import { tomlDocument } from './toml-emit.js';
 const PLAIN_OWNERS = /^owners = \[((?:0|[1-9]\d{0,14})(?:, (?:0|[1-9]\d{0,14}))*)?\]\n?$/;
 
 export function parseScopeInfo(text: string, where?: string): ScopeInfo {
+  return readPlainScopeInfo(text) ?? parseScopeInfoInFull(text, where);
+}
+
+/** The owners of a scope file in the plain form; undefined for any other text. */
+export function readPlainScopeInfo(text: string): ScopeInfo | undefined {
   const plain = PLAIN_OWNERS.exec(text);
-  if (plain !== null) return { owners: plain[1] === undefined ? [] : plain[1].split(', ').map(Number) };
-  return parseScopeInfoInFull(text, where);
+  if (plain === null) return undefined;
+  return { owners: plain[1] === undefined ? [] : plain[1].split(', ').map(Number) };
 }
 
 /** The TOML parse parseScopeInfo falls back to (and is held to by its tests). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseScopeInfo, parseScopeInfoInFull, serializeScopeInfo } from '../../src/index-repo/scope-file.js';
+import { parseScopeInfo, parseScopeInfoInFull, readPlainScopeInfo, serializeScopeInfo } from '../../src/index-repo/scope-file.js';
 import type { ScopeInfo } from '../../src/index-repo/types.js';
 import { cloneFixtureIndex, git, readObjects } from '../helpers/fixture-index.js';
 import { seededRandom } from '../helpers/seeded-random.js';
@@ -14,6 +14,10 @@ function outcome(parse: (text: string, where?: string) => ScopeInfo, text: strin
   }
 }
 
+function takesFastPath(text: string): boolean {
+  return readPlainScopeInfo(text) !== undefined;
+}
+
 function assertSameAsFullParse(text: string): void {
   assert.deepEqual(outcome(parseScopeInfo, text), outcome(parseScopeInfoInFull, text), JSON.stringify(text));
 }
@@ -25,7 +29,17 @@ describe('parseScopeInfo reads the plain form without a TOML parse', () => {
     const objects = (await git(repo, ['rev-list', '--objects', '--all'])).split('\n');
     const blobs = objects.filter((line) => line.endsWith('/scope.toml')).map((line) => line.split(' ')[0]!);
     assert.ok(blobs.length > 100, `only ${blobs.length} scope files`);
-    for (const blob of await readObjects(repo, blobs)) assertSameAsFullParse(blob!.toString('utf8'));
+    let canonical = 0;
+    for (const blob of await readObjects(repo, blobs)) {
+      const text = blob!.toString('utf8');
+      assertSameAsFullParse(text);
+      // the point of the fast path: every file as the registry writes it takes it
+      if (text === serializeScopeInfo(parseScopeInfoInFull(text))) {
+        canonical++;
+        assert.ok(takesFastPath(text), `${JSON.stringify(text)} is read without a TOML parse`);
+      }
+    }
+    assert.ok(canonical > 100, `only ${canonical} files as the registry writes them`);
   });
 
   it('gives what the full parse gives around the edges of the plain form', () => {
@@ -70,6 +84,8 @@ describe('parseScopeInfo reads the plain form without a TOML parse', () => {
       const owners = Array.from({ length: Math.floor(random() * 6) }, () => Math.floor(random() ** 3 * Number.MAX_SAFE_INTEGER));
       const text = serializeScopeInfo({ owners });
       assertSameAsFullParse(text);
+      // ids of 16 digits are parsed in full: the fast path reads up to 15
+      if (owners.every((id) => id < 1e15)) assert.ok(takesFastPath(text), `${JSON.stringify(text)} is read without a TOML parse`);
       assert.deepEqual(parseScopeInfo(text).owners, [...new Set(owners)].sort((a, b) => a - b));
     }
   });
