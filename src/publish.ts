@@ -99,7 +99,11 @@ async function publishFromBase(ctx: WriteContext, reader: BlobReader, archive: B
     // fail before claiming or uploading anything when the index already rules the package out
     checked = { commit: snapshot.commit, plan: await checkPublishable(snapshot, published(inspected), opts.publisherId) };
     return inspected;
-  }, reader);
+  }, reader).catch(async (error: unknown) => {
+    // a check that failed after the claim's commit was started ends after that git, not beside it
+    await claimCommitted;
+    throw error;
+  });
   const version = published(pkg);
   const keys = storageKeys(pkg, version.id, archive);
   const result = (commit: string | null, entry: IndexEntry, attempts: number, localUpdated: boolean): PublishResult => ({
@@ -134,17 +138,23 @@ async function publishFromBase(ctx: WriteContext, reader: BlobReader, archive: B
   // it until the writer pushes it after the upload. A failure here is the writer's to meet again.
   const preparing = prepareCommit(ctx.index, request, base, reader).catch(() => undefined);
   let claim: VersionClaim | undefined;
-  for (let attempt = 1; claim === undefined; attempt++) {
-    const claimed = await claiming;
-    if (claimed.kind === 'claimed') claim = claimed.claim;
-    else {
-      if (attempt >= DEFAULT_MAX_ATTEMPTS) throw new RegistryError('git', 'the index moved under this publish too many times in a row; try again (no change was made)');
-      // someone else pushed since the checks ran: they may have published this very version
-      await fetchWriteBase(ctx.index);
-      base = (await writeBase(ctx.index, reader))!;
-      checked = { commit: base, plan: await readSnapshot(ctx.index, base, (snapshot) => checkPublishable(snapshot, version, opts.publisherId), reader) };
-      claiming = claimVersion(ctx.index, pkg.name, version.id, base, actor, ctx.committer);
+  try {
+    for (let attempt = 1; claim === undefined; attempt++) {
+      const claimed = await claiming;
+      if (claimed.kind === 'claimed') claim = claimed.claim;
+      else {
+        if (attempt >= DEFAULT_MAX_ATTEMPTS) throw new RegistryError('git', 'the index moved under this publish too many times in a row; try again (no change was made)');
+        // someone else pushed since the checks ran: they may have published this very version
+        await fetchWriteBase(ctx.index);
+        base = (await writeBase(ctx.index, reader))!;
+        checked = { commit: base, plan: await readSnapshot(ctx.index, base, (snapshot) => checkPublishable(snapshot, version, opts.publisherId), reader) };
+        claiming = claimVersion(ctx.index, pkg.name, version.id, base, actor, ctx.committer);
+      }
     }
+  } catch (error) {
+    // the commit built ahead reads through `reader`, which the caller closes once this returns
+    await preparing;
+    throw error;
   }
   try {
     opts.onPhase?.('upload');
