@@ -51,10 +51,8 @@ const isControl = (code: number): boolean => code <= 0x1f || code === 0x7f;
  * run character by character in a CLI's still cold code (a publish writes a whole file).
  */
 const PLAIN = /^[^'"\\\x00-\x1f\x7f]*$/;
-const NO_METRICS: Readonly<StringMetrics> = Object.freeze({ maxSingleQuotes: 0, maxDoubleQuotes: 0, escapeCodes: false, backslash: false, newline: false });
 
-function measure(s: string): Readonly<StringMetrics> {
-  if (PLAIN.test(s)) return NO_METRICS;
+function measure(s: string): StringMetrics {
   const metrics: StringMetrics = {
     maxSingleQuotes: 0,
     maxDoubleQuotes: 0,
@@ -91,7 +89,6 @@ const SHORT_ESCAPES: Record<number, string> = {
  * quotes in a row stay unescaped (a third would close the string).
  */
 function escapeBasic(s: string, multiline: boolean): string {
-  if (PLAIN.test(s)) return s;
   const quotesAllowed = multiline ? 2 : 0;
   let out = '';
   let quotes = 0;
@@ -123,7 +120,7 @@ function escapeBasic(s: string, multiline: boolean): string {
  * (TOML drops a newline right after the opening quotes).
  */
 export function tomlString(s: string): string {
-  // what measure() and escapeBasic() would both find, asked once
+  // what measure() and escapeBasic() would find, without their loops
   if (PLAIN.test(s)) return `"${s}"`;
   const m = measure(s);
   if (!m.escapeCodes && !m.backslash && m.maxDoubleQuotes === 0 && !m.newline) return `"${escapeBasic(s, false)}"`;
@@ -137,6 +134,7 @@ export function tomlString(s: string): string {
 /** Bare when possible, else "quoted", else 'literal', else "escaped". */
 export function tomlKey(key: string): string {
   if (/^[A-Za-z0-9_-]+$/.test(key)) return key;
+  if (PLAIN.test(key)) return `"${key}"`;
   const m = measure(key);
   const controls = m.escapeCodes || m.newline;
   const basicNeedsEscapes = m.backslash || key.includes('"');
