@@ -20,13 +20,15 @@ export interface BuiltCommit {
 
 export async function buildCommit(dir: string, reader: BlobReader, base: string | null, change: IndexChange, message: string, identity: Record<string, string>): Promise<BuiltCommit> {
   const paths = [...change.files.keys()];
-  for (const filePath of paths) {
-    const parts = filePath.split('/');
-    if (parts.length > 2 || parts.some((p) => p === '' || p === '.' || p === '..')) {
+  // `<file>` or `<folder>/<file>`
+  const parts = paths.map((filePath) => {
+    const names = filePath.split('/');
+    if (names.length > 2 || names.some((p) => p === '' || p === '.' || p === '..')) {
       throw new RegistryError('git', `cannot write ${filePath}: index files live at most one folder deep`);
     }
-  }
-  const folderNames = new Set(paths.filter((p) => p.includes('/')).map((p) => p.slice(0, p.indexOf('/'))));
+    return names as [string, string | undefined];
+  });
+  const folderNames = new Set(parts.filter(([, name]) => name !== undefined).map(([folder]) => folder));
   // each touched folder's tree is asked for by path beside the root's, instead of after the
   // root has been read and searched; it is used only when the root names that very tree
   const folderObjects = new Map([...folderNames].map((folder) => [folder, base === null ? Promise.resolve(null) : reader.readObject(`${base}:${folder}`).catch(() => null)]));
@@ -36,8 +38,7 @@ export async function buildCommit(dir: string, reader: BlobReader, base: string 
   ]);
   const rootChanges = new Map<string, TreeEntry>();
   const folders = new Map<string, Map<string, TreeEntry>>();
-  paths.forEach((filePath, i) => {
-    const [first, name] = filePath.split('/') as [string, string | undefined];
+  parts.forEach(([first, name], i) => {
     const entry = { mode: '100644', oid: oids[i]! };
     if (name === undefined) rootChanges.set(first, entry);
     else {
@@ -52,6 +53,7 @@ export async function buildCommit(dir: string, reader: BlobReader, base: string 
     [...folders].map(async ([folder, files]) => {
       const existing = rootLocated?.entries.get(folder)?.entry;
       const asked = await folderObjects.get(folder);
+      // `base` is a commit, so the tree asked for by path is the root's entry unless that read failed
       const tree = existing?.mode !== '40000' ? null : asked?.type === 'tree' && asked.oid === existing.oid ? { oid: asked.oid, body: asked.body } : await readTree(reader, existing.oid);
       return [folder, await writeTree(dir, tree, files, folder, before)] as const;
     }),
