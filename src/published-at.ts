@@ -59,9 +59,10 @@ export function timestampSortKey(text: string): string {
 /**
  * The key of a timestamp already in the canonical `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (what
  * the scan and the parser leave), read off without parsing: at load every package paid for a
- * regular expression and two dates here, a tenth of the whole load. undefined for any other form.
+ * regular expression and two dates here, a tenth of the whole load. undefined for any other form
+ * (exported for the test that shows what the scan and the parser give takes this way).
  */
-function canonicalSortKey(text: string): string | undefined {
+export function canonicalSortKey(text: string): string | undefined {
   const n = text.length;
   if (n < 20 || text.charCodeAt(n - 1) !== 0x5a /* Z */) return undefined;
   if (text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || text.charCodeAt(10) !== 0x54 /* T */ || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a) return undefined;

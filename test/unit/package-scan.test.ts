@@ -16,7 +16,7 @@ import { IndexState } from '../../src/server/index-state.js';
 import { scanIndexFile } from '../../src/server/package-scan.js';
 import { shownEntry, sortedAndShown } from '../../src/server/package-summary.js';
 import { TARGET_KINDS } from '../../src/index-repo/types.js';
-import { parsedSortKey, timestampSortKey } from '../../src/published-at.js';
+import { canonicalSortKey, parsedSortKey, timestampSortKey } from '../../src/published-at.js';
 import { cloneFixtureIndex, git, readObjects } from '../helpers/fixture-index.js';
 import { runGit, tempDir } from '../helpers/git.js';
 import { seededRandom } from '../helpers/seeded-random.js';
@@ -169,6 +169,8 @@ describe('timestampSortKey', () => {
       if (!(parsed instanceof Error)) for (const entry of parseIndexFile(text.toString('utf8')).entries) stamps.add(entry.entry.published_at);
     }
     assert.ok(stamps.size > 500, `${stamps.size} timestamps`);
+    // the point of the fast path: what the scan and the parser give is read off, never parsed
+    for (const stamp of stamps) assert.ok(canonicalSortKey(stamp) !== undefined, `${stamp} is read off without parsing`);
     const random = seededRandom(31);
     for (let i = 0; i < 2000; i++) {
       const digits = Math.floor(random() * 10);
