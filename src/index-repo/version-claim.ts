@@ -61,8 +61,9 @@ export async function claimVersion(index: LocalIndex, name: PackageName, id: Ver
   const ref = claimRef(name, id);
   const oid = commit ?? (await claimCommit(index, name, id, describe, committer));
   const branch: RefUpdate = { ref: `refs/heads/${index.branch}`, to: base, expect: base };
+  // the claim being taken over: only ever one found stale, never one read again after the check
+  let holder: string | null = null;
   for (let takeovers = 0; ; takeovers++) {
-    const holder = takeovers === 0 ? null : await currentClaim(index, ref);
     const outcome = await pushRefs(index, [branch, { ref, to: oid, expect: holder ?? 'absent' }]);
     if (outcome.kind === 'pushed') return { kind: 'claimed', claim: { ref, oid } };
     if (outcome.kind === 'failed') throw new RegistryError('git', outcome.message);
@@ -72,11 +73,14 @@ export async function claimVersion(index: LocalIndex, name: PackageName, id: Ver
     const current = await currentClaim(index, ref);
     if (current === null) {
       if (takeovers > 3) throw new RegistryError('conflict', `${name.full}@${formatVersionId(id)} is being published by another writer right now; try again`);
+      // gone since the push: claim it as new (a claim made meanwhile makes that push fail, and is checked then)
+      holder = null;
       continue;
     }
     if (!(await isStale(index, ref, current)) || takeovers > 3) {
       throw new RegistryError('conflict', `${name.full}@${formatVersionId(id)} is being published by another writer right now (or was just published): bump the version in pesde.toml`);
     }
+    holder = current;
   }
 }
 
