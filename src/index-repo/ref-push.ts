@@ -2,7 +2,8 @@
  * Moving refs with expectations, all or nothing: on the remote one `git push --atomic` with a
  * lease per ref, in a repository without a remote one `update-ref --stdin` transaction. The
  * index writer (branch + releasing a publish claim) and the publish claim (create-only ref +
- * "the branch has not moved") both go through here, and get the answer as data.
+ * "the branch has not moved", as far as the advertisement shows) both go through here, and
+ * get the answer as data.
  */
 import { firstLine, tryGit } from './git.js';
 import type { LocalIndex } from './local-index.js';
@@ -13,7 +14,11 @@ export interface RefUpdate {
   ref: string;
   /** the new value; null deletes the ref */
   to: string | null;
-  /** what the ref must hold now: a commit, 'absent' (create only), or 'any' (a fast-forward for a branch) */
+  /**
+   * what the ref must hold now: a commit, 'absent' (create only), or 'any' (a fast-forward for a
+   * branch). On a remote, a ref whose `to` is what it holds is checked against the remote's
+   * advertisement only: git sends no command for it, so it can move before the others land.
+   */
   expect: string | 'absent' | 'any';
 }
 

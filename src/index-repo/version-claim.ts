@@ -1,8 +1,8 @@
 /**
  * One winner per version, across every writer (threads of one server, replicas, a CLI).
  * Before a publish uploads anything it creates a ref on the index's origin,
- * `refs/registry-claims/<scope>/<name>/<version>/<target>`, in one atomic push that also
- * requires the branch to be where the publish's checks ran. Git refuses to create an
+ * `refs/registry-claims/<scope>/<name>/<version>/<target>`, and then makes sure the branch is
+ * still where the publish's checks ran. Git refuses to create an
  * existing ref without force, so of two publishes of one version exactly one gets the claim;
  * the other is told 409 before it writes a byte. The winner's index push deletes the claim in
  * the same atomic push. A claim older than the lease is a crashed publish's and may be taken
@@ -65,12 +65,25 @@ export async function claimVersion(index: LocalIndex, name: PackageName, id: Ver
   let holder: string | null = null;
   for (let takeovers = 0; ; takeovers++) {
     const outcome = await pushRefs(index, [branch, { ref, to: oid, expect: holder ?? 'absent' }]);
-    if (outcome.kind === 'pushed') return { kind: 'claimed', claim: { ref, oid } };
+    if (outcome.kind === 'pushed') {
+      const claim = { ref, oid };
+      // git sends no command for a ref it finds unchanged, so the branch was checked against the
+      // remote's advertisement only, and a version landed since then would be claimed again. Held,
+      // the claim keeps anyone else from landing the version: the tip read now says if one had.
+      if (index.remote === null) return { kind: 'claimed', claim };
+      const tip = await remoteRef(index, branch.ref).catch(async (error: unknown) => {
+        await abandonClaim(index, claim);
+        throw error;
+      });
+      if (tip === base) return { kind: 'claimed', claim };
+      await abandonClaim(index, claim);
+      return { kind: 'moved' };
+    }
     if (outcome.kind === 'failed') throw new RegistryError('git', outcome.message);
     if (outcome.kind === 'locked') throw new RegistryError('git', `cannot claim ${name.full}@${formatVersionId(id)}: ${outcome.lockFile} is locked; try again`);
     // a rejected branch may hide the reason for the claim (an atomic push rejects all): check again on the new tip
     if (outcome.refs.includes(branch.ref)) return { kind: 'moved' };
-    const current = await currentClaim(index, ref);
+    const current = await remoteRef(index, ref);
     if (current === null) {
       if (takeovers > 3) throw new RegistryError('conflict', `${name.full}@${formatVersionId(id)} is being published by another writer right now; try again`);
       // gone since the push: claim it as new (a claim made meanwhile makes that push fail, and is checked then)
@@ -94,12 +107,17 @@ export async function abandonClaim(index: LocalIndex, claim: VersionClaim): Prom
   await pushRefs(index, [releaseUpdate(claim)]).catch(() => undefined);
 }
 
-async function currentClaim(index: LocalIndex, ref: string): Promise<string | null> {
+/** What `ref` holds on the index's origin (in the repository itself without one); null when absent. */
+async function remoteRef(index: LocalIndex, ref: string): Promise<string | null> {
   if (index.remote === null) return resolveRef(index.dir, ref);
   const listed = await tryGit(index.dir, ['ls-remote', 'origin', ref], { remote: index.facts?.fetch });
   if (listed.exitCode !== 0) throw new RegistryError('git', `cannot read ${ref} from ${index.remote}`);
-  const oid = listed.stdout.split('\t')[0]?.trim() ?? '';
-  return oid === '' ? null : oid;
+  // a pattern also matches longer names ending in it (refs/x/refs/heads/main)
+  for (const line of listed.stdout.split('\n')) {
+    const [oid, name] = line.split('\t');
+    if (name === ref && oid !== undefined) return oid;
+  }
+  return null;
 }
 
 async function isStale(index: LocalIndex, ref: string, oid: string): Promise<boolean> {
