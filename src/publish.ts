@@ -9,11 +9,12 @@ import type { LocalIndex } from './index-repo/local-index.js';
 import { knownIndexUrls } from './index-repo/index-address.js';
 import type { IndexConfig, IndexEntry, TargetKind, VersionId } from './index-repo/types.js';
 import { BlobReader } from './index-repo/tree-reader.js';
-import { abandonClaim, claimCommit, claimVersion, releaseUpdate, type VersionClaim } from './index-repo/version-claim.js';
+import { abandonClaim, CLAIM_LEASE_MS, claimCommit, claimVersion, releaseUpdate, type VersionClaim } from './index-repo/version-claim.js';
 import { inspectPackage, type InspectedPackage } from './package/inspect-package.js';
 import { archiveKey, docKey, readmeKey } from './storage/keys.js';
 import { NO_STORAGE_CONFIGURED } from './storage/storage-options.js';
 import type { Storage } from './storage/storage.js';
+import { uploadAll } from './storage/upload.js';
 import { publishedAtNow } from './published-at.js';
 import { assertMayWrite, type Identity } from './identity.js';
 
@@ -24,7 +25,12 @@ export interface WriteContext {
   /** URLs under which this index is known besides its origin (`index-address.ts` adds origin; dependencies on it are always allowed) */
   ownIndexUrls: string[];
   committer?: Partial<Committer> | undefined;
+  /** how long the uploads may take (UPLOAD_DEADLINE_MS; tests shorten it) */
+  uploadDeadlineMs?: number;
 }
+
+/** Half the claim's lease: an upload never lands after another publish could take the claim over. */
+export const UPLOAD_DEADLINE_MS = CLAIM_LEASE_MS / 2;
 
 export type PublishPhase = 'validate' | 'upload' | 'commit' | 'push';
 
@@ -158,7 +164,7 @@ async function publishFromBase(ctx: WriteContext, reader: BlobReader, archive: B
   }
   try {
     opts.onPhase?.('upload');
-    await Promise.all(keys.map(({ key, body }) => storage.put(key, body)));
+    await uploadAll(storage, keys, ctx.uploadDeadlineMs ?? UPLOAD_DEADLINE_MS);
 
     opts.onPhase?.('commit');
     // built on an older base (the claim had to wait for a newer tip), the writer builds it again

@@ -51,7 +51,7 @@ export class FsStorage implements Storage {
     }
   }
 
-  async put(key: string, body: Buffer): Promise<void> {
+  async put(key: string, body: Buffer, opts: { signal?: AbortSignal } = {}): Promise<void> {
     const file = this.pathOf(key);
     const dir = path.dirname(file);
     // A dot-name in the same directory: rename() is atomic only within one file system,
@@ -61,13 +61,14 @@ export class FsStorage implements Storage {
       await mkdir(dir, { recursive: true });
       const handle = await open(temp, 'wx');
       try {
-        await handle.writeFile(body);
+        await handle.writeFile(body, { signal: opts.signal });
         // Without this a crash soon after rename() can leave the new name pointing at
         // an empty or partial file on some file systems.
         await handle.sync();
       } finally {
         await handle.close();
       }
+      opts.signal?.throwIfAborted();
       await rename(temp, file);
       await syncDirectory(dir);
     } catch (error) {

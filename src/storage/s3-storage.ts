@@ -59,7 +59,7 @@ export class S3Storage implements Storage {
     }
   }
 
-  async put(key: string, body: Buffer): Promise<void> {
+  async put(key: string, body: Buffer, opts: { signal?: AbortSignal } = {}): Promise<void> {
     const meta = metaForKey(assertSafeKey(key));
     try {
       await this.client.send(
@@ -71,6 +71,7 @@ export class S3Storage implements Storage {
           ContentType: meta.contentType,
           ContentEncoding: meta.contentEncoding,
         }),
+        { abortSignal: opts.signal },
       );
     } catch (error) {
       throw this.failure(`could not write ${key} to ${this.describe()}`, error);

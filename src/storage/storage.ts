@@ -43,9 +43,11 @@ export interface Storage {
   check(): Promise<void>;
   /**
    * Stores `body` under `key`, replacing any previous object. Content type and encoding
-   * follow from the key (metaForKey), so both backends serve the same headers.
+   * follow from the key (metaForKey), so both backends serve the same headers. Once `signal`
+   * aborts, the put fails: fs never replaces the object then (its rename is the last step),
+   * s3 cancels the request (S3 may still keep a body it had received in full).
    */
-  put(key: string, body: Buffer): Promise<void>;
+  put(key: string, body: Buffer, opts?: { signal?: AbortSignal }): Promise<void>;
   /** null when there is no object under `key` */
   get(key: string): Promise<StoredObject | null>;
   exists(key: string): Promise<boolean>;
