@@ -7,11 +7,12 @@
  * the other is told 409 before it writes a byte. The winner's index push deletes the claim in
  * the same atomic push. A claim older than the lease is a crashed publish's and may be taken
  * over (a lease-checked force), so a crash never blocks a version for good; so is one whose
- * holder ran on this machine and whose process is gone (a killed CLI), without waiting.
+ * holder ran where this process runs and is gone (a killed CLI), without waiting
+ * (claim-holder.ts says what "where" is).
  */
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { RegistryError } from '../errors.js';
+import { holderIsGone, holderTrailers } from './claim-holder.js';
 import { committerEnv, resolveCommitter, type Committer } from './committer.js';
 import { git, tryGit } from './git.js';
 import { commitTime } from './git-queries.js';
@@ -49,7 +50,9 @@ export type ClaimAttempt =
 export async function claimCommit(index: LocalIndex, name: PackageName, id: VersionId, describe: string, committer?: Partial<Committer>): Promise<string> {
   // a claim is a commit like any other: on a machine without a git identity it needs ours
   const identity = committerEnv(await resolveCommitter(index.dir, committer, index.facts));
-  return git(index.dir, ['commit-tree', EMPTY_TREE, '-F', '-'], { env: identity, input: `claim ${name.full}@${formatVersionId(id)}\n\n${describe}\nClaim-id: ${randomUUID()}\nHolder-host: ${hostname()}\nHolder-pid: ${process.pid}\n` });
+  // one line: a name holding line breaks must not write holder lines of its own
+  describe = describe.replace(/[\r\n]+/g, ' ');
+  return git(index.dir, ['commit-tree', EMPTY_TREE, '-F', '-'], { env: identity, input: `claim ${name.full}@${formatVersionId(id)}\n\n${describe}\nClaim-id: ${randomUUID()}\n${holderTrailers()}` });
 }
 
 /**
@@ -128,18 +131,7 @@ async function isStale(index: LocalIndex, ref: string, oid: string): Promise<boo
   }
   const seconds = await commitTime(index.dir, oid);
   if (seconds !== null && Date.now() - seconds * 1000 > CLAIM_LEASE_MS) return true;
-  // a holder on this machine whose process is gone (killed mid-publish) needs no lease to expire
+  // a holder where this process runs whose process is gone (killed mid-publish) needs no lease to expire
   const message = await tryGit(index.dir, ['log', '-1', '--format=%B', oid, '--']);
-  const host = /^Holder-host: (.*)$/m.exec(message.stdout)?.[1];
-  const pid = Number(/^Holder-pid: (\d+)$/m.exec(message.stdout)?.[1]);
-  return host === hostname() && Number.isInteger(pid) && pid > 0 && !processAlive(pid);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return message.exitCode === 0 && holderIsGone(message.stdout);
 }

@@ -9,7 +9,8 @@ import { hostname } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { openLocalIndex, tipCommit } from '../../src/index-repo/local-index.js';
 import { parsePackageName } from '../../src/index-repo/names.js';
-import { claimRef, claimVersion } from '../../src/index-repo/version-claim.js';
+import { thisHolder } from '../../src/index-repo/claim-holder.js';
+import { claimCommit, claimRef, claimVersion } from '../../src/index-repo/version-claim.js';
 import { runGit } from '../helpers/git.js';
 import { setupIndex, type IndexSetup } from '../helpers/index-setup.js';
 import { assertRegistryError } from '../helpers/registry-error.js';
@@ -28,10 +29,14 @@ describe('a claim on a version', () => {
   });
   after(async () => setup?.cleanup());
 
-  /** a claim commit as a holder with `pid` on this machine writes it, pushed to the remote's claim ref */
-  async function leaveClaim(version: string, pid: number): Promise<string> {
+  /**
+   * a claim commit as a holder with `pid` writes it, pushed to the remote's claim ref: one
+   * running where this process runs unless `machine` says otherwise (null: a writer that did
+   * not name its machine)
+   */
+  async function leaveClaim(version: string, pid: number, machine: string | null = thisHolder().machine): Promise<string> {
     const ref = claimRef(parsePackageName('held/pkg'), { version, target: 'luau' });
-    const message = `claim held/pkg@${version} luau\n\nHolder-host: ${hostname()}\nHolder-pid: ${pid}\n`;
+    const message = `claim held/pkg@${version} luau\n\nHolder-host: ${hostname()}\n${machine === null ? '' : `Holder-machine: ${machine}\n`}Holder-pid: ${pid}\n`;
     const commit = await runGit(setup.clone, ['-c', 'user.name=t', '-c', 'user.email=t@example.test', 'commit-tree', '4b825dc642cb6eb9a060e54bf8d69288fbee4904', '-m', message]);
     await runGit(setup.clone, ['push', '--quiet', 'origin', `${commit}:${ref}`]);
     return commit;
@@ -45,6 +50,32 @@ describe('a claim on a version', () => {
     const now = await runGit(setup.remote, ['rev-parse', claimRef(parsePackageName('held/pkg'), { version: '1.0.0', target: 'luau' })]);
     assert.notEqual(now, left);
     assert.equal(attempt.kind === 'claimed' ? attempt.claim.oid : '', now);
+  });
+
+  for (const [what, machine] of [
+    ['in another PID namespace with the same hostname (a pid there says nothing here)', `${thisHolder().machine ?? 'x'}-other`],
+    ['by a writer that did not name its machine', null],
+  ] as const) {
+    it(`left by a holder ${what} is not taken over before its lease ends`, async () => {
+      const version = machine === null ? '3.0.0' : '4.0.0';
+      const held = await leaveClaim(version, await deadPid(), machine);
+      const index = await openLocalIndex(setup.clone, { requireRemote: true });
+      await assert.rejects(claimVersion(index, parsePackageName('held/pkg'), { version, target: 'luau' }, await tipCommit(index), 'test'), (error: unknown) => {
+        assertRegistryError(error, 'conflict', /being published by another writer right now/);
+        return true;
+      });
+      assert.equal(await runGit(setup.remote, ['rev-parse', claimRef(parsePackageName('held/pkg'), { version, target: 'luau' })]), held);
+    });
+  }
+
+  it('names its holder once, after the describing line, whatever that line holds', async () => {
+    const index = await openLocalIndex(setup.clone, { requireRemote: true });
+    const forged = 'ci\nHolder-machine: elsewhere\nHolder-pid: 1';
+    const commit = await claimCommit(index, parsePackageName('held/pkg'), { version: '5.0.0', target: 'luau' }, forged);
+    const message = await runGit(setup.clone, ['log', '-1', '--format=%B', commit]);
+    assert.equal([...message.matchAll(/^Holder-pid: /gm)].length, 1, message);
+    assert.match(message, new RegExp(`^Holder-pid: ${process.pid}$`, 'm'));
+    assert.doesNotMatch(message, /^Holder-machine: elsewhere/m);
   });
 
   it('held by a live holder is a 409, and stays its holder\'s', async () => {
