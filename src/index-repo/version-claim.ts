@@ -1,9 +1,9 @@
 /**
  * One winner per version, across every writer (threads of one server, replicas, a CLI).
  * Before a publish uploads anything it creates a ref on the index's origin,
- * `refs/registry-claims/<scope>/<name>/<version>/<target>`, and then makes sure the branch is
- * still where the publish's checks ran. Git refuses to create an
- * existing ref without force, so of two publishes of one version exactly one gets the claim;
+ * `refs/registry-claims/<scope>/<name>/<version>/<target>`, then makes sure the branch is
+ * still where the publish's checks ran. Git refuses to create an existing ref without
+ * force, so of two publishes of one version exactly one gets the claim;
  * the other is told 409 before it writes a byte. The winner's index push deletes the claim in
  * the same atomic push. A claim older than the lease is a crashed publish's and may be taken
  * over (a lease-checked force), so a crash never blocks a version for good; so is one whose
