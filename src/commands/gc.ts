@@ -8,6 +8,7 @@ import { fetchOrigin, openLocalIndex, tipCommit } from '../index-repo/local-inde
 import type { Reporter } from '../output.js';
 import { formatBytes } from '../storage/byte-size.js';
 import { DEFAULT_GC_GRACE_MS, deleteObjects, planGarbage } from '../storage/garbage.js';
+import { holdGarbage } from '../storage/garbage-hold.js';
 import { readIndexReferences } from '../storage/referenced-keys.js';
 import { openStorage, resolveStorageOptions, type StorageFlags } from '../storage/storage-options.js';
 import { parseDurationFlag } from './flag-values.js';
@@ -54,18 +55,24 @@ export async function gcCommand(reporter: Reporter, flags: GcFlags): Promise<voi
   }
   let deleted = 0;
   let deletedBytes = 0;
+  let inFlight = 0;
   if (deleting && plan.orphans.length > 0) {
-    reporter.step(`Deleting ${plan.orphans.length} objects`);
+    reporter.step('Claiming their versions, so no publish writes them meanwhile');
+    const held = await holdGarbage(index, plan.orphans, 'pesde-registry gc --delete');
+    inFlight = held.kept;
     try {
-      await deleteObjects(storage, plan.orphans, {
+      reporter.step(`Deleting ${held.deletable.length} objects`);
+      await deleteObjects(storage, held.deletable, {
         onDeleted: (batch) => {
           deleted += batch.length;
           for (const o of batch) deletedBytes += o.size;
-          reporter.progress(`Deleting: ${deleted} of ${plan.orphans.length} objects`);
+          reporter.progress(`Deleting: ${deleted} of ${held.deletable.length} objects`);
         },
       });
     } catch (error) {
-      throw new RegistryError('storage', `${errorMessage(error)} (${deleted} of ${plan.orphans.length} deleted before it)`, { cause: error });
+      throw new RegistryError('storage', `${errorMessage(error)} (${deleted} of ${held.deletable.length} deleted before it)`, { cause: error });
+    } finally {
+      await held.release();
     }
   }
   const seconds = (performance.now() - started) / 1000;
@@ -81,9 +88,10 @@ export async function gcCommand(reporter: Reporter, flags: GcFlags): Promise<voi
     orphanBytes: plan.orphanBytes,
     deleted,
     deletedBytes,
+    inFlight,
     seconds: Math.round(seconds * 1000) / 1000,
   };
-  const kept = `${plan.referenced} referenced, ${plan.young} unreferenced but younger than ${ageText(graceMs)}, ${plan.foreign} outside the storage layout`;
+  const kept = `${plan.referenced} referenced, ${plan.young} unreferenced but younger than ${ageText(graceMs)}, ${plan.foreign} outside the storage layout${inFlight > 0 ? `, ${inFlight} of a publish under way or landed meanwhile` : ''}`;
   const text = deleting
     ? `deleted ${deleted} objects (${formatBytes(deletedBytes)}) of ${plan.listed} listed; kept ${kept} (${seconds.toFixed(2)} s)`
     : `${plan.orphans.length} objects (${formatBytes(plan.orphanBytes)}) of ${plan.listed} would be deleted; kept ${kept}; run with --delete to delete them`;

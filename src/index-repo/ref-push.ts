@@ -5,6 +5,8 @@
  * "the branch has not moved", as far as the advertisement shows) both go through here, and
  * get the answer as data.
  */
+import { RegistryError } from '../errors.js';
+import { redact } from '../redact.js';
 import { firstLine, tryGit } from './git.js';
 import type { LocalIndex } from './local-index.js';
 
@@ -76,4 +78,48 @@ async function pushToOrigin(index: LocalIndex, updates: readonly RefUpdate[]): P
     return { kind: 'behind', refs: updates.map((u) => u.ref) };
   }
   return { kind: 'failed', message: `cannot push the index to ${index.remote}: ${firstLine(result.stderr) || firstLine(result.stdout)}` };
+}
+
+/** Refs per push of pushEach: bounds the command line, not the count. */
+const EACH_CHUNK = 200;
+
+/**
+ * Moves each ref on its own (not all or nothing): some may be refused while others land.
+ * For holding many claims at once, where a refused one only means another writer has it.
+ * Throws when the push itself fails (the remote cannot be reached).
+ */
+export async function pushEach(index: LocalIndex, updates: readonly RefUpdate[]): Promise<{ pushed: string[]; refused: string[] }> {
+  const pushed: string[] = [];
+  const refused: string[] = [];
+  if (index.remote === null) {
+    for (const update of updates) {
+      // a ref locked by another writer's transaction is one that writer is moving: refused
+      const outcome = await updateLocally(index, [update]);
+      (outcome.kind === 'pushed' ? pushed : refused).push(update.ref);
+    }
+    return { pushed, refused };
+  }
+  for (let start = 0; start < updates.length; start += EACH_CHUNK) {
+    const chunk = updates.slice(start, start + EACH_CHUNK);
+    const args = ['push', '--porcelain'];
+    for (const u of chunk) {
+      if (u.expect === 'absent') args.push(`--force-with-lease=${u.ref}:`);
+      else if (u.expect !== 'any') args.push(`--force-with-lease=${u.ref}:${u.expect}`);
+    }
+    args.push('origin', ...chunk.map((u) => (u.to === null ? `:${u.ref}` : `${u.to}:${u.ref}`)));
+    const result = await tryGit(index.dir, args, { remote: index.facts?.push });
+    const answered = new Map<string, boolean>();
+    // porcelain: "<flag>\t<src>:<dst>\t<summary>", flag "!" for a refused ref
+    for (const line of result.stdout.split('\n')) {
+      const [flag, spec] = line.split('\t');
+      if (flag === undefined || spec === undefined || flag.length !== 1) continue;
+      answered.set(spec.slice(spec.indexOf(':') + 1), flag !== '!');
+    }
+    for (const u of chunk) {
+      const ok = answered.get(u.ref);
+      if (ok === undefined) throw new RegistryError('git', redact(`cannot push to ${index.remote}: ${firstLine(result.stderr) || firstLine(result.stdout)}`));
+      (ok ? pushed : refused).push(u.ref);
+    }
+  }
+  return { pushed, refused };
 }

@@ -25,7 +25,7 @@ import { formatVersionId } from './version.js';
 /** Longer than any publish takes between its claim and its index push (upload included). */
 export const CLAIM_LEASE_MS = 10 * 60 * 1000;
 
-const CLAIM_PREFIX = 'refs/registry-claims';
+export const CLAIM_PREFIX = 'refs/registry-claims';
 const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
 export interface VersionClaim {
@@ -47,12 +47,17 @@ export type ClaimAttempt =
  * The commit a claim's ref points at: unique per attempt (two claims can never look alike),
  * its date the lease's start. Written before the claim is pushed, it is named by no ref.
  */
-export async function claimCommit(index: LocalIndex, name: PackageName, id: VersionId, describe: string, committer?: Partial<Committer>): Promise<string> {
+export function claimCommit(index: LocalIndex, name: PackageName, id: VersionId, describe: string, committer?: Partial<Committer>): Promise<string> {
+  return writeClaimCommit(index, `claim ${name.full}@${formatVersionId(id)}`, describe, committer);
+}
+
+/** A claim's commit with its own subject line (one for many versions, say). */
+export async function writeClaimCommit(index: LocalIndex, subject: string, describe: string, committer?: Partial<Committer>): Promise<string> {
   // a claim is a commit like any other: on a machine without a git identity it needs ours
   const identity = committerEnv(await resolveCommitter(index.dir, committer, index.facts));
-  // one line: a name holding line breaks must not write holder lines of its own
-  describe = describe.replace(/[\r\n]+/g, ' ');
-  return git(index.dir, ['commit-tree', EMPTY_TREE, '-F', '-'], { env: identity, input: `claim ${name.full}@${formatVersionId(id)}\n\n${describe}\nClaim-id: ${randomUUID()}\n${holderTrailers()}` });
+  // one line each: a name holding line breaks must not write holder lines of its own
+  const line = (text: string) => text.replace(/[\r\n]+/g, ' ');
+  return git(index.dir, ['commit-tree', EMPTY_TREE, '-F', '-'], { env: identity, input: `${line(subject)}\n\n${line(describe)}\nClaim-id: ${randomUUID()}\n${holderTrailers()}` });
 }
 
 /**

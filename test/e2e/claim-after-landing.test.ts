@@ -1,12 +1,12 @@
 /**
  * A claim that lands after the version did. `git push` leaves out a ref it finds unchanged, so
  * the claim's condition "the branch is still where the checks ran" is only checked against what
- * the remote advertised before the push; another writer's publish can land in between. The
- * remote's pre-receive hook below lands one at exactly that moment, once: the second publish
+ * the remote advertised before the push; another writer's publish can land in between. A
+ * pre-receive hook (helpers/land-on-claim.ts) lands one at exactly that moment: the second publish
  * must then be a conflict that stores nothing, not an upload over the winner's archive.
  */
 import assert from 'node:assert/strict';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openLocalIndex } from '../../src/index-repo/local-index.js';
@@ -16,29 +16,8 @@ import { archiveKey } from '../../src/storage/keys.js';
 import { cli } from '../helpers/cli.js';
 import { runGit } from '../helpers/git.js';
 import { setupIndex, type IndexSetup } from '../helpers/index-setup.js';
+import { LANDED_REF, landOnNextClaim } from '../helpers/land-on-claim.js';
 import { writePackage } from '../helpers/package-fixture.js';
-
-const LANDED = 'refs/test/landed';
-
-/**
- * Moves the remote's branch from `from` to the commit at LANDED when the next claim arrives,
- * then removes itself: what a writer that pushed between that push's advertisement and its
- * command would do. Outside git's quarantine, which forbids ref updates in pre-receive.
- */
-async function landOnNextClaim(remote: string, from: string): Promise<void> {
-  const hook = path.join(remote, 'hooks', 'pre-receive');
-  await writeFile(hook, [
-    '#!/bin/sh',
-    'while read old new ref; do',
-    '  case "$ref" in refs/registry-claims/*)',
-    `    env -u GIT_QUARANTINE_PATH -u GIT_OBJECT_DIRECTORY -u GIT_ALTERNATE_OBJECT_DIRECTORIES git update-ref refs/heads/main "$(git rev-parse ${LANDED})" ${from} || exit 1`,
-    '    rm -f "$0";;',
-    '  esac',
-    'done',
-    '',
-  ].join('\n'));
-  await chmod(hook, 0o755);
-}
 
 describe('a claim pushed while another writer lands the same version', () => {
   let setup: IndexSetup;
@@ -47,14 +26,14 @@ describe('a claim pushed while another writer lands the same version', () => {
   });
   after(async () => setup?.cleanup());
 
-  /** publishes `name@1.0.0` from another clone, then hides that commit at LANDED with the branch back where it was */
+  /** publishes `name@1.0.0` from another clone, then hides that commit at LANDED_REF with the branch back where it was */
   async function publishAndRewind(name: string): Promise<{ before: string; file: string }> {
     const before = await runGit(setup.remote, ['rev-parse', 'main']);
     const other = await setup.cloneAnother(`winner-${name.replace('/', '-')}`);
     const file = await writePackage(setup.root, `${name.replace('/', '-')}-a.tar.gz`, { name, version: '1.0.0', files: { 'README.md': '# a\n' } });
     const published = await cli(['publish', file, '--index', other], { env: { FS_STORAGE_ROOT: setup.storage } });
     assert.equal(published.code, 0, published.stderr);
-    await runGit(setup.remote, ['update-ref', LANDED, 'main']);
+    await runGit(setup.remote, ['update-ref', LANDED_REF, 'main']);
     await runGit(setup.remote, ['update-ref', 'refs/heads/main', before]);
     await landOnNextClaim(setup.remote, before);
     return { before, file };
@@ -69,7 +48,7 @@ describe('a claim pushed while another writer lands the same version', () => {
     assert.match(result.stderr, /already published|exists/i);
     const stored = await readFile(path.join(setup.storage, archiveKey(parsePackageName('raced/pkg'), { version: '1.0.0', target: 'luau' })));
     assert.ok(stored.equals(winner), 'storage holds the archive of the publish that landed');
-    assert.equal(await runGit(setup.remote, ['rev-parse', 'main']), await runGit(setup.remote, ['rev-parse', LANDED]), 'the index is the winner\'s');
+    assert.equal(await runGit(setup.remote, ['rev-parse', 'main']), await runGit(setup.remote, ['rev-parse', LANDED_REF]), 'the index is the winner\'s');
     assert.equal(await runGit(setup.remote, ['for-each-ref', 'refs/registry-claims']), '', 'the late claim was given back');
   });
 

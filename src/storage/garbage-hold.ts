@@ -1,0 +1,51 @@
+/**
+ * What `gc --delete` may delete of a plan made a moment ago, decided with the versions'
+ * claims held (index-repo/held-versions.ts). The plan's listing and its index read are not
+ * one instant: since them a publish may have landed a version whose objects looked
+ * orphaned, or a retry of a failed publish may be writing the very keys the plan would
+ * delete. So the claim of every version with an archive or README in the plan is taken
+ * first, the index is fetched and read again, and only then is anything let through:
+ * - an archive or README only when its version's claim is ours (no publish of it is under
+ *   way, and none can land it until gc gives the claim back) and the new tip does not name it;
+ * - a doc page (content-addressed, so no claim names it) only when the new tip does not
+ *   name it and no publish at all holds a claim.
+ */
+import { fetchOrigin, tipCommit, type LocalIndex } from '../index-repo/local-index.js';
+import { claimRefOfVersionDir, holdVersions } from '../index-repo/held-versions.js';
+import { DOC_DIR } from './keys.js';
+import { readIndexReferences } from './referenced-keys.js';
+import type { ObjectInfo } from './storage.js';
+
+export interface HeldGarbage {
+  deletable: ObjectInfo[];
+  /** orphans of the plan left alone: a publish of theirs is under way, or landed since the plan */
+  kept: number;
+  /** the tip the objects were checked against again */
+  commit: string;
+  release(): Promise<void>;
+}
+
+function versionDirOf(key: string): string | null {
+  const parts = key.split('/');
+  return parts.length === 5 ? parts.slice(0, 4).join('/') : null;
+}
+
+export async function holdGarbage(index: LocalIndex, orphans: readonly ObjectInfo[], describe: string): Promise<HeldGarbage> {
+  const dirs = orphans.map((o) => versionDirOf(o.key)).filter((dir): dir is string => dir !== null);
+  const hold = await holdVersions(index, dirs.map(claimRefOfVersionDir), describe);
+  try {
+    await fetchOrigin(index);
+    const commit = await tipCommit(index);
+    const refs = await readIndexReferences(index.dir, commit);
+    const deletable = orphans.filter((o) => {
+      if (refs.required.has(o.key) || refs.optional.has(o.key)) return false;
+      const dir = versionDirOf(o.key);
+      if (dir !== null) return hold.held.has(claimRefOfVersionDir(dir));
+      return o.key.startsWith(`${DOC_DIR}/`) && hold.others.length === 0;
+    });
+    return { deletable, kept: orphans.length - deletable.length, commit, release: hold.release };
+  } catch (error) {
+    await hold.release();
+    throw error;
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * `gc --delete` against publishes under way, through the real CLI and file storage. Its plan
+ * (one listing, one index read) is not one instant with its deletes, so it holds the claim of
+ * every version it deletes objects of and reads the index again first. An orphan whose version
+ * a publish is uploading (a retry of the publish that left it) stays, and so does every doc
+ * page while any publish is under way; an orphan a publish landed between the plan and the
+ * claims (a pre-receive hook lands it at exactly that moment) stays. gc gives back every
+ * claim it took and none that it did not.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { openLocalIndex, tipCommit } from '../../src/index-repo/local-index.js';
+import { parsePackageName } from '../../src/index-repo/names.js';
+import { claimRefOfVersionDir, holdVersions } from '../../src/index-repo/held-versions.js';
+import { abandonClaim, claimVersion } from '../../src/index-repo/version-claim.js';
+import { pathExists } from '../../src/path-exists.js';
+import { cli } from '../helpers/cli.js';
+import { runGit } from '../helpers/git.js';
+import { setupIndex, type IndexSetup } from '../helpers/index-setup.js';
+import { LANDED_REF, landOnNextClaim } from '../helpers/land-on-claim.js';
+import { writePackage } from '../helpers/package-fixture.js';
+
+const TWO_DAYS_AGO = new Date(Date.now() - 2 * 86_400_000);
+const RETRIED = 'acme/retried/1.0.0/luau/pkg.tar.gz';
+const ORPHAN_DOC = `Doc/${'cd'.repeat(32)}.gz`;
+
+interface GcJson {
+  deleted: number;
+  inFlight: number;
+  orphans: Array<{ key: string }>;
+}
+
+describe('gc --delete while publishes are under way', () => {
+  let setup: IndexSetup;
+  before(async () => {
+    setup = await setupIndex({ prefix: 'pesde-gc-flight-' });
+    const file = await writePackage(setup.root, 'base.tar.gz', { name: 'acme/base', version: '1.0.0' });
+    const published = await cli(['publish', file, '--index', setup.clone, '--storage-root', setup.storage]);
+    assert.equal(published.code, 0, published.stderr);
+  });
+  after(async () => setup?.cleanup());
+
+  async function putOld(key: string, body: string): Promise<void> {
+    const file = path.join(setup.storage, key);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, body);
+    await utimes(file, TWO_DAYS_AGO, TWO_DAYS_AGO);
+  }
+
+  async function gcDelete(): Promise<GcJson> {
+    const result = await cli(['gc', '--json', '--delete', '--older-than', '0', '--index', setup.clone, '--storage-root', setup.storage]);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    return JSON.parse(result.stdout) as GcJson;
+  }
+
+  const claims = () => runGit(setup.remote, ['for-each-ref', '--format=%(refname) %(objectname)', 'refs/registry-claims']);
+  const stored = (key: string) => pathExists(path.join(setup.storage, key));
+
+  it('leaves the objects of a version a publish is writing, and every doc page, until that publish is done', async () => {
+    await putOld(RETRIED, 'left by a publish that failed');
+    await putOld(ORPHAN_DOC, 'a doc page nothing names');
+    // the retry of that publish holds its claim while it uploads
+    const publisher = await openLocalIndex(await setup.cloneAnother('retry'), { requireRemote: true });
+    const attempt = await claimVersion(publisher, parsePackageName('acme/retried'), { version: '1.0.0', target: 'luau' }, await tipCommit(publisher), 'publisher 0');
+    assert.equal(attempt.kind, 'claimed');
+    const before = await claims();
+
+    const during = await gcDelete();
+    assert.deepEqual(during.orphans.map((o) => o.key).sort(), [ORPHAN_DOC, RETRIED].sort(), 'both are planned as orphans');
+    assert.equal(during.deleted, 0);
+    assert.equal(during.inFlight, 2);
+    assert.ok(await stored(RETRIED), 'the archive being written is kept');
+    assert.ok(await stored(ORPHAN_DOC), 'doc pages are kept while a publish is under way');
+    assert.equal(await claims(), before, 'the publish\'s claim is still its own, and gc left none of its own');
+
+    if (attempt.kind === 'claimed') await abandonClaim(publisher, attempt.claim);
+    const afterwards = await gcDelete();
+    assert.equal(afterwards.deleted, 2);
+    assert.equal(afterwards.inFlight, 0);
+    assert.equal(await stored(RETRIED), false);
+    assert.equal(await stored(ORPHAN_DOC), false);
+    assert.equal(await claims(), '');
+  });
+
+  it('leaves the objects of a version a publish landed after the plan was made', async () => {
+    // a publish that lands while gc plans: its archive is already in storage, its index commit
+    // arrives between gc's first read and its claims
+    const tip = await runGit(setup.remote, ['rev-parse', 'main']);
+    const other = await setup.cloneAnother('lander');
+    const file = await writePackage(setup.root, 'landed.tar.gz', { name: 'acme/landed', version: '1.0.0' });
+    const published = await cli(['publish', file, '--index', other, '--storage-root', setup.storage]);
+    assert.equal(published.code, 0, published.stderr);
+    const key = 'acme/landed/1.0.0/luau/pkg.tar.gz';
+    await utimes(path.join(setup.storage, key), TWO_DAYS_AGO, TWO_DAYS_AGO);
+    await runGit(setup.remote, ['update-ref', LANDED_REF, 'main']);
+    await runGit(setup.remote, ['update-ref', 'refs/heads/main', tip]);
+    await landOnNextClaim(setup.remote, tip);
+
+    const result = await gcDelete();
+    assert.deepEqual(result.orphans.map((o) => o.key), [key], 'planned as an orphan on the tip read first');
+    assert.equal(result.deleted, 0);
+    assert.equal(result.inFlight, 1);
+    assert.ok(await stored(key), 'the archive the index names now is kept');
+    assert.equal(await runGit(setup.remote, ['rev-parse', 'main']), await runGit(setup.remote, ['rev-parse', LANDED_REF]));
+    assert.equal(await claims(), '', 'gc gave its claims back');
+  });
+
+  it('holds claims in a repository without a remote the same way: a claim another writer has is refused, and only its own are given back', async () => {
+    const local = path.join(setup.root, 'local');
+    await runGit(setup.root, ['clone', '--quiet', setup.remote, local]);
+    await runGit(local, ['remote', 'remove', 'origin']);
+    const index = await openLocalIndex(local, { requireRemote: false });
+    const taken = claimRefOfVersionDir('acme/taken/1.0.0/luau');
+    const free = claimRefOfVersionDir('acme/free/1.0.0/luau');
+    await runGit(local, ['update-ref', taken, 'HEAD']);
+    const hold = await holdVersions(index, [taken, free, free], 'test');
+    assert.deepEqual([...hold.held], [free]);
+    assert.deepEqual(hold.others, [taken]);
+    await hold.release();
+    assert.equal(await runGit(local, ['for-each-ref', '--format=%(refname)', 'refs/registry-claims']), taken);
+  });
+});
