@@ -2,9 +2,10 @@
  * Claims held on many versions at once by a writer that is not a publish. `gc --delete`
  * holds the claim of every version whose archive and README it deletes: a publish of one of
  * them (a retry of the publish that left them) is then either uploading already, and its
- * claim makes gc leave the version alone, or told 409 until gc is done, so gc never deletes
- * an archive a publish has just written. The claims are the refs publishes create, in
- * pushes that move each ref on its own: one refused is a version another writer holds.
+ * claim makes gc leave the version alone, or made to wait until gc is done (the claims say
+ * they are brief holds), so gc never deletes an archive a publish has just written. The
+ * claims are the refs publishes create, in pushes that move each ref on its own: one refused
+ * is a version another writer holds.
  */
 import type { Committer } from './committer.js';
 import type { LocalIndex } from './local-index.js';
@@ -33,7 +34,7 @@ export async function holdVersions(index: LocalIndex, refs: readonly string[], d
   const held = new Set<string>();
   let oid: string | undefined;
   if (wanted.length > 0) {
-    oid = await writeClaimCommit(index, `claim ${wanted.length} version(s)`, describe, committer);
+    oid = await writeClaimCommit(index, `claim ${wanted.length} version(s)`, describe, committer, true);
     const { pushed } = await pushEach(index, wanted.map((ref) => ({ ref, to: oid!, expect: 'absent' as const })));
     for (const ref of pushed) held.add(ref);
   }

@@ -51,13 +51,16 @@ export function claimCommit(index: LocalIndex, name: PackageName, id: VersionId,
   return writeClaimCommit(index, `claim ${name.full}@${formatVersionId(id)}`, describe, committer);
 }
 
-/** A claim's commit with its own subject line (one for many versions, say). */
-export async function writeClaimCommit(index: LocalIndex, subject: string, describe: string, committer?: Partial<Committer>): Promise<string> {
+/**
+ * A claim's commit with its own subject line (one for many versions, say); `brief` for a hold
+ * of seconds by a writer that is not a publish, which a publish then waits for.
+ */
+export async function writeClaimCommit(index: LocalIndex, subject: string, describe: string, committer?: Partial<Committer>, brief = false): Promise<string> {
   // a claim is a commit like any other: on a machine without a git identity it needs ours
   const identity = committerEnv(await resolveCommitter(index.dir, committer, index.facts));
   // one line each: a name holding line breaks must not write holder lines of its own
   const line = (text: string) => text.replace(/[\r\n]+/g, ' ');
-  return git(index.dir, ['commit-tree', EMPTY_TREE, '-F', '-'], { env: identity, input: `${line(subject)}\n\n${line(describe)}\nClaim-id: ${randomUUID()}\n${holderTrailers()}` });
+  return git(index.dir, ['commit-tree', EMPTY_TREE, '-F', '-'], { env: identity, input: `${line(subject)}\n\n${line(describe)}\nClaim-id: ${randomUUID()}\n${brief ? `${BRIEF_TRAILER}\n` : ''}${holderTrailers()}` });
 }
 
 /**
@@ -71,7 +74,9 @@ export async function claimVersion(index: LocalIndex, name: PackageName, id: Ver
   const branch: RefUpdate = { ref: `refs/heads/${index.branch}`, to: base, expect: base };
   // the claim being taken over: only ever one found stale, never one read again after the check
   let holder: string | null = null;
-  for (let takeovers = 0; ; takeovers++) {
+  let takeovers = 0;
+  let waitedMs = 0;
+  for (;;) {
     const outcome = await pushRefs(index, [branch, { ref, to: oid, expect: holder ?? 'absent' }]);
     if (outcome.kind === 'pushed') {
       const claim = { ref, oid };
@@ -93,17 +98,35 @@ export async function claimVersion(index: LocalIndex, name: PackageName, id: Ver
     if (outcome.refs.includes(branch.ref)) return { kind: 'moved' };
     const current = await remoteRef(index, ref);
     if (current === null) {
-      if (takeovers > 3) throw new RegistryError('conflict', `${name.full}@${formatVersionId(id)} is being published by another writer right now; try again`);
+      if (takeovers++ > 3) throw new RegistryError('conflict', `${name.full}@${formatVersionId(id)} is being published by another writer right now; try again`);
       // gone since the push: claim it as new (a claim made meanwhile makes that push fail, and is checked then)
       holder = null;
       continue;
     }
-    if (!(await isStale(index, ref, current)) || takeovers > 3) {
+    const held = await judgeClaim(index, ref, current);
+    if (held === 'brief' && waitedMs < BRIEF_WAIT_MS) {
+      // held for a few seconds by a writer that is not a publish (gc): worth waiting for, not a 409
+      const pause = Math.min(2000, 250 * 2 ** Math.min(4, Math.round(waitedMs / 1000)));
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      waitedMs += pause;
+      holder = null;
+      continue;
+    }
+    if (held === 'brief') {
+      throw new RegistryError('conflict', `${name.full}@${formatVersionId(id)} has been held by \`pesde-registry gc --delete\` for over ${BRIEF_WAIT_MS / 1000} s; try again when it is done`);
+    }
+    if (held === 'live' || takeovers++ > 3) {
       throw new RegistryError('conflict', `${name.full}@${formatVersionId(id)} is being published by another writer right now (or was just published): bump the version in pesde.toml`);
     }
     holder = current;
   }
 }
+
+/** How long a claim waits for a brief hold (gc's) to end before it gives up with a 409. */
+const BRIEF_WAIT_MS = 30_000;
+
+/** The trailer of a claim held for seconds by a writer that is not a publish. */
+const BRIEF_TRAILER = 'Claim-kind: brief';
 
 /** The ref update that releases `claim`, for the index push that lands the version. */
 export function releaseUpdate(claim: VersionClaim): RefUpdate {
@@ -128,15 +151,18 @@ async function remoteRef(index: LocalIndex, ref: string): Promise<string | null>
   return null;
 }
 
-async function isStale(index: LocalIndex, ref: string, oid: string): Promise<boolean> {
+/** Whether a claim is stale (its holder crashed: it may be taken over), live, or a brief hold that ends on its own. */
+async function judgeClaim(index: LocalIndex, ref: string, oid: string): Promise<'stale' | 'live' | 'brief'> {
   if (index.remote !== null && (await commitTime(index.dir, oid)) === null) {
     // fetched only now, into a private ref: the claim's date is what says whether it is live
     const seen = ref.replace(CLAIM_PREFIX, 'refs/registry-claims-seen');
     await tryGit(index.dir, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', 'origin', `+${ref}:${seen}`], { remote: index.facts?.fetch });
   }
   const seconds = await commitTime(index.dir, oid);
-  if (seconds !== null && Date.now() - seconds * 1000 > CLAIM_LEASE_MS) return true;
-  // a holder where this process runs whose process is gone (killed mid-publish) needs no lease to expire
+  if (seconds !== null && Date.now() - seconds * 1000 > CLAIM_LEASE_MS) return 'stale';
   const message = await tryGit(index.dir, ['log', '-1', '--format=%B', oid, '--']);
-  return message.exitCode === 0 && holderIsGone(message.stdout);
+  if (message.exitCode !== 0) return 'live';
+  // a holder where this process runs whose process is gone (killed mid-publish) needs no lease to expire
+  if (holderIsGone(message.stdout)) return 'stale';
+  return message.stdout.split('\n').includes(BRIEF_TRAILER) ? 'brief' : 'live';
 }

@@ -121,4 +121,30 @@ describe('gc --delete while publishes are under way', () => {
     await hold.release();
     assert.equal(await runGit(local, ['for-each-ref', '--format=%(refname)', 'refs/registry-claims']), taken);
   });
+
+  it('makes a publish of a version gc holds wait for it, not fail', async () => {
+    const index = await openLocalIndex(setup.clone, { requireRemote: true });
+    const ref = claimRefOfVersionDir('acme/waits/1.0.0/luau');
+    const hold = await holdVersions(index, [ref], 'pesde-registry gc --delete');
+    assert.deepEqual([...hold.held], [ref]);
+    // not a local clone: that would copy every object, gc's claim commit too, and the
+    // publisher would have no need to fetch it, which is how the test sees it met the hold
+    const publisher = path.join(setup.root, 'waiter');
+    await runGit(setup.root, ['clone', '--quiet', '--no-local', setup.remote, publisher]);
+    const file = await writePackage(setup.root, 'waits.tar.gz', { name: 'acme/waits', version: '1.0.0' });
+    const publishing = cli(['publish', file, '--index', publisher, '--storage-root', setup.storage]);
+    // the publisher fetches a claim it meets into a ref of its own to judge it: once that is
+    // there, it has met gc's hold, and gc gives it back
+    const seen = ref.replace('refs/registry-claims', 'refs/registry-claims-seen');
+    for (let i = 0; i < 600; i++) {
+      if ((await runGit(publisher, ['for-each-ref', seen])) !== '') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.notEqual(await runGit(publisher, ['for-each-ref', seen]), '', 'the publish met the hold');
+    await hold.release();
+    const result = await publishing;
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(await runGit(setup.remote, ['show', 'main:acme/waits']), /1\.0\.0/);
+    assert.equal(await claims(), '');
+  });
 });
