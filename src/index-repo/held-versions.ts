@@ -34,8 +34,14 @@ export async function holdVersions(index: LocalIndex, refs: readonly string[], d
   const held = new Set<string>();
   let oid: string | undefined;
   if (wanted.length > 0) {
-    oid = await writeClaimCommit(index, `claim ${wanted.length} version(s)`, describe, committer, true);
-    const { pushed } = await pushEach(index, wanted.map((ref) => ({ ref, to: oid!, expect: 'absent' as const })));
+    const claim = await writeClaimCommit(index, `claim ${wanted.length} version(s)`, describe, committer, true);
+    oid = claim;
+    const pushing = pushEach(index, wanted.map((ref) => ({ ref, to: claim, expect: 'absent' as const })));
+    const { pushed } = await pushing.catch(async (error: unknown) => {
+      // some pushes may have landed before one failed: every ref still at our commit is ours
+      await pushEach(index, wanted.map((ref) => ({ ref, to: null, expect: claim }))).catch(() => undefined);
+      throw error;
+    });
     for (const ref of pushed) held.add(ref);
   }
   const release = async (): Promise<void> => {

@@ -8,7 +8,7 @@
  * claim it took and none that it did not.
  */
 import assert from 'node:assert/strict';
-import { mkdir, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openLocalIndex, tipCommit } from '../../src/index-repo/local-index.js';
@@ -146,5 +146,31 @@ describe('gc --delete while publishes are under way', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(await runGit(setup.remote, ['show', 'main:acme/waits']), /1\.0\.0/);
     assert.equal(await claims(), '');
+  });
+
+  it('gives back the claims it got when the origin fails half-way through taking them, and deletes nothing', async () => {
+    // more versions than one push takes, so the claims go out in two pushes; the origin dies in the second
+    const keys = Array.from({ length: 201 }, (_, i) => `acme/many_${i}/1.0.0/luau/pkg.tar.gz`);
+    for (const key of keys) await putOld(key, 'left by a publish that failed');
+    const hook = path.join(setup.remote, 'hooks', 'pre-receive');
+    const count = path.join(setup.root, 'claim-pushes');
+    await writeFile(hook, [
+      '#!/bin/sh',
+      `n=$(cat ${count} 2>/dev/null || echo 0); n=$((n + 1)); echo $n > ${count}`,
+      // the second push of claims: receive-pack is killed, the client sees the remote hang up
+      'if grep -q refs/registry-claims/; then [ "$n" = 2 ] && kill -9 $PPID; fi',
+      'exit 0',
+      '',
+    ].join('\n'));
+    await chmod(hook, 0o755);
+    try {
+      const result = await cli(['gc', '--delete', '--older-than', '0', '--index', setup.clone, '--storage-root', setup.storage]);
+      assert.equal(result.code, 9, result.stdout + result.stderr);
+      for (const key of keys) assert.ok(await stored(key), `${key} was not deleted`);
+      assert.equal(await claims(), '', 'the claims of the first push were given back');
+    } finally {
+      await rm(hook, { force: true });
+      for (const key of keys) await rm(path.join(setup.storage, key), { force: true });
+    }
   });
 });
