@@ -122,7 +122,7 @@ function buildProgram(run: (load: () => Promise<Handler>, args: unknown[]) => Pr
         .option('--index <dir>', 'local clone of the index (fetched first when it has an origin)', '.')
         .option('--older-than <duration>', 'leave unreferenced objects younger than this alone, e.g. 30m, 24h, 7d (default 24h)')
         .option('--dry-run', 'only list what would be deleted (the default)')
-        .option('--delete', 'delete the unreferenced objects'),
+        .option('--delete', 'delete the unreferenced objects (holding their versions\' claims, so no publish under way loses one)'),
     ),
   ).action((...args: unknown[]) => run(async () => (await import('./commands/gc.js')).gcCommand as Handler, args));
 
