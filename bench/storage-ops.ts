@@ -2,8 +2,9 @@
  * `gc` and `storage copy` on a storage of 10,000 objects (small archives), on the file
  * system and on s3rver: objects per second to plan a gc (one listing), to delete orphans,
  * to copy fs -> S3, S3 -> fs and fs -> fs, and to resume a finished copy (everything
- * skipped). Baselines from the same run: `cp -r` of the same tree, and a bare paginated
- * S3 listing.
+ * skipped), and to hold and give back the claims of the orphan versions as `gc --delete`
+ * does. Baselines from the same run: `cp -r` of the same tree, a bare paginated S3 listing,
+ * and one plain `git push` creating the same claim refs.
  *
  *   npm run bench:storage-ops [-- --quick]
  */
@@ -11,6 +12,8 @@ import { execFile } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { claimRefOfVersionDir, holdVersions } from '../src/index-repo/held-versions.js';
+import { openLocalIndex } from '../src/index-repo/local-index.js';
 import { copyObjects } from '../src/storage/copy.js';
 import { FsStorage } from '../src/storage/fs-storage.js';
 import { deleteObjects, planGarbage } from '../src/storage/garbage.js';
@@ -18,6 +21,7 @@ import type { IndexReferences } from '../src/storage/referenced-keys.js';
 import { S3Storage } from '../src/storage/s3-storage.js';
 import type { Storage } from '../src/storage/storage.js';
 import { startS3 } from '../test/helpers/s3.js';
+import { GIT_ENV } from './lib/indexes.js';
 import { OUT_DIR } from './lib/paths.js';
 import { report, scriptFlags } from './lib/script.js';
 import { perSecond, ratio, type Figure } from './lib/stats.js';
@@ -26,6 +30,7 @@ const flags = scriptFlags();
 const COUNT = flags.quick ? 2_000 : 10_000;
 const CONCURRENCY = 16;
 const dir = path.join(OUT_DIR, 'storage-ops');
+const execFileAsync = promisify(execFile);
 
 const keys = Array.from({ length: COUNT }, (_, i) => `bench/p${i % 500}/1.0.${i}/luau/pkg.tar.gz`);
 // half the objects are referenced: gc lists all of them and deletes the other half
@@ -51,6 +56,39 @@ async function gcRates(label: string, storage: Storage, figures: Figure[]): Prom
   figures.push({ name: `gc plan, ${label} (objects listed per second)`, value: perSecond(COUNT / plan.seconds), target: '', met: null });
   const del = await timed(() => deleteObjects(storage, plan.value.orphans));
   figures.push({ name: `gc --delete, ${label} (objects deleted per second)`, value: perSecond(COUNT / 2 / del.seconds), target: '', met: null });
+}
+
+/**
+ * What `gc --delete` adds before it deletes: holding the claim of every orphan version on the
+ * index's origin (a bare repository here) and giving the claims back, against one plain
+ * `git push` creating the same refs, same run.
+ */
+async function claimRates(figures: Figure[]): Promise<void> {
+  const git = (cwd: string, args: string[]) => execFileAsync('git', args, { cwd, env: { ...process.env, ...GIT_ENV }, maxBuffer: 64 * 1024 * 1024 });
+  const remote = path.join(dir, 'claims-remote.git');
+  const clone = path.join(dir, 'claims-clone');
+  await rm(remote, { recursive: true, force: true });
+  await rm(clone, { recursive: true, force: true });
+  await git(dir, ['init', '--quiet', '--bare', '--initial-branch=main', remote]);
+  await git(dir, ['clone', '--quiet', remote, clone]);
+  await git(clone, ['commit', '--quiet', '--allow-empty', '-m', 'index']);
+  await git(clone, ['push', '--quiet', 'origin', 'HEAD:main']);
+  const versions = [...new Set(keys.filter((_, i) => i % 2 === 1).map((key) => path.posix.dirname(key)))];
+  const refs = versions.map(claimRefOfVersionDir);
+  // the baseline: one push creating them all, from a file of refspecs cut into command lines as xargs would
+  const head = (await git(clone, ['rev-parse', 'HEAD'])).stdout.trim();
+  const bare = await timed(() => git(clone, ['push', '--quiet', 'origin', ...refs.map((ref) => `${head}:${ref}`)]));
+  await git(clone, ['push', '--quiet', 'origin', ...refs.map((ref) => `:${ref}`)]);
+  const index = await openLocalIndex(clone, { requireRemote: true });
+  const hold = await timed(() => holdVersions(index, refs, 'bench'));
+  if (hold.value.held.size !== refs.length) throw new Error(`held ${hold.value.held.size} of ${refs.length} claims`);
+  const release = await timed(() => hold.value.release());
+  figures.push(
+    { name: `baseline: one git push creating ${refs.length.toLocaleString('en-US')} refs (refs per second)`, value: perSecond(refs.length / bare.seconds), target: '', met: null },
+    { name: 'gc --delete, holding the orphan versions\' claims (versions per second)', value: perSecond(refs.length / hold.seconds), target: '', met: null },
+    { name: 'gc --delete, giving them back (versions per second)', value: perSecond(refs.length / release.seconds), target: '', met: null },
+    { name: 'holding the claims / the baseline push (time)', value: ratio(hold.seconds / bare.seconds), target: '', met: null },
+  );
 }
 
 async function copyRate(label: string, source: Storage, destination: Storage, figures: Figure[], expectCopied: number): Promise<number> {
@@ -97,6 +135,7 @@ try {
   await s3.dispose();
 }
 await gcRates('fs', new FsStorage(fsTarget), figures);
+await claimRates(figures);
 await rm(dir, { recursive: true, force: true });
 
 report('Storage operations: gc and storage copy', flags, `${COUNT.toLocaleString('en-US')} objects of 1-1.5 KiB in 500 package folders; ${CONCURRENCY} requests in flight; s3rver on 127.0.0.1 (one Node process, its own files).`, figures);

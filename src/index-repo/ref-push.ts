@@ -81,7 +81,7 @@ async function pushToOrigin(index: LocalIndex, updates: readonly RefUpdate[]): P
 }
 
 /** Refs per push of pushEach: bounds the command line, not the count. */
-const EACH_CHUNK = 200;
+export const PUSH_EACH_CHUNK = 1000;
 
 /**
  * Moves each ref on its own (not all or nothing): some may be refused while others land.
@@ -99,8 +99,8 @@ export async function pushEach(index: LocalIndex, updates: readonly RefUpdate[])
     }
     return { pushed, refused };
   }
-  for (let start = 0; start < updates.length; start += EACH_CHUNK) {
-    const chunk = updates.slice(start, start + EACH_CHUNK);
+  for (let start = 0; start < updates.length; start += PUSH_EACH_CHUNK) {
+    const chunk = updates.slice(start, start + PUSH_EACH_CHUNK);
     const args = ['push', '--porcelain'];
     for (const u of chunk) {
       if (u.expect === 'absent') args.push(`--force-with-lease=${u.ref}:`);
