@@ -3,6 +3,7 @@
  * index at its tip references. Deleting needs a current index: with an origin it is fetched
  * first, and when that fails nothing is deleted.
  */
+import { durationText } from '../duration-text.js';
 import { RegistryError, errorMessage, usageError } from '../errors.js';
 import { fetchOrigin, openLocalIndex, tipCommit } from '../index-repo/local-index.js';
 import type { Reporter } from '../output.js';
@@ -51,7 +52,7 @@ export async function gcCommand(reporter: Reporter, flags: GcFlags): Promise<voi
   const plan = await planGarbage(storage, refs, graceMs);
   const now = Date.now();
   if (!reporter.json) {
-    for (const o of plan.orphans) reporter.info(`${deleting ? 'delete' : 'would delete'} ${o.key} (${formatBytes(o.size)}, ${ageText(now - o.modified.getTime())} old)`);
+    for (const o of plan.orphans) reporter.info(`${deleting ? 'delete' : 'would delete'} ${o.key} (${formatBytes(o.size)}, ${durationText(now - o.modified.getTime())} old)`);
   }
   let deleted = 0;
   let deletedBytes = 0;
@@ -91,16 +92,9 @@ export async function gcCommand(reporter: Reporter, flags: GcFlags): Promise<voi
     inFlight,
     seconds: Math.round(seconds * 1000) / 1000,
   };
-  const kept = `${plan.referenced} referenced, ${plan.young} unreferenced but younger than ${ageText(graceMs)}, ${plan.foreign} outside the storage layout${inFlight > 0 ? `, ${inFlight} of a publish under way or landed meanwhile` : ''}`;
+  const kept = `${plan.referenced} referenced, ${plan.young} unreferenced but younger than ${durationText(graceMs)}, ${plan.foreign} outside the storage layout${inFlight > 0 ? `, ${inFlight} of a publish under way or landed meanwhile` : ''}`;
   const text = deleting
     ? `deleted ${deleted} objects (${formatBytes(deletedBytes)}) of ${plan.listed} listed; kept ${kept} (${seconds.toFixed(2)} s)`
     : `${plan.orphans.length} objects (${formatBytes(plan.orphanBytes)}) of ${plan.listed} would be deleted; kept ${kept}; run with --delete to delete them`;
   reporter.result(data, text);
-}
-
-function ageText(ms: number): string {
-  if (ms >= 86_400_000) return `${Math.floor(ms / 86_400_000)}d`;
-  if (ms >= 3_600_000) return `${Math.floor(ms / 3_600_000)}h`;
-  if (ms >= 60_000) return `${Math.floor(ms / 60_000)}m`;
-  return `${Math.floor(ms / 1000)}s`;
 }

@@ -11,9 +11,7 @@ import type { Committer } from './committer.js';
 import type { LocalIndex } from './local-index.js';
 import { pushEach } from './ref-push.js';
 import { CLAIM_PREFIX, writeClaimCommit } from './version-claim.js';
-import { tryGit } from './git.js';
-import { RegistryError } from '../errors.js';
-import { redact } from '../redact.js';
+import { remoteRefs } from './remote-refs.js';
 
 export interface HeldVersions {
   /** the claim refs this writer holds now */
@@ -24,48 +22,31 @@ export interface HeldVersions {
   release(): Promise<void>;
 }
 
-/** The claim ref of the version whose objects live under `<scope>/<name>/<version>/<target>/` in storage. */
-export function claimRefOfVersionDir(dir: string): string {
-  return `${CLAIM_PREFIX}/${dir}`;
-}
-
 export async function holdVersions(index: LocalIndex, refs: readonly string[], describe: string, committer?: Partial<Committer>): Promise<HeldVersions> {
   const wanted = [...new Set(refs)];
+  // one commit for them all: whatever a failed push left behind, every ref at it is ours
+  const oid = wanted.length === 0 ? null : await writeClaimCommit(index, `claim ${wanted.length} version(s)`, describe, committer, true);
+  const giveBack = async (mine: readonly string[]): Promise<void> => {
+    if (oid !== null && mine.length > 0) await pushEach(index, mine.map((ref) => ({ ref, to: null, expect: oid }))).catch(() => undefined);
+  };
   const held = new Set<string>();
-  let oid: string | undefined;
-  if (wanted.length > 0) {
-    const claim = await writeClaimCommit(index, `claim ${wanted.length} version(s)`, describe, committer, true);
-    oid = claim;
-    const pushing = pushEach(index, wanted.map((ref) => ({ ref, to: claim, expect: 'absent' as const })));
-    const { pushed } = await pushing.catch(async (error: unknown) => {
-      // some pushes may have landed before one failed: every ref still at our commit is ours
-      await pushEach(index, wanted.map((ref) => ({ ref, to: null, expect: claim }))).catch(() => undefined);
+  if (oid !== null) {
+    const { pushed } = await pushEach(index, wanted.map((ref) => ({ ref, to: oid, expect: 'absent' as const }))).catch(async (error: unknown) => {
+      await giveBack(wanted);
       throw error;
     });
     for (const ref of pushed) held.add(ref);
   }
   const release = async (): Promise<void> => {
-    if (held.size === 0 || oid === undefined) return;
     const mine = [...held];
     held.clear();
-    await pushEach(index, mine.map((ref) => ({ ref, to: null, expect: oid! }))).catch(() => undefined);
+    await giveBack(mine);
   };
   try {
-    const others = (await listClaims(index)).filter((ref) => !held.has(ref));
+    const others = [...(await remoteRefs(index, `${CLAIM_PREFIX}/`)).keys()].filter((ref) => !held.has(ref));
     return { held, others, release };
   } catch (error) {
     await release();
     throw error;
   }
-}
-
-/** Every claim ref on the origin (in the repository itself without one). */
-async function listClaims(index: LocalIndex): Promise<string[]> {
-  const args = index.remote === null ? ['for-each-ref', '--format=%(refname)', `${CLAIM_PREFIX}/`] : ['ls-remote', '--refs', 'origin', `${CLAIM_PREFIX}/*`];
-  const result = await tryGit(index.dir, args, index.remote === null ? {} : { remote: index.facts?.fetch });
-  if (result.exitCode !== 0) throw new RegistryError('git', redact(`cannot list the version claims on ${index.remote ?? index.dir}`));
-  return result.stdout
-    .split('\n')
-    .map((line) => line.slice(line.indexOf('\t') + 1).trim())
-    .filter((ref) => ref.startsWith(`${CLAIM_PREFIX}/`));
 }

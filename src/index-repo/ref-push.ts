@@ -52,14 +52,19 @@ async function updateLocally(index: LocalIndex, updates: readonly RefUpdate[]): 
   return { kind: 'behind', refs: named.length > 0 ? named : updates.map((u) => u.ref) };
 }
 
-async function pushToOrigin(index: LocalIndex, updates: readonly RefUpdate[]): Promise<PushOutcome> {
-  const args = ['push', '--porcelain', '--atomic'];
+/** `git push` to origin with a lease per ref, each ref's expectation as git spells it. */
+function pushArgs(flags: readonly string[], updates: readonly RefUpdate[]): string[] {
+  const args = ['push', ...flags];
   for (const u of updates) {
     if (u.expect === 'absent') args.push(`--force-with-lease=${u.ref}:`);
     else if (u.expect !== 'any') args.push(`--force-with-lease=${u.ref}:${u.expect}`);
   }
   args.push('origin', ...updates.map((u) => (u.to === null ? `:${u.ref}` : `${u.to}:${u.ref}`)));
-  const result = await tryGit(index.dir, args, { remote: index.facts?.push });
+  return args;
+}
+
+async function pushToOrigin(index: LocalIndex, updates: readonly RefUpdate[]): Promise<PushOutcome> {
+  const result = await tryGit(index.dir, pushArgs(['--porcelain', '--atomic'], updates), { remote: index.facts?.push });
   if (result.exitCode === 0) return { kind: 'pushed' };
   const output = `${result.stdout}\n${result.stderr}`;
   const lock = /Unable to create '([^']+\.lock)': File exists/.exec(output);
@@ -101,13 +106,7 @@ export async function pushEach(index: LocalIndex, updates: readonly RefUpdate[])
   }
   for (let start = 0; start < updates.length; start += PUSH_EACH_CHUNK) {
     const chunk = updates.slice(start, start + PUSH_EACH_CHUNK);
-    const args = ['push', '--porcelain'];
-    for (const u of chunk) {
-      if (u.expect === 'absent') args.push(`--force-with-lease=${u.ref}:`);
-      else if (u.expect !== 'any') args.push(`--force-with-lease=${u.ref}:${u.expect}`);
-    }
-    args.push('origin', ...chunk.map((u) => (u.to === null ? `:${u.ref}` : `${u.to}:${u.ref}`)));
-    const result = await tryGit(index.dir, args, { remote: index.facts?.push });
+    const result = await tryGit(index.dir, pushArgs(['--porcelain'], chunk), { remote: index.facts?.push });
     const answered = new Map<string, boolean>();
     // porcelain: "<flag>\t<src>:<dst>\t<summary>", flag "!" for a refused ref
     for (const line of result.stdout.split('\n')) {

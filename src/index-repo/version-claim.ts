@@ -15,10 +15,9 @@ import { RegistryError } from '../errors.js';
 import { holderIsGone, holderTrailers } from './claim-holder.js';
 import { committerEnv, resolveCommitter, type Committer } from './committer.js';
 import { git, tryGit } from './git.js';
-import { commitTime } from './git-queries.js';
 import type { LocalIndex } from './local-index.js';
 import { pushRefs, type RefUpdate } from './ref-push.js';
-import { resolveRef } from './tree-reader.js';
+import { remoteRefs } from './remote-refs.js';
 import type { PackageName, VersionId } from './types.js';
 import { formatVersionId } from './version.js';
 
@@ -35,7 +34,12 @@ export interface VersionClaim {
 
 export function claimRef(name: PackageName, id: VersionId): string {
   // versions are semver (with `+build` and `-pre`), targets a fixed word: all valid in a ref name
-  return `${CLAIM_PREFIX}/${name.scope}/${name.name}/${id.version}/${id.target}`;
+  return claimRefOfVersionDir(`${name.scope}/${name.name}/${id.version}/${id.target}`);
+}
+
+/** The claim ref of the version whose objects live under `<scope>/<name>/<version>/<target>/` in storage. */
+export function claimRefOfVersionDir(dir: string): string {
+  return `${CLAIM_PREFIX}/${dir}`;
 }
 
 export type ClaimAttempt =
@@ -75,6 +79,7 @@ export async function claimVersion(index: LocalIndex, name: PackageName, id: Ver
   // the claim being taken over: only ever one found stale, never one read again after the check
   let holder: string | null = null;
   let takeovers = 0;
+  let briefWaits = 0;
   let waitedMs = 0;
   for (;;) {
     const outcome = await pushRefs(index, [branch, { ref, to: oid, expect: holder ?? 'absent' }]);
@@ -106,7 +111,7 @@ export async function claimVersion(index: LocalIndex, name: PackageName, id: Ver
     const held = await judgeClaim(index, ref, current);
     if (held === 'brief' && waitedMs < BRIEF_WAIT_MS) {
       // held for a few seconds by a writer that is not a publish (gc): worth waiting for, not a 409
-      const pause = Math.min(2000, 250 * 2 ** Math.min(4, Math.round(waitedMs / 1000)));
+      const pause = Math.min(2000, 250 * 2 ** briefWaits++);
       await new Promise((resolve) => setTimeout(resolve, pause));
       waitedMs += pause;
       holder = null;
@@ -140,29 +145,30 @@ export async function abandonClaim(index: LocalIndex, claim: VersionClaim): Prom
 
 /** What `ref` holds on the index's origin (in the repository itself without one); null when absent. */
 async function remoteRef(index: LocalIndex, ref: string): Promise<string | null> {
-  if (index.remote === null) return resolveRef(index.dir, ref);
-  const listed = await tryGit(index.dir, ['ls-remote', 'origin', ref], { remote: index.facts?.fetch });
-  if (listed.exitCode !== 0) throw new RegistryError('git', `cannot read ${ref} from ${index.remote}`);
-  // a pattern also matches longer names ending in it (refs/x/refs/heads/main)
-  for (const line of listed.stdout.split('\n')) {
-    const [oid, name] = line.split('\t');
-    if (name === ref && oid !== undefined) return oid;
-  }
-  return null;
+  return (await remoteRefs(index, ref)).get(ref) ?? null;
 }
 
 /** Whether a claim is stale (its holder crashed: it may be taken over), live, or a brief hold that ends on its own. */
 async function judgeClaim(index: LocalIndex, ref: string, oid: string): Promise<'stale' | 'live' | 'brief'> {
-  if (index.remote !== null && (await commitTime(index.dir, oid)) === null) {
+  let claim = await readClaim(index.dir, oid);
+  if (claim === null && index.remote !== null) {
     // fetched only now, into a private ref: the claim's date is what says whether it is live
     const seen = ref.replace(CLAIM_PREFIX, 'refs/registry-claims-seen');
     await tryGit(index.dir, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', 'origin', `+${ref}:${seen}`], { remote: index.facts?.fetch });
+    claim = await readClaim(index.dir, oid);
   }
-  const seconds = await commitTime(index.dir, oid);
-  if (seconds !== null && Date.now() - seconds * 1000 > CLAIM_LEASE_MS) return 'stale';
-  const message = await tryGit(index.dir, ['log', '-1', '--format=%B', oid, '--']);
-  if (message.exitCode !== 0) return 'live';
+  if (claim === null) return 'live';
+  if (Date.now() - claim.seconds * 1000 > CLAIM_LEASE_MS) return 'stale';
   // a holder where this process runs whose process is gone (killed mid-publish) needs no lease to expire
-  if (holderIsGone(message.stdout)) return 'stale';
-  return message.stdout.split('\n').includes(BRIEF_TRAILER) ? 'brief' : 'live';
+  if (holderIsGone(claim.message)) return 'stale';
+  return claim.message.split('\n').includes(BRIEF_TRAILER) ? 'brief' : 'live';
+}
+
+/** A claim commit's date (seconds) and message, in one read; null when this clone does not have it. */
+async function readClaim(dir: string, oid: string): Promise<{ seconds: number; message: string } | null> {
+  const result = await tryGit(dir, ['log', '-1', '--format=%ct%n%B', oid, '--']);
+  if (result.exitCode !== 0) return null;
+  const newline = result.stdout.indexOf('\n');
+  const seconds = Number(result.stdout.slice(0, newline));
+  return newline > 0 && Number.isFinite(seconds) ? { seconds, message: result.stdout.slice(newline + 1) } : null;
 }

@@ -11,8 +11,9 @@
  *   name it and no publish at all holds a claim.
  */
 import { fetchOrigin, tipCommit, type LocalIndex } from '../index-repo/local-index.js';
-import { claimRefOfVersionDir, holdVersions } from '../index-repo/held-versions.js';
-import { DOC_DIR } from './keys.js';
+import { holdVersions } from '../index-repo/held-versions.js';
+import { claimRefOfVersionDir } from '../index-repo/version-claim.js';
+import { DOC_DIR, versionDirOfKey } from './keys.js';
 import { readIndexReferences } from './referenced-keys.js';
 import type { ObjectInfo } from './storage.js';
 
@@ -20,30 +21,22 @@ export interface HeldGarbage {
   deletable: ObjectInfo[];
   /** orphans of the plan left alone: a publish of theirs is under way, or landed since the plan */
   kept: number;
-  /** the tip the objects were checked against again */
-  commit: string;
   release(): Promise<void>;
 }
 
-function versionDirOf(key: string): string | null {
-  const parts = key.split('/');
-  return parts.length === 5 ? parts.slice(0, 4).join('/') : null;
-}
-
 export async function holdGarbage(index: LocalIndex, orphans: readonly ObjectInfo[], describe: string): Promise<HeldGarbage> {
-  const dirs = orphans.map((o) => versionDirOf(o.key)).filter((dir): dir is string => dir !== null);
+  const dirs = orphans.map((o) => versionDirOfKey(o.key)).filter((dir): dir is string => dir !== null);
   const hold = await holdVersions(index, dirs.map(claimRefOfVersionDir), describe);
   try {
     await fetchOrigin(index);
-    const commit = await tipCommit(index);
-    const refs = await readIndexReferences(index.dir, commit);
+    const refs = await readIndexReferences(index.dir, await tipCommit(index));
     const deletable = orphans.filter((o) => {
       if (refs.required.has(o.key) || refs.optional.has(o.key)) return false;
-      const dir = versionDirOf(o.key);
+      const dir = versionDirOfKey(o.key);
       if (dir !== null) return hold.held.has(claimRefOfVersionDir(dir));
       return o.key.startsWith(`${DOC_DIR}/`) && hold.others.length === 0;
     });
-    return { deletable, kept: orphans.length - deletable.length, commit, release: hold.release };
+    return { deletable, kept: orphans.length - deletable.length, release: hold.release };
   } catch (error) {
     await hold.release();
     throw error;

@@ -32,6 +32,12 @@ export function readmeKey(name: PackageName, id: VersionId): string {
   return `${versionDir(name, id)}/${README_FILE}`;
 }
 
+/** `<scope>/<name>/<version>/<target>` of an archive or README key; null for any other key. */
+export function versionDirOfKey(key: string): string | null {
+  const parts = key.split('/');
+  return parts.length === 5 && (parts[4] === ARCHIVE_FILE || parts[4] === README_FILE) ? parts.slice(0, 4).join('/') : null;
+}
+
 export function docKey(hash: string): string {
   if (!/^[0-9a-f]+$/i.test(hash)) {
     throw unsafe(`doc hash ${JSON.stringify(hash)} is not hexadecimal`);

@@ -10,7 +10,7 @@ import { parsePackageName } from '../index-repo/names.js';
 import { parseIndexFile } from '../index-repo/package-file.js';
 import { BlobReader, listTree } from '../index-repo/tree-reader.js';
 import type { DocEntry, IndexEntry, PackageName, VersionId } from '../index-repo/types.js';
-import { ARCHIVE_FILE, DOC_DIR, README_FILE, archiveKey, docKey, readmeKey } from './keys.js';
+import { DOC_DIR, archiveKey, docKey, readmeKey, versionDirOfKey } from './keys.js';
 
 /** Blob reads kept in flight at once: enough to hide the pipe round trip, bounded for memory. */
 const READ_WINDOW = 256;
@@ -95,5 +95,5 @@ function addPackageFile(filePath: string, text: string, refs: IndexReferences): 
 export function isLayoutKey(key: string): boolean {
   const parts = key.split('/');
   if (parts.length === 2) return parts[0] === DOC_DIR && /^[0-9a-f]+\.gz$/i.test(parts[1]!);
-  return parts.length === 5 && (parts[4] === ARCHIVE_FILE || parts[4] === README_FILE);
+  return versionDirOfKey(key) !== null;
 }

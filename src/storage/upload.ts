@@ -6,6 +6,7 @@
  * the claim's lease, after which another publish may take the claim over and upload its own
  * bytes; so they share one deadline, and the first failure cancels the rest.
  */
+import { durationText } from '../duration-text.js';
 import { RegistryError } from '../errors.js';
 import type { Storage } from './storage.js';
 
@@ -17,7 +18,7 @@ export interface UploadObject {
 /** Stores every object, or fails once none of them is being written any more. */
 export async function uploadAll(storage: Storage, objects: readonly UploadObject[], deadlineMs: number): Promise<void> {
   const cancel = new AbortController();
-  const deadline = new RegistryError('storage', `the upload to ${storage.describe()} did not finish within ${formatDuration(deadlineMs)}; nothing was published`);
+  const deadline = new RegistryError('storage', `the upload to ${storage.describe()} did not finish within ${durationText(deadlineMs)}; nothing was published`);
   const timer = setTimeout(() => cancel.abort(deadline), deadlineMs);
   try {
     const settled = await Promise.allSettled(
@@ -32,8 +33,4 @@ export async function uploadAll(storage: Storage, objects: readonly UploadObject
   } finally {
     clearTimeout(timer);
   }
-}
-
-function formatDuration(ms: number): string {
-  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`;
 }
