@@ -6,12 +6,13 @@
  * must then be a conflict that stores nothing, not an upload over the winner's archive.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openLocalIndex } from '../../src/index-repo/local-index.js';
 import { parsePackageName } from '../../src/index-repo/names.js';
 import { claimVersion } from '../../src/index-repo/version-claim.js';
+import { pathExists } from '../../src/path-exists.js';
 import { archiveKey } from '../../src/storage/keys.js';
 import { cli } from '../helpers/cli.js';
 import { runGit } from '../helpers/git.js';
@@ -59,5 +60,22 @@ describe('a claim pushed while another writer lands the same version', () => {
     const attempt = await claimVersion(index, parsePackageName('raced/other'), { version: '1.0.0', target: 'luau' }, before, 'test');
     assert.equal(attempt.kind, 'moved');
     assert.equal(await runGit(setup.remote, ['for-each-ref', 'refs/registry-claims']), '');
+  });
+
+  it('fails, storing nothing, when the branch cannot be read once the claim is held', async () => {
+    // the origin goes away right after the claim lands, so the read of the branch that follows fails
+    const hook = path.join(setup.remote, 'hooks', 'post-receive');
+    await writeFile(hook, ['#!/bin/sh', 'if grep -q refs/registry-claims/; then rm -f "$0"; mv "$PWD" "$PWD.gone"; fi', ''].join('\n'));
+    await chmod(hook, 0o755);
+    const file = await writePackage(setup.root, 'vanish.tar.gz', { name: 'raced/vanish', version: '1.0.0' });
+    try {
+      const result = await cli(['publish', file, '--index', setup.clone], { env: { FS_STORAGE_ROOT: setup.storage } });
+      assert.equal(result.code, 9, `${result.code}: ${result.stderr}`);
+      assert.equal(await pathExists(path.join(setup.storage, 'raced', 'vanish')), false, 'nothing was uploaded');
+    } finally {
+      await rename(`${setup.remote}.gone`, setup.remote).catch(() => undefined);
+    }
+    // the claim could not be given back to an origin that was gone: it stays until its holder is found gone
+    assert.match(await runGit(setup.remote, ['for-each-ref', 'refs/registry-claims']), /raced\/vanish/);
   });
 });
