@@ -12,7 +12,7 @@ import { compareLoad } from './lib/load.js';
 import { OUT_DIR } from './lib/paths.js';
 import { startBareServer, startRegistry, type BareRoute } from './lib/processes.js';
 import { printProfiles, profileDir, report, scriptFlags } from './lib/script.js';
-import { ms, perSecond, ratio, type Figure } from './lib/stats.js';
+import { median, ms, perSecond, ratio, type Figure } from './lib/stats.js';
 
 const CONNECTIONS = 64;
 /** packages requested, spread over the whole index, so no single cached body is all that is measured */
@@ -59,8 +59,8 @@ try {
       console.log(`${endpoint.label}: ${rounds} round(s) of ${durationS} s per server, ${CONNECTIONS} connections`);
       const results = await compareLoad(
         [
-          { name: 'bare', url: bare.url },
-          { name: 'registry', url: registry.url },
+          { name: 'bare', url: bare.url, pid: bare.pid },
+          { name: 'registry', url: registry.url, pid: registry.pid },
         ],
         { paths: endpoint.paths, connections: CONNECTIONS, durationS },
         rounds,
@@ -70,11 +70,14 @@ try {
       const bP99 = Math.min(...b.all.map((x) => x.p99Ms));
       const rP99 = Math.min(...r.all.map((x) => x.p99Ms));
       for (const [name, x] of [['bare', b], ['registry', r]] as const) {
-        console.log(`  ${name}: ${x.all.map((run) => `${Math.round(run.rps)}/s p99 ${run.p99Ms} ms`).join('; ')}`);
+        console.log(`  ${name}: ${x.all.map((run) => `${Math.round(run.rps)}/s p99 ${run.p99Ms} ms, ${run.cpuUsPerRequest!.toFixed(1)} us CPU per answer`).join('; ')}`);
       }
+      const bCpu = median(b.all.map((x) => x.cpuUsPerRequest!));
+      const rCpu = median(r.all.map((x) => x.cpuUsPerRequest!));
       figures.push(
         { name: `${endpoint.label}: requests/s, registry / bare`, value: `${ratio(r.best.rps / b.best.rps)} (${perSecond(r.best.rps)} / ${perSecond(b.best.rps)})`, target: `>= ${TARGET}`, met: r.best.rps / b.best.rps >= TARGET },
         { name: `${endpoint.label}: p99, bare / registry`, value: `${ratio(bP99 / rP99)} (${ms(rP99, 0)} vs ${ms(bP99, 0)})`, target: `>= ${TARGET}`, met: bP99 / rP99 >= TARGET },
+        { name: `${endpoint.label}: server CPU per answer (all its threads), bare / registry, median of the rounds`, value: `${ratio(bCpu / rCpu)} (${rCpu.toFixed(1)} us vs ${bCpu.toFixed(1)} us)`, target: '', met: null },
       );
     }
   } finally {

@@ -27,6 +27,8 @@ export interface WriteContext {
   committer?: Partial<Committer> | undefined;
   /** how long the uploads may take (UPLOAD_DEADLINE_MS; tests shorten it) */
   uploadDeadlineMs?: number;
+  /** how long the claim waits for a brief hold (gc's) to end before a 409 (BRIEF_WAIT_MS; tests shorten it) */
+  briefWaitMs?: number;
 }
 
 /** Half the claim's lease: an upload never lands after another publish could take the claim over. */
@@ -139,7 +141,7 @@ async function publishFromBase(ctx: WriteContext, reader: BlobReader, archive: B
     committer: ctx.committer,
     onRetry: opts.onRetry,
   };
-  let claiming = claimVersion(ctx.index, pkg.name, version.id, base, actor, ctx.committer, await claimCommitted);
+  let claiming = claimVersion(ctx.index, pkg.name, version.id, base, actor, ctx.committer, await claimCommitted, ctx.briefWaitMs);
   // the index commit is built while the claim's push (spawned first) is on the way; no ref names
   // it until the writer pushes it after the upload. A failure here is the writer's to meet again.
   const preparing = prepareCommit(ctx.index, request, base, reader).catch(() => undefined);
@@ -154,7 +156,7 @@ async function publishFromBase(ctx: WriteContext, reader: BlobReader, archive: B
         await fetchWriteBase(ctx.index);
         base = (await writeBase(ctx.index, reader))!;
         checked = { commit: base, plan: await readSnapshot(ctx.index, base, (snapshot) => checkPublishable(snapshot, version, opts.publisherId), reader) };
-        claiming = claimVersion(ctx.index, pkg.name, version.id, base, actor, ctx.committer);
+        claiming = claimVersion(ctx.index, pkg.name, version.id, base, actor, ctx.committer, undefined, ctx.briefWaitMs);
       }
     }
   } catch (error) {

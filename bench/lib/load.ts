@@ -3,6 +3,7 @@
  * own), always on 127.0.0.1 and always bounded by a duration.
  */
 import { createRequire } from 'node:module';
+import { processCpu } from './proc-cpu.js';
 
 /** The part of autocannon's result these benchmarks read. */
 interface AutocannonHistogram {
@@ -108,23 +109,41 @@ export function runLoad(opts: LoadOptions): Promise<LoadResult> {
 export interface Contender<T> {
   name: T;
   url: string;
+  /** the server's process: given, each round also says what CPU the server spent per answer */
+  pid?: number;
+}
+
+/** A round under load, with the server's own CPU per answer when its pid was given. */
+export interface RoundResult extends LoadResult {
+  /**
+   * microseconds on a CPU per answered request, all the server's threads (JavaScript, GC,
+   * libuv): what a request costs the server, whatever the load generator beside it got
+   */
+  cpuUsPerRequest?: number;
 }
 
 /**
  * Alternates the contenders round by round (A B A B ...), so a burst of load from something
  * else on the machine falls on both rather than on one, and keeps each contender's best round.
  */
+async function serverCpuMs(pid: number): Promise<number> {
+  const cpu = await processCpu(pid);
+  return cpu.main.runMs + cpu.helpers.runMs;
+}
+
 export async function compareLoad<T extends string>(
   contenders: ReadonlyArray<Contender<T>>,
   load: Omit<LoadOptions, 'url'>,
   rounds: number,
   warmupS = 2,
-): Promise<Map<T, { best: LoadResult; all: LoadResult[] }>> {
-  const out = new Map<T, { best: LoadResult; all: LoadResult[] }>();
+): Promise<Map<T, { best: RoundResult; all: RoundResult[] }>> {
+  const out = new Map<T, { best: RoundResult; all: RoundResult[] }>();
   for (const c of contenders) await runLoad({ ...load, url: c.url, durationS: warmupS });
   for (let round = 0; round < rounds; round++) {
     for (const c of round % 2 === 0 ? contenders : [...contenders].reverse()) {
-      const result = await runLoad({ ...load, url: c.url });
+      const before = c.pid === undefined ? undefined : await serverCpuMs(c.pid);
+      const result: RoundResult = await runLoad({ ...load, url: c.url });
+      if (before !== undefined) result.cpuUsPerRequest = ((await serverCpuMs(c.pid!)) - before) * 1000 / result.requests;
       if (result.errors > 0 || result.non2xx > 0) {
         throw new Error(`${c.name}: ${result.errors} errors and ${result.non2xx} non-2xx answers under load`);
       }

@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { RegistryError } from '../errors.js';
+import { durationText } from '../duration-text.js';
 import { holderIsGone, holderTrailers } from './claim-holder.js';
 import { committerEnv, resolveCommitter, type Committer } from './committer.js';
 import { git, tryGit } from './git.js';
@@ -72,7 +73,16 @@ export async function writeClaimCommit(index: LocalIndex, subject: string, descr
  * with `commit` from `claimCommit` (a new one when not given).
  * Throws 409 when another publish holds a live claim on the version.
  */
-export async function claimVersion(index: LocalIndex, name: PackageName, id: VersionId, base: string, describe: string, committer?: Partial<Committer>, commit?: string): Promise<ClaimAttempt> {
+export async function claimVersion(
+  index: LocalIndex,
+  name: PackageName,
+  id: VersionId,
+  base: string,
+  describe: string,
+  committer?: Partial<Committer>,
+  commit?: string,
+  briefWaitMs = BRIEF_WAIT_MS,
+): Promise<ClaimAttempt> {
   const ref = claimRef(name, id);
   const oid = commit ?? (await claimCommit(index, name, id, describe, committer));
   const branch: RefUpdate = { ref: `refs/heads/${index.branch}`, to: base, expect: base };
@@ -109,16 +119,16 @@ export async function claimVersion(index: LocalIndex, name: PackageName, id: Ver
       continue;
     }
     const held = await judgeClaim(index, ref, current);
-    if (held === 'brief' && waitedMs < BRIEF_WAIT_MS) {
+    if (held === 'brief' && waitedMs < briefWaitMs) {
       // held for a few seconds by a writer that is not a publish (gc): worth waiting for, not a 409
-      const pause = Math.min(2000, 250 * 2 ** briefWaits++);
+      const pause = Math.min(2000, 250 * 2 ** briefWaits++, Math.max(1, briefWaitMs - waitedMs));
       await new Promise((resolve) => setTimeout(resolve, pause));
       waitedMs += pause;
       holder = null;
       continue;
     }
     if (held === 'brief') {
-      throw new RegistryError('conflict', `${name.full}@${formatVersionId(id)} has been held by \`pesde-registry gc --delete\` for over ${BRIEF_WAIT_MS / 1000} s; try again when it is done`);
+      throw new RegistryError('conflict', `${name.full}@${formatVersionId(id)} has been held by \`pesde-registry gc --delete\` for over ${durationText(briefWaitMs)}; try again when it is done`);
     }
     if (held === 'live' || takeovers++ > 3) {
       throw new RegistryError('conflict', `${name.full}@${formatVersionId(id)} is being published by another writer right now (or was just published): bump the version in pesde.toml`);

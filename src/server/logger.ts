@@ -5,11 +5,12 @@
  *
  * Lines are not written one by one: a write to stderr is a system call, synchronous for
  * files and pipes, and one per request cost a busy server a sizeable share of its time.
- * Info lines (the request log) collect in a buffer written once per turn of the event loop
- * (everything answered in that turn goes out in one write, before the loop waits for more
- * input, so a line is never later than the work after it), or at once when the buffer is
- * large. Warnings and errors flush the buffer and go out immediately, in order; `flush()`
- * and process exit write whatever is left.
+ * Info lines (the request log) collect in a buffer written at the end of the event loop's
+ * turn, and at most once every MIN_WRITE_INTERVAL_MS: a quiet server writes each line as
+ * soon as its turn ends, a busy one a few hundred lines per write (a write per turn was
+ * a few lines each under load, and cost about 2 us per request more). Past MAX_BUFFERED
+ * characters the buffer is written at once. Warnings and errors flush the buffer and go
+ * out immediately, in order; `flush()` and process exit write whatever is left.
  *
  * Every line passes redact(): a URL with a password in a git error, say, is logged without it.
  */
@@ -33,6 +34,9 @@ export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
 /** Past this many buffered characters the buffer is written without waiting for the turn to end. */
 const MAX_BUFFERED = 64 * 1024;
 
+/** The most an info line waits for a write after the one before it (a busy server's batching). */
+const MIN_WRITE_INTERVAL_MS = 20;
+
 const LEVEL_LABELS: Record<LogLevel, string> = { info: 'INFO ', warn: 'WARN ', error: 'ERROR' };
 
 /** Buffers with unwritten lines, written at exit if the loop never reaches their flush. */
@@ -42,14 +46,22 @@ let exitHookInstalled = false;
 export function createLogger(format: LogFormat, out: Writable = process.stderr): Logger & { flush(): void } {
   let buffered = '';
   let scheduled = false;
+  let lastWrite = -Infinity;
   const flush = () => {
     unflushed.delete(flush);
     if (buffered === '') return;
     const text = buffered;
     buffered = '';
+    lastWrite = performance.now();
     out.write(text);
   };
   const onTurnEnd = () => {
+    const wait = lastWrite + MIN_WRITE_INTERVAL_MS - performance.now();
+    if (wait > 0) {
+      // unref'd: a pending write keeps no process alive; the exit hook writes it instead
+      setTimeout(onTurnEnd, wait).unref();
+      return;
+    }
     scheduled = false;
     flush();
   };
@@ -105,15 +117,24 @@ function jsonLine(time: string, level: LogLevel, message: string, fields: LogFie
 }
 
 function textLine(time: string, level: LogLevel, message: string, fields: LogFields | undefined): string {
-  let extra = '';
-  if (fields !== undefined) {
-    for (const key of Object.keys(fields)) {
-      const v = fields[key];
-      if (v === undefined) continue;
-      extra += ` ${key}=${typeof v === 'string' && /\s|"/.test(v) ? JSON.stringify(v) : String(v)}`;
-    }
+  let line = `${time} ${LEVEL_LABELS[level]} ${message}`;
+  // for-in and a test per value: the request log writes a line per request, and an array of
+  // keys or a regex match per field showed in its profile
+  for (const key in fields) {
+    const v = fields[key];
+    if (v === undefined) continue;
+    line += typeof v === 'string' ? (needsQuotes(v) ? ` ${key}=${JSON.stringify(v)}` : ` ${key}=${v}`) : ` ${key}=${String(v)}`;
   }
-  return `${time} ${LEVEL_LABELS[level]} ${message}${extra}\n`;
+  return `${line}\n`;
+}
+
+/** whether a text field must be quoted to stay one token: it holds white space, a quote or a control character (JSON then escapes the line breaks) */
+function needsQuotes(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x22 || c <= 0x20 || (c >= 0x7f && c <= 0x9f) || (c > 0x9f && /\s/.test(value[i]!))) return true;
+  }
+  return false;
 }
 
 export const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };

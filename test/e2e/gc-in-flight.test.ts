@@ -17,11 +17,14 @@ import { holdVersions } from '../../src/index-repo/held-versions.js';
 import { PUSH_EACH_CHUNK } from '../../src/index-repo/ref-push.js';
 import { abandonClaim, claimRefOfVersionDir, claimVersion } from '../../src/index-repo/version-claim.js';
 import { pathExists } from '../../src/path-exists.js';
+import { publishPackage } from '../../src/publish.js';
+import { FsStorage } from '../../src/storage/fs-storage.js';
 import { cli } from '../helpers/cli.js';
 import { runGit } from '../helpers/git.js';
 import { setupIndex, type IndexSetup } from '../helpers/index-setup.js';
 import { LANDED_REF, landOnNextClaim } from '../helpers/land-on-claim.js';
-import { writePackage } from '../helpers/package-fixture.js';
+import { buildPackage, writePackage } from '../helpers/package-fixture.js';
+import { assertRegistryError } from '../helpers/registry-error.js';
 
 const TWO_DAYS_AGO = new Date(Date.now() - 2 * 86_400_000);
 const RETRIED = 'acme/retried/1.0.0/luau/pkg.tar.gz';
@@ -146,6 +149,29 @@ describe('gc --delete while publishes are under way', () => {
     const result = await publishing;
     assert.equal(result.code, 0, result.stderr);
     assert.match(await runGit(setup.remote, ['show', 'main:acme/waits']), /1\.0\.0/);
+    assert.equal(await claims(), '');
+  });
+
+  it('gives a publish of a version gc holds for too long a 409 after the wait, with nothing uploaded or landed and gc\'s hold left alone', async () => {
+    const index = await openLocalIndex(setup.clone, { requireRemote: true });
+    const ref = claimRefOfVersionDir('acme/outwaited/1.0.0/luau');
+    const hold = await holdVersions(index, [ref], 'pesde-registry gc --delete');
+    try {
+      const tip = await runGit(setup.remote, ['rev-parse', 'main']);
+      const held = await runGit(setup.remote, ['rev-parse', ref]);
+      const archive = await buildPackage({ name: 'acme/outwaited', version: '1.0.0' });
+      const started = Date.now();
+      await assert.rejects(publishPackage({ index, storage: new FsStorage(setup.storage), ownIndexUrls: [], briefWaitMs: 1500 }, archive, { publisherId: 0 }), (error: unknown) => {
+        assertRegistryError(error, 'conflict', /acme\/outwaited@1\.0\.0 luau has been held by `pesde-registry gc --delete` for over 1s; try again when it is done/);
+        return true;
+      });
+      assert.ok(Date.now() - started >= 1500, 'the publish waited for the hold first');
+      assert.equal(await stored('acme/outwaited/1.0.0/luau/pkg.tar.gz'), false, 'nothing was uploaded');
+      assert.equal(await runGit(setup.remote, ['rev-parse', 'main']), tip, 'the index did not change');
+      assert.equal(await runGit(setup.remote, ['rev-parse', ref]), held, "gc's hold is still gc's");
+    } finally {
+      await hold.release();
+    }
     assert.equal(await claims(), '');
   });
 

@@ -140,7 +140,10 @@ describe('logs', () => {
     try {
       await server.get(`/v1/packages/${enc('pesde/rojo')}`);
       await server.get('/nope');
-      const requests = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.method !== undefined);
+      const logged = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.method !== undefined);
+      // a line written soon after another waits for the next write, at most 20 ms later
+      for (let i = 0; i < 50 && logged().length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      const requests = logged();
       assert.deepEqual(requests.map((r) => [r.level, r.method, r.path, r.status]), [
         ['info', 'GET', `/v1/packages/${enc('pesde/rojo')}`, 200],
         ['info', 'GET', '/nope', 404],
