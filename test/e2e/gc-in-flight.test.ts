@@ -21,6 +21,7 @@ import { publishPackage } from '../../src/publish.js';
 import { FsStorage } from '../../src/storage/fs-storage.js';
 import { cli } from '../helpers/cli.js';
 import { runGit } from '../helpers/git.js';
+import { startTestServer } from '../helpers/http.js';
 import { setupIndex, type IndexSetup } from '../helpers/index-setup.js';
 import { LANDED_REF, landOnNextClaim } from '../helpers/land-on-claim.js';
 import { buildPackage, writePackage } from '../helpers/package-fixture.js';
@@ -150,6 +151,32 @@ describe('gc --delete while publishes are under way', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(await runGit(setup.remote, ['show', 'main:acme/waits']), /1\.0\.0/);
     assert.equal(await claims(), '');
+  });
+
+  it('makes a publish through the server (POST /v1/packages) of a version gc holds wait for it and answer 200', async () => {
+    const index = await openLocalIndex(setup.clone, { requireRemote: true });
+    const ref = claimRefOfVersionDir('acme/served_wait/1.0.0/luau');
+    const hold = await holdVersions(index, [ref], 'pesde-registry gc --delete');
+    const dataDir = path.join(setup.root, 'served-wait');
+    // a file:// URL: a clone by plain path would hard-link every object, gc's claim commit too,
+    // and the server would have no need to fetch it, which is how the test sees it met the hold
+    const server = await startTestServer({ env: { INDEX_REPO_URL: `file://${setup.remote}`, FS_STORAGE_ROOT: setup.storage }, flags: { dataDir, publishRateLimit: 'off' } });
+    try {
+      const archive = await buildPackage({ name: 'acme/served_wait', version: '1.0.0' });
+      const answering = server.get('/v1/packages', { method: 'POST', body: archive, headers: { 'content-type': 'application/octet-stream' } });
+      const seen = ref.replace('refs/registry-claims', 'refs/registry-claims-seen');
+      for (let i = 0; i < 600 && (await runGit(server.index.dir, ['for-each-ref', seen])) === ''; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.notEqual(await runGit(server.index.dir, ['for-each-ref', seen]), '', 'the publish met the hold');
+      await hold.release();
+      const answer = await answering;
+      assert.equal(answer.status, 200, answer.text);
+      assert.match(await runGit(setup.remote, ['show', 'main:acme/served_wait']), /1\.0\.0/);
+      assert.equal(await stored('acme/served_wait/1.0.0/luau/pkg.tar.gz'), true);
+      assert.equal(await claims(), '');
+    } finally {
+      await hold.release().catch(() => undefined);
+      await server.dispose();
+    }
   });
 
   it('gives a publish of a version gc holds for too long a 409 after the wait, with nothing uploaded or landed and gc\'s hold left alone', async () => {
