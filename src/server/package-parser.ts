@@ -51,6 +51,11 @@ export interface ParseJob {
 }
 export interface ParseAnswer {
   id: number;
+  /**
+   * entries of the file, in order, ahead of the answer that ends with the rest of them: each
+   * message is read whole by the event loop, so a large file comes back in several
+   */
+  part?: IndexFile['entries'];
   file?: IndexFile;
   versions?: RenderedVersions;
   scanned?: ScannedFile | null;
@@ -60,6 +65,8 @@ export interface ParseAnswer {
 interface Job extends ParseJob {
   resolve: (answer: ParseAnswer) => void;
   reject: (error: Error) => void;
+  /** the entries of the parts received so far */
+  parts?: Array<IndexFile['entries']>;
 }
 
 let worker: Worker | undefined;
@@ -120,6 +127,11 @@ function startWorker(): Worker {
   thread.on('message', (answer: ParseAnswer) => {
     const job = running?.job;
     if (job === undefined || job.id !== answer.id) return;
+    if (answer.part !== undefined) {
+      (job.parts ??= []).push(answer.part);
+      return;
+    }
+    if (answer.file !== undefined && job.parts !== undefined) answer.file.entries = [...job.parts, answer.file.entries].flat();
     finish(job, () => (answer.error === undefined ? job.resolve(answer) : job.reject(new Error(answer.error))));
   });
   thread.on('error', (error) => {

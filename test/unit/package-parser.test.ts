@@ -46,6 +46,16 @@ describe('package files to serve', () => {
     assert.equal(gunzipSync(record.versionsJson().gzip()!).toString('utf8'), expected);
   });
 
+  it('returns a file of several MB, which comes back from the worker in parts, whole and in order', async () => {
+    const text = fileText(8000);
+    assert.ok(text.length > 2_000_000, `${text.length} chars: several parts of 256 KB`);
+    const [large, next] = await Promise.all([parsePackageFileToServe(text, 'acme/large', name), parsePackageFileToServe(fileText(601), 'acme/next', name)]);
+    assert.deepEqual(large.file, parseIndexFile(text, 'acme/large'));
+    assert.equal(large.versions?.text, new PackageRecord(name, parseIndexFile(text, 'acme/large')).versionsJson().text);
+    // the job after it gets its own entries only
+    assert.deepEqual(next.file, parseIndexFile(fileText(601), 'acme/next'));
+  });
+
   it('parses a small file where it is asked for, without rendering anything', () => {
     const text = fileText(3);
     const served = parsePackageFileToServe(text, 'acme/small', name);
