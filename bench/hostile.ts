@@ -230,7 +230,7 @@ report(
   figures,
   [
     'Costly work on the event loop runs in steps on one queue that takes at most 4 ms a turn (src/server/sliced-work.ts: ranking, index builds, cold search results) or in worker threads (package files above 64 KiB with their versions list; Markdown).',
-    'Left on the event loop: each git process the server spawns costs it 10-40 ms in fork() at this heap size (a publish spawns several); the first request for a 4 MB package file builds its record from the parsed file (the worker sends its entries in parts of about 256 KB of source, each read in its own turn) and writes its body; a doc page at the 4 MiB cap is decoded, trimmed and hashed in one go.',
+    'Left on the event loop: each git process the server spawns costs it 10-40 ms in fork() at this heap size (a publish spawns several); the first request for a 4 MB package file builds its record from the parsed file and the order the worker worked out (the worker sends the entries in parts of about 256 KB of source, each read in its own turn) and writes its body; a doc page at the 4 MiB cap is decoded, trimmed and hashed in one go.',
   ],
 );
 if (profile !== undefined) await printProfiles(profile);

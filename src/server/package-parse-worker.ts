@@ -28,17 +28,18 @@ parentPort?.on('message', ({ id, text, where, render, scan }: ParseJob) => {
       return;
     }
     const file = parseIndexFile(text, where);
-    let versions: ParseAnswer['versions'];
+    let served: Pick<ParseAnswer, 'versions' | 'layout'> = {};
     if (render !== undefined) {
-      const body = new PackageRecord(render, file).versionsJson();
-      versions = { text: body.text, gzip: body.gzip() };
+      const record = new PackageRecord(render, file);
+      const body = record.versionsJson();
+      served = { versions: { text: body.text, gzip: body.gzip() }, layout: record.layout() };
     }
     // everything is done before the first message, so an error is the only answer an error gets
     const { entries, ...rest } = file;
     const step = entriesPerPart(entries.length, text.length);
     for (let at = 0; at + step < entries.length; at += step) parentPort?.postMessage({ id, part: entries.slice(at, at + step) } satisfies ParseAnswer);
     const last = entries.length === 0 ? 0 : Math.floor((entries.length - 1) / step) * step;
-    answer = { id, file: { ...rest, entries: entries.slice(last) }, ...(versions === undefined ? {} : { versions }) };
+    answer = { id, file: { ...rest, entries: entries.slice(last) }, ...served };
   } catch (error) {
     answer = { id, error: errorMessage(error) };
   }

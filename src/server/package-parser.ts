@@ -14,6 +14,7 @@ import { workerEntry } from '../worker-entry.js';
 import { Worker } from 'node:worker_threads';
 import type { IndexFile, PackageName } from '../index-repo/types.js';
 import { parseIndexFile } from '../index-repo/package-file.js';
+import type { RecordLayout } from './package-record.js';
 import { scanIndexFile, type ScannedFile } from './package-scan.js';
 
 /** Parsed inline up to this: about 10 ms. */
@@ -37,6 +38,8 @@ export interface ServedPackageFile {
   file: IndexFile;
   /** for a file parsed in the worker */
   versions?: RenderedVersions;
+  /** for a file parsed in the worker: what its record is built with */
+  layout?: RecordLayout;
 }
 
 /** What a job asks of the worker thread, and what it answers. */
@@ -58,6 +61,7 @@ export interface ParseAnswer {
   part?: IndexFile['entries'];
   file?: IndexFile;
   versions?: RenderedVersions;
+  layout?: RecordLayout;
   scanned?: ScannedFile | null;
   error?: string;
 }
@@ -95,6 +99,7 @@ export function parsePackageFileToServe(text: string, where: string, name: Packa
   return inWorker({ text, where, render: { scope: name.scope, name: name.name, full: name.full } }).then((answer) => ({
     file: answer.file!,
     ...(answer.versions === undefined ? {} : { versions: answer.versions }),
+    ...(answer.layout === undefined ? {} : { layout: answer.layout }),
   }));
 }
 

@@ -231,7 +231,7 @@ export class PackageStore {
       const again = this.cached(summary);
       if (again !== undefined) return again;
     }
-    return this.adopt(summary, text, (grew) => new PackageRecord(summary, parsed.file, grew, parsed.versions));
+    return this.adopt(summary, text, (grew) => new PackageRecord(summary, parsed.file, grew, parsed.versions, parsed.layout));
   }
 
   private unparsable(summary: PackageSummary, error: unknown): void {

@@ -56,6 +56,34 @@ describe('package files to serve', () => {
     assert.deepEqual(next.file, parseIndexFile(fileText(601), 'acme/next'));
   });
 
+  it('builds a large file\'s record from the layout the worker worked out, answering as one built on the event loop', async () => {
+    const file: IndexFile = {
+      entries: Array.from({ length: 3000 }, (_, i) => {
+        const version = i % 10 === 9 ? `3.0.0-beta.${i}` : `2.${i % 4}.${i % 700}`;
+        const target = i % 2 === 0 ? ('roblox' as const) : ('luau' as const);
+        return { id: { version, target }, entry: { published_at: `2025-01-${String(1 + (i % 28)).padStart(2, '0')}T00:00:00Z`, description: `v ${i} ${'x'.repeat(120)}`, ...(i % 3 === 0 ? { yanked: true } : {}), target: { environment: target, lib: 'src/init.luau' } } };
+      }),
+    };
+    const text = serializeIndexFile(file);
+    assert.ok(text.length > INLINE_MAX_CHARS);
+    const served = await parsePackageFileToServe(text, 'acme/large', name);
+    assert.ok(served.layout !== undefined, 'the worker sent a layout');
+    const fromWorker = new PackageRecord(name, served.file, undefined, served.versions, served.layout);
+    const here = new PackageRecord(name, parseIndexFile(text, 'acme/large'));
+    assert.equal(fromWorker.latestVersion, here.latestVersion);
+    assert.deepEqual(fromWorker.searchable?.id, here.searchable?.id);
+    assert.equal(fromWorker.versionsJson().text, here.versionsJson().text);
+    assert.equal(fromWorker.v0Json().text, here.v0Json().text);
+    for (const version of ['2.1.5', '3.0.0-beta.9', '9.9.9']) {
+      for (const target of [{ kind: 'any' as const }, { kind: 'specific' as const, target: 'luau' as const }]) {
+        const a = fromWorker.resolve({ kind: 'specific', version }, target);
+        const b = here.resolve({ kind: 'specific', version }, target);
+        assert.equal(a === null ? null : fromWorker.versionJson(a).text, b === null ? null : here.versionJson(b).text, `${version} ${target.kind}`);
+      }
+    }
+    assert.equal(fromWorker.versionJson(fromWorker.resolve({ kind: 'latest' }, { kind: 'any' })!).text, here.versionJson(here.resolve({ kind: 'latest' }, { kind: 'any' })!).text);
+  });
+
   it('parses a small file where it is asked for, without rendering anything', () => {
     const text = fileText(3);
     const served = parsePackageFileToServe(text, 'acme/small', name);
