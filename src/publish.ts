@@ -141,7 +141,8 @@ async function publishFromBase(ctx: WriteContext, reader: BlobReader, archive: B
     committer: ctx.committer,
     onRetry: opts.onRetry,
   };
-  let claiming = claimVersion(ctx.index, pkg.name, version.id, base, actor, ctx.committer, await claimCommitted, ctx.briefWaitMs);
+  const claimOptions = { committer: ctx.committer, briefWaitMs: ctx.briefWaitMs };
+  let claiming = claimVersion(ctx.index, pkg.name, version.id, base, actor, { ...claimOptions, commit: await claimCommitted });
   // the index commit is built while the claim's push (spawned first) is on the way; no ref names
   // it until the writer pushes it after the upload. A failure here is the writer's to meet again.
   const preparing = prepareCommit(ctx.index, request, base, reader).catch(() => undefined);
@@ -156,7 +157,7 @@ async function publishFromBase(ctx: WriteContext, reader: BlobReader, archive: B
         await fetchWriteBase(ctx.index);
         base = (await writeBase(ctx.index, reader))!;
         checked = { commit: base, plan: await readSnapshot(ctx.index, base, (snapshot) => checkPublishable(snapshot, version, opts.publisherId), reader) };
-        claiming = claimVersion(ctx.index, pkg.name, version.id, base, actor, ctx.committer, undefined, ctx.briefWaitMs);
+        claiming = claimVersion(ctx.index, pkg.name, version.id, base, actor, claimOptions);
       }
     }
   } catch (error) {

@@ -122,15 +122,16 @@ export interface RoundResult extends LoadResult {
   cpuUsPerRequest?: number;
 }
 
-/**
- * Alternates the contenders round by round (A B A B ...), so a burst of load from something
- * else on the machine falls on both rather than on one, and keeps each contender's best round.
- */
+/** CPU time of all the process's threads so far. */
 async function serverCpuMs(pid: number): Promise<number> {
   const cpu = await processCpu(pid);
   return cpu.main.runMs + cpu.helpers.runMs;
 }
 
+/**
+ * Alternates the contenders round by round (A B A B ...), so a burst of load from something
+ * else on the machine falls on both rather than on one, and keeps each contender's best round.
+ */
 export async function compareLoad<T extends string>(
   contenders: ReadonlyArray<Contender<T>>,
   load: Omit<LoadOptions, 'url'>,
@@ -143,7 +144,7 @@ export async function compareLoad<T extends string>(
     for (const c of round % 2 === 0 ? contenders : [...contenders].reverse()) {
       const before = c.pid === undefined ? undefined : await serverCpuMs(c.pid);
       const result: RoundResult = await runLoad({ ...load, url: c.url });
-      if (before !== undefined) result.cpuUsPerRequest = ((await serverCpuMs(c.pid!)) - before) * 1000 / result.requests;
+      if (c.pid !== undefined && before !== undefined) result.cpuUsPerRequest = ((await serverCpuMs(c.pid)) - before) * 1000 / result.requests;
       if (result.errors > 0 || result.non2xx > 0) {
         throw new Error(`${c.name}: ${result.errors} errors and ${result.non2xx} non-2xx answers under load`);
       }

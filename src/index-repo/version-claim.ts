@@ -68,23 +68,22 @@ export async function writeClaimCommit(index: LocalIndex, subject: string, descr
   return git(index.dir, ['commit-tree', EMPTY_TREE, '-F', '-'], { env: identity, input: `${line(subject)}\n\n${line(describe)}\nClaim-id: ${randomUUID()}\n${brief ? `${BRIEF_TRAILER}\n` : ''}${holderTrailers()}` });
 }
 
+export interface ClaimOptions {
+  committer?: Partial<Committer> | undefined;
+  /** from `claimCommit`, written ahead; a new one when not given */
+  commit?: string | undefined;
+  /** how long a brief hold (gc's) is waited for before a 409 (BRIEF_WAIT_MS) */
+  briefWaitMs?: number | undefined;
+}
+
 /**
- * Claims `name@id` while the branch is still at `base` (the commit the caller's checks read),
- * with `commit` from `claimCommit` (a new one when not given).
+ * Claims `name@id` while the branch is still at `base` (the commit the caller's checks read).
  * Throws 409 when another publish holds a live claim on the version.
  */
-export async function claimVersion(
-  index: LocalIndex,
-  name: PackageName,
-  id: VersionId,
-  base: string,
-  describe: string,
-  committer?: Partial<Committer>,
-  commit?: string,
-  briefWaitMs = BRIEF_WAIT_MS,
-): Promise<ClaimAttempt> {
+export async function claimVersion(index: LocalIndex, name: PackageName, id: VersionId, base: string, describe: string, opts: ClaimOptions = {}): Promise<ClaimAttempt> {
+  const { committer, briefWaitMs = BRIEF_WAIT_MS } = opts;
   const ref = claimRef(name, id);
-  const oid = commit ?? (await claimCommit(index, name, id, describe, committer));
+  const oid = opts.commit ?? (await claimCommit(index, name, id, describe, committer));
   const branch: RefUpdate = { ref: `refs/heads/${index.branch}`, to: base, expect: base };
   // the claim being taken over: only ever one found stale, never one read again after the check
   let holder: string | null = null;

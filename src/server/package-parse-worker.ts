@@ -11,8 +11,9 @@ import { PackageRecord } from './package-record.js';
 import { scanIndexFile } from './package-scan.js';
 
 /**
- * Source text a part's entries come from, about: the event loop reads each message whole, and
- * the entries of a 4 MB file in one took it 39 ms to rebuild (bench:hostile, profiled).
+ * About how much of the file's text each part's entries were parsed from: the event loop
+ * reads a message whole, and the entries of a 4 MB file in one message took it 39 ms to
+ * rebuild (bench:hostile, profiled).
  */
 const PART_SOURCE_CHARS = 256 * 1024;
 

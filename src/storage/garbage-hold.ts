@@ -25,15 +25,19 @@ export interface HeldGarbage {
 }
 
 export async function holdGarbage(index: LocalIndex, orphans: readonly ObjectInfo[], describe: string): Promise<HeldGarbage> {
-  const dirs = orphans.map((o) => versionDirOfKey(o.key)).filter((dir): dir is string => dir !== null);
-  const hold = await holdVersions(index, dirs.map(claimRefOfVersionDir), describe);
+  // each orphan's claim ref: null for a doc page, which no claim names
+  const claims = orphans.map((o) => {
+    const dir = versionDirOfKey(o.key);
+    return dir === null ? null : claimRefOfVersionDir(dir);
+  });
+  const hold = await holdVersions(index, claims.filter((ref) => ref !== null), describe);
   try {
     await fetchOrigin(index);
     const refs = await readIndexReferences(index.dir, await tipCommit(index));
-    const deletable = orphans.filter((o) => {
+    const deletable = orphans.filter((o, i) => {
       if (refs.required.has(o.key) || refs.optional.has(o.key)) return false;
-      const dir = versionDirOfKey(o.key);
-      if (dir !== null) return hold.held.has(claimRefOfVersionDir(dir));
+      const claim = claims[i]!;
+      if (claim !== null) return hold.held.has(claim);
       return o.key.startsWith(`${DOC_DIR}/`) && hold.others.length === 0;
     });
     return { deletable, kept: orphans.length - deletable.length, release: hold.release };

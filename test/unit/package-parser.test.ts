@@ -84,6 +84,18 @@ describe('package files to serve', () => {
     assert.equal(fromWorker.versionJson(fromWorker.resolve({ kind: 'latest' }, { kind: 'any' })!).text, here.versionJson(here.resolve({ kind: 'latest' }, { kind: 'any' })!).text);
   });
 
+  it('builds a record with nothing for search from the worker\'s layout when every entry is yanked', async () => {
+    const file = parseIndexFile(fileText(600), 'acme/large');
+    const text = serializeIndexFile({ entries: file.entries.map(({ id, entry }) => ({ id, entry: { ...entry, yanked: true } })) });
+    const served = await parsePackageFileToServe(text, 'acme/large', name);
+    assert.equal(served.layout?.searchable, -1);
+    const fromWorker = new PackageRecord(name, served.file, undefined, served.versions, served.layout);
+    const here = new PackageRecord(name, parseIndexFile(text, 'acme/large'));
+    assert.equal(fromWorker.searchable, null);
+    assert.equal(here.searchable, null);
+    assert.equal(fromWorker.latestVersion, here.latestVersion);
+  });
+
   it('parses a small file where it is asked for, without rendering anything', () => {
     const text = fileText(3);
     const served = parsePackageFileToServe(text, 'acme/small', name);
