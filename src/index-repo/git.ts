@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { RegistryError } from '../errors.js';
 import { redact } from '../redact.js';
+import { spawnGit } from './git-spawner.js';
 import {
   gitDeadlines,
   isSshUrl,
@@ -84,31 +84,40 @@ function run(dir: string, args: string[], env: NodeJS.ProcessEnv, input: string 
     // A CLI run keeps git in its own group, so that Ctrl-C or a killed job takes git along;
     // there, a helper left by a timed-out git ends at its own stall timeout.
     const group = deadline?.signal !== undefined;
-    const child = spawn('git', args, { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'], detached: group });
+    const child = spawnGit(dir, args, { env, detached: group });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let stopped: 'timeout' | 'aborted' | undefined;
     let timer: NodeJS.Timeout | undefined;
     let killer: NodeJS.Timeout | undefined;
+    // a spawner's git has no pid until it has started: a stop before then is sent on 'spawn'
+    let pid: number | undefined;
+    const signalGit = (signal: NodeJS.Signals) => {
+      if (pid !== undefined) signalProcess(group ? -pid : pid, signal);
+    };
     const stop = (why: 'timeout' | 'aborted') => {
-      if (stopped !== undefined || child.pid === undefined) return;
+      if (stopped !== undefined) return;
       stopped = why;
       // SIGTERM first: git removes its lock files on it; a git that lingers is killed
-      const target = group ? -child.pid : child.pid;
-      signalProcess(target, 'SIGTERM');
-      killer = setTimeout(() => signalProcess(target, 'SIGKILL'), KILL_GRACE_MS);
+      signalGit('SIGTERM');
+      killer = setTimeout(() => signalGit('SIGKILL'), KILL_GRACE_MS);
     };
     const onAbort = () => stop('aborted');
-    if (deadline !== null && child.pid !== undefined) {
+    child.once('spawn', () => {
+      pid = child.pid;
+      if (pid === undefined) return;
       if (group) {
-        liveGroups.add(child.pid);
+        liveGroups.add(pid);
         installExitHook();
       }
+      if (stopped !== undefined) signalGit('SIGTERM');
+    });
+    if (deadline !== null) {
       timer = setTimeout(() => stop('timeout'), deadline.totalMs);
       deadline.signal?.addEventListener('abort', onAbort, { once: true });
     }
     const finish = (result: GitResult) => {
-      if (child.pid !== undefined) liveGroups.delete(child.pid);
+      if (pid !== undefined) liveGroups.delete(pid);
       clearTimeout(timer);
       clearTimeout(killer);
       deadline?.signal?.removeEventListener('abort', onAbort);
@@ -118,8 +127,8 @@ function run(dir: string, args: string[], env: NodeJS.ProcessEnv, input: string 
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     // git may exit before reading all of its input (e.g. on a bad argument); its exit code says why
     child.stdin.on('error', () => undefined);
-    child.on('error', (error) => finish({ exitCode: 127, stdout: '', stderr: `cannot run git: ${error.message}` }));
-    child.on('close', (code) => {
+    child.on('error', (error: Error) => finish({ exitCode: 127, stdout: '', stderr: `cannot run git: ${error.message}` }));
+    child.on('close', (code: number | null) => {
       finish({ exitCode: code ?? 1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') });
     });
     child.stdin.end(input ?? '');

@@ -1,13 +1,7 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { git, gitEnv, tryGit } from './git.js';
+import { setGitReferenced, spawnGit, type GitChild } from './git-spawner.js';
 import { matchesAt } from '../byte-ranges.js';
 import { RegistryError } from '../errors.js';
-
-/** Child processes and their pipes: whether they keep the event loop alive. */
-interface Refable {
-  ref(): void;
-  unref(): void;
-}
 
 interface PendingRead {
   /** whether the answer is kept by its receiver (a copy) or used during the call only (a view) */
@@ -53,7 +47,7 @@ export class BlobReader {
   private closed = false;
   private referenced = true;
 
-  private constructor(private readonly proc: ChildProcessWithoutNullStreams) {
+  private constructor(private readonly proc: GitChild) {
     proc.stdout.on('data', (chunk: Buffer) => {
       this.chunks.push(chunk);
       this.buffered += chunk.length;
@@ -75,8 +69,9 @@ export class BlobReader {
     this.setReferenced(false);
   }
 
-  static open(dir: string): BlobReader {
-    const proc = spawn('git', ['cat-file', '--batch'], { cwd: dir, env: { ...process.env, ...gitEnv() } });
+  /** `direct`: see GitSpawnOptions */
+  static open(dir: string, opts: { direct?: boolean } = {}): BlobReader {
+    const proc = spawnGit(dir, ['cat-file', '--batch'], { env: { ...process.env, ...gitEnv() }, direct: opts.direct ?? false });
     return new BlobReader(proc);
   }
 
@@ -209,10 +204,7 @@ export class BlobReader {
   private setReferenced(referenced: boolean): void {
     if (this.referenced === referenced) return;
     this.referenced = referenced;
-    for (const handle of [this.proc, this.proc.stdin, this.proc.stdout, this.proc.stderr] as unknown as Refable[]) {
-      if (referenced) handle.ref();
-      else handle.unref();
-    }
+    setGitReferenced(this.proc, referenced);
   }
 
   /**

@@ -4,9 +4,9 @@
  * listing (and classifying every path) before the first read left cat-file idle for a few
  * hundred ms on a 50,000-package index, and the listing's own work now overlaps the reads.
  */
-import { spawn } from 'node:child_process';
 import { RegistryError } from '../errors.js';
 import { gitEnv, gitFailure } from '../index-repo/git.js';
+import { spawnGit } from '../index-repo/git-spawner.js';
 import { classifyIndexPath, type IndexPath } from '../index-repo/index-layout.js';
 
 /** A file of the index's layout: config, a scope's file or a package's (others are left out). */
@@ -27,9 +27,10 @@ const IN_FLIGHT = 2;
  * possibly before the previous one's promise has settled (so reads queue up in order);
  * resolves with how many files were handed over once every batch has finished.
  */
-export function listIndexFiles(dir: string, commit: string, each: (batch: ListedFile[]) => Promise<void>): Promise<number> {
+export function listIndexFiles(dir: string, commit: string, each: (batch: ListedFile[]) => Promise<void>, spawn: { direct?: boolean } = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['ls-tree', '-r', '-z', '--full-tree', commit], { cwd: dir, env: { ...process.env, ...gitEnv() }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnGit(dir, ['ls-tree', '-r', '-z', '--full-tree', commit], { env: { ...process.env, ...gitEnv() }, direct: spawn.direct ?? false });
+    child.stdin.end();
     const stderr: string[] = [];
     let partial = '';
     let batch: ListedFile[] = [];

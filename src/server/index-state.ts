@@ -76,7 +76,9 @@ export class IndexState {
   static async load(dir: string, commit: string, opts: StateLoadOptions = {}): Promise<IndexState> {
     // not a closure made here: one that outlives the load would keep all of its locals alive
     const warn = opts.warn ?? ignore;
-    const store = new PackageStore(dir, { cacheBytes: opts.cacheBytes, warn });
+    // git for the load is spawned by this process, not the spawner: a load runs at start, while
+    // the process is small, and relayed, its stream of every blob costs the event loop more (GitSpawnOptions.direct)
+    const store = new PackageStore(dir, { cacheBytes: opts.cacheBytes, warn, directFirstReader: true });
 
     let config: IndexConfig | undefined;
     const packages = new Map<string, PackageSummary>();
@@ -104,6 +106,7 @@ export class IndexState {
           }
         },
       ),
+      { direct: true },
     ).catch((error: unknown) => {
       store.close();
       throw error;

@@ -32,6 +32,8 @@ export interface PackageStoreOptions {
   cacheBytes?: number;
   /** told once about each blob that does not parse; its package is then answered as absent */
   warn?: (message: string) => void;
+  /** the first reader's git is spawned by this process, not the spawner (the full load at start: see GitSpawnOptions.direct) */
+  directFirstReader?: boolean;
 }
 
 /** A parsed package, or null for a blob that does not parse; keyed by blob id. */
@@ -51,6 +53,8 @@ interface SearchSlot {
 export class PackageStore {
   readonly dir: string;
   private reader: BlobReader | undefined;
+  /** whether the next reader opened is spawned directly (see PackageStoreOptions.directFirstReader) */
+  private directReader: boolean;
   private readonly records: ByteLru<RecordSlot>;
   private readonly searchItems: ByteLru<SearchSlot>;
   /** parses under way, so many requests for one cold package cost one read and one parse */
@@ -66,19 +70,27 @@ export class PackageStore {
     this.records = new ByteLru(Math.floor(bytes * 0.75));
     this.searchItems = new ByteLru(Math.floor(bytes * 0.25));
     this.warn = opts.warn ?? ignore;
+    this.directReader = opts.directFirstReader ?? false;
+  }
+
+  private openReader(): BlobReader {
+    const direct = this.directReader;
+    // a reader opened later replaces one that died, in a process that has since grown
+    this.directReader = false;
+    return BlobReader.open(this.dir, { direct });
   }
 
   /** A blob (`<oid>` or `<commit>:<path>`), through the long-lived reader; null when missing. */
   async read(spec: string): Promise<Buffer | null> {
     if (this.closed) throw new RegistryError('git', 'the index state has been closed');
-    if (this.reader === undefined || !this.reader.usable) this.reader = BlobReader.open(this.dir);
+    if (this.reader === undefined || !this.reader.usable) this.reader = this.openReader();
     const reader = this.reader;
     try {
       return await reader.read(spec);
     } catch (error) {
       // a reader that died (killed, or git updated under it) is replaced once, then it is an error
       if (reader.usable || this.closed) throw error;
-      if (this.reader === reader) this.reader = BlobReader.open(this.dir);
+      if (this.reader === reader) this.reader = this.openReader();
       return this.reader.read(spec);
     }
   }
@@ -86,7 +98,7 @@ export class PackageStore {
   /** Many blobs in order, each handed over as it arrives (a view, valid during the call only). */
   readEach(specs: readonly string[], each: (index: number, blob: Buffer | null) => void): Promise<void> {
     if (this.closed) return Promise.reject(new RegistryError('git', 'the index state has been closed'));
-    if (this.reader === undefined || !this.reader.usable) this.reader = BlobReader.open(this.dir);
+    if (this.reader === undefined || !this.reader.usable) this.reader = this.openReader();
     return this.reader.readEach(specs, each);
   }
 

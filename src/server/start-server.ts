@@ -11,6 +11,7 @@ import { RegistryError } from '../errors.js';
 import { cloneIndex, isDirectory, openLocalIndex, type LocalIndex } from '../index-repo/local-index.js';
 import { originUrl } from '../index-repo/git-queries.js';
 import { setGitDeadlines, stopGitWith } from '../index-repo/git-network.js';
+import { useGitSpawner } from '../index-repo/git-spawner.js';
 import { redact } from '../redact.js';
 import { preloadMetrics } from '../metrics/start-metrics.js';
 import type { Storage } from '../storage/storage.js';
@@ -50,6 +51,8 @@ export interface RunningServer {
 const CLOSE_GRACE_MS = 10_000;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  // started first, while this process is small: its own fork is the last one this process pays for
+  useGitSpawner();
   const logger = options.logger ?? createLogger(options.logFormat);
   preloadMetrics(options.metrics);
   // the request handler's modules (routes, web pages, the publish pipeline) are not needed to

@@ -8,6 +8,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { gitSpawnerPid } from '../../src/index-repo/git-spawner.js';
 import { IndexState } from '../../src/server/index-state.js';
 import type { Logger } from '../../src/server/logger.js';
 import { FIXTURE_INDEX_BUNDLE } from '../helpers/fixture-index.js';
@@ -144,6 +145,20 @@ describe('refreshing from origin', () => {
     }
     await server.refresh();
     assert.equal((await server.get('/health')).json<{ refreshError: string | null }>().refreshError, null);
+  });
+
+  it('runs its git through a spawner process of its own, and replaces a spawner that dies', async () => {
+    const spawner = gitSpawnerPid();
+    assert.ok(spawner !== null, 'the server started no spawner');
+    const stat = await readFile(`/proc/${spawner}/stat`, 'utf8');
+    assert.equal(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), process.pid);
+    process.kill(spawner, 'SIGKILL');
+    await until('the server seeing its spawner gone', async () => (gitSpawnerPid() === null ? true : undefined), 5_000);
+    const commit = await pushFromElsewhere({ 'ci_job/after_spawner': NEW_PACKAGE }, 'add ci_job/after_spawner@1.0.0 luau');
+    await until('the push served after the spawner died', async () => (server.state.commit === commit ? true : undefined), 10_000);
+    assert.equal((await server.get(`/v1/packages/${enc('ci_job/after_spawner')}`)).status, 200);
+    const replacement = gitSpawnerPid();
+    assert.ok(replacement !== null && replacement !== spawner);
   });
 });
 

@@ -1,0 +1,169 @@
+/**
+ * Where every git process of the registry is started. A CLI command spawns git itself. A
+ * server, once it calls `useGitSpawner()`, has git started by its spawner process
+ * (git-spawner-process.ts): a fork of a large process is slow and holds the event loop
+ * while it runs, a fork of the small spawner is neither.
+ */
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { encodeFrame, dataFrames, FRAME, FrameReader, type FrameType, type SpawnRequest } from './spawn-frames.js';
+import { RelayedGit, type FrameSink } from './relayed-git.js';
+
+/** What callers use of a git process, whether spawned here or by the spawner. */
+export interface GitChild extends EventEmitter {
+  /** known once 'spawn' is emitted */
+  readonly pid?: number | undefined;
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  kill(signal?: NodeJS.Signals): boolean;
+  ref(): void;
+  unref(): void;
+}
+
+export interface GitSpawnOptions {
+  env: NodeJS.ProcessEnv;
+  /** its own process group (see git.ts) */
+  detached?: boolean;
+  /**
+   * Spawned by this process even when a spawner runs: for the full load at start, which
+   * streams the whole index while the process is still small. Relayed, its 50,000 blobs cost
+   * the event loop 0.4 s more of CPU.
+   */
+  direct?: boolean;
+}
+
+/** Starts `git args` in `dir` with three pipes. */
+export function spawnGit(dir: string, args: string[], opts: GitSpawnOptions): GitChild {
+  const spawner = opts.direct === true ? null : currentSpawner();
+  if (spawner !== null) return spawner.spawn({ args, cwd: dir, env: opts.env, detached: opts.detached ?? false });
+  return spawn('git', args, { cwd: dir, env: opts.env, detached: opts.detached ?? false, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** Whether the process and its pipes keep the event loop alive (a ChildProcess's pipes are refcounted apart from it). */
+export function setGitReferenced(child: GitChild, referenced: boolean): void {
+  const parts: Array<{ ref(): void; unref(): void }> = child instanceof RelayedGit ? [child] : [child, ...pipesOf(child as unknown as ChildProcessWithoutNullStreams)];
+  for (const part of parts) {
+    if (referenced) part.ref();
+    else part.unref();
+  }
+}
+
+function pipesOf(child: ChildProcessWithoutNullStreams): Array<{ ref(): void; unref(): void }> {
+  return [child.stdin, child.stdout, child.stderr] as unknown as Array<{ ref(): void; unref(): void }>;
+}
+
+let wanted = false;
+let spawner: GitSpawner | null = null;
+/** spawners that died before they answered anything: after two, git is spawned directly */
+let stillborn = 0;
+
+/**
+ * From now on git is started by a spawner process, started now (while this process is still
+ * small, which is when its own fork is cheap). A spawner that dies is replaced on the next
+ * spawn; one that cannot start at all twice in a row is given up on, and git is spawned
+ * directly again.
+ */
+export function useGitSpawner(): void {
+  wanted = true;
+  currentSpawner();
+}
+
+/** The pid of the running spawner, for tests and diagnostics; null when there is none (a dead one is replaced on the next spawn). */
+export function gitSpawnerPid(): number | null {
+  return spawner === null || spawner.dead ? null : spawner.pid;
+}
+
+function currentSpawner(): GitSpawner | null {
+  if (!wanted || stillborn >= 2) return null;
+  if (spawner === null || spawner.dead) spawner = new GitSpawner();
+  return spawner;
+}
+
+/** The spawner's command line: its built file, or its TypeScript through tsx when running from the sources (the tests). */
+function spawnerCommand(): string[] {
+  const self = import.meta.url;
+  if (!self.endsWith('.ts')) return [fileURLToPath(new URL('./git-spawner-process.js', self))];
+  return ['--import', import.meta.resolve('tsx/esm'), fileURLToPath(new URL('./git-spawner-process.ts', self))];
+}
+
+class GitSpawner implements FrameSink {
+  dead = false;
+  private readonly proc: ChildProcess;
+  private readonly children = new Map<number, RelayedGit>();
+  private nextId = 1;
+  private heard = false;
+  private referencedChildren = 0;
+
+  constructor() {
+    this.proc = spawn(process.execPath, spawnerCommand(), { stdio: ['pipe', 'pipe', 'inherit'] });
+    const reader = new FrameReader((type, id, payload) => {
+      this.heard = true;
+      const child = this.children.get(id);
+      if (child === undefined) return;
+      child.receive(type, payload);
+      if (child.finished) this.children.delete(id);
+    });
+    this.proc.stdout!.on('data', (chunk: Buffer) => reader.push(chunk));
+    this.proc.stdin!.on('error', () => undefined);
+    this.proc.on('error', () => this.die());
+    this.proc.on('exit', () => this.die());
+    this.updateReference();
+  }
+
+  get pid(): number | null {
+    return this.proc.pid ?? null;
+  }
+
+  spawn(request: SpawnRequest): RelayedGit {
+    const id = this.nextId;
+    // ids are uint32 on the wire; four billion git processes from one server is not a concern, wrapping is still right
+    this.nextId = this.nextId === 0xffffffff ? 1 : this.nextId + 1;
+    const child = new RelayedGit(id, this);
+    this.children.set(id, child);
+    this.updateReference();
+    this.send(FRAME.spawn, id, Buffer.from(JSON.stringify(request), 'utf8'));
+    return child;
+  }
+
+  send(type: FrameType, id: number, payload: Buffer | undefined, done?: (error?: Error | null) => void): void {
+    if (this.dead) {
+      done?.();
+      return;
+    }
+    const frames = payload === undefined ? [encodeFrame(type, id)] : dataFrames(type, id, payload);
+    for (let i = 0; i < frames.length; i++) {
+      // a failed write means the spawner is dying; its exit fails the process, not this write
+      this.proc.stdin!.write(frames[i], i === frames.length - 1 && done !== undefined ? () => done() : undefined);
+    }
+  }
+
+  referenceChanged(): void {
+    this.updateReference();
+  }
+
+  private updateReference(): void {
+    let referenced = 0;
+    for (const child of this.children.values()) if (child.referenced) referenced++;
+    this.referencedChildren = referenced;
+    const parts = [this.proc, this.proc.stdin, this.proc.stdout] as unknown as Array<{ ref(): void; unref(): void }>;
+    for (const part of parts) {
+      if (this.referencedChildren > 0) part.ref();
+      else part.unref();
+    }
+  }
+
+  private die(): void {
+    if (this.dead) return;
+    this.dead = true;
+    if (!this.heard) stillborn++;
+    else stillborn = 0;
+    if (stillborn === 2) process.emitWarning('the git spawner process could not start twice in a row; git is started directly from now on');
+    const error = new Error('the git spawner process exited');
+    for (const child of this.children.values()) child.fail(error);
+    this.children.clear();
+    this.updateReference();
+  }
+}
