@@ -229,8 +229,8 @@ report(
   `\`pesde-registry serve\` on the ${'50,000'}-package index, each kind of hostile request in turn (${repeat} rounds) while /health is polled every 10 ms. "loop" is the longest event-loop delay the server itself logged (\`PESDE_REGISTRY_LOOP_DELAY_LOG_MS=${LOOP_LOG_MS}\`) during the kind in its best round (the first for a kind only the first round of which is cold), each round's in brackets; on a shared machine a server waiting for a core shows as loop delay too, which is what the idle row measures; /health max is the best round's.`,
   figures,
   [
-    'Costly work on the event loop runs in steps on one queue that takes at most 4 ms a turn (src/server/sliced-work.ts: ranking, index builds, cold search results) or in worker threads (package files above 64 KiB with their versions list; Markdown).',
-    'Left on the event loop: each git process the server spawns costs it 10-40 ms in fork() at this heap size (a publish spawns several); the first request for a 4 MB package file builds its record from the parsed file and the order the worker worked out (the worker sends the entries in parts of about 256 KB of source, each read in its own turn) and writes its body; a doc page at the 4 MiB cap is decoded, trimmed and hashed in one go.',
+    'Costly work on the event loop runs in steps on one queue that takes at most 4 ms a turn (src/server/sliced-work.ts: ranking, index builds, cold search results) or in worker threads (package files above 64 KiB with their versions list; Markdown). git is started by a small spawner process (src/index-repo/git-spawner.ts): a fork of the server itself held its loop 10-45 ms per git process.',
+    'Left on the event loop: the first request for a 4 MB package file builds its record from the parsed file and the order the worker worked out (the worker sends the entries in parts of about 256 KB of source, each read in its own turn) and writes its body; a doc page at the 4 MiB cap is decoded, trimmed and hashed in one go.',
   ],
 );
 if (profile !== undefined) await printProfiles(profile);
