@@ -106,7 +106,16 @@ class GitSpawner implements FrameSink {
       child.receive(type, payload);
       if (child.finished) this.children.delete(id);
     });
-    this.proc.stdout!.on('data', (chunk: Buffer) => reader.push(chunk));
+    this.proc.stdout!.on('data', (chunk: Buffer) => {
+      try {
+        reader.push(chunk);
+      } catch {
+        // a frame that does not parse: nothing after it can be trusted to line up, so the
+        // spawner goes, its git fails, and the next spawn starts a new one
+        this.proc.kill('SIGKILL');
+        this.die();
+      }
+    });
     this.proc.stdin!.on('error', () => undefined);
     this.proc.on('error', () => this.die());
     this.proc.on('exit', () => this.die());

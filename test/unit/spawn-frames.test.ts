@@ -1,0 +1,55 @@
+/**
+ * The spawner's frames (spawn-frames.ts): whatever chunks the pipe cuts them into, a reader
+ * gets every frame back whole and in order; payloads above the limit are split on writing
+ * and refused on reading.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { dataFrames, encodeFrame, FRAME, FrameReader, MAX_PAYLOAD } from '../../src/index-repo/spawn-frames.js';
+import { seededRandom } from '../helpers/seeded-random.js';
+
+function collect(): { frames: Array<{ type: number; id: number; payload: Buffer }>; reader: FrameReader } {
+  const frames: Array<{ type: number; id: number; payload: Buffer }> = [];
+  return { frames, reader: new FrameReader((type, id, payload) => frames.push({ type, id, payload: Buffer.from(payload) })) };
+}
+
+describe('spawner frames', () => {
+  const random = seededRandom(11);
+  const big = Buffer.alloc(3 * MAX_PAYLOAD + 17);
+  for (let i = 0; i < big.length; i++) big[i] = Math.floor(random() * 256);
+  const sent = [
+    encodeFrame(FRAME.spawn, 1, JSON.stringify({ args: ['status'], cwd: '/', env: {}, detached: false })),
+    ...dataFrames(FRAME.stdout, 0xffffffff, big),
+    encodeFrame(FRAME.stdoutEnd, 7),
+    encodeFrame(FRAME.error, 2, 'spawn git ENOENT'),
+  ];
+  const stream = Buffer.concat(sent);
+
+  it('splits a payload above the limit into frames of the limit at most', () => {
+    const frames = dataFrames(FRAME.stdout, 3, big);
+    assert.equal(frames.length, 4);
+    assert.ok(frames.every((f) => f.length <= MAX_PAYLOAD + 9));
+  });
+
+  it('gives back every frame whole and in order, however the bytes are cut', () => {
+    for (const cut of [1, 2, 8, 9, 10, 4096, MAX_PAYLOAD + 9, stream.length]) {
+      const { frames, reader } = collect();
+      for (let at = 0; at < stream.length; at += cut) reader.push(stream.subarray(at, at + cut));
+      assert.equal(frames.length, 7, `cut ${cut}`);
+      assert.deepEqual(
+        frames.map((f) => [f.type, f.id]),
+        [[FRAME.spawn, 1], [FRAME.stdout, 0xffffffff], [FRAME.stdout, 0xffffffff], [FRAME.stdout, 0xffffffff], [FRAME.stdout, 0xffffffff], [FRAME.stdoutEnd, 7], [FRAME.error, 2]],
+      );
+      assert.ok(Buffer.concat(frames.slice(1, 5).map((f) => f.payload)).equals(big), `cut ${cut}`);
+      assert.equal(frames[6]!.payload.toString('utf8'), 'spawn git ENOENT');
+      assert.equal(frames[5]!.payload.length, 0);
+    }
+  });
+
+  it('refuses a frame that says it is larger than the limit', () => {
+    const { reader } = collect();
+    const header = Buffer.alloc(9);
+    header.writeUInt32LE(MAX_PAYLOAD + 1, 0);
+    assert.throws(() => reader.push(header), /over the 65536-byte limit/);
+  });
+});
