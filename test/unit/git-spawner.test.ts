@@ -4,11 +4,12 @@
  * order at any size; exit codes, stderr, spawn failures and signals come back as a
  * ChildProcess reports them; a reader that stops reading makes git stop rather than this
  * process buffer; a spawner that dies fails its git and is replaced; an idle spawner does
- * not keep a process alive.
+ * not keep a process alive, nor outlive one that is killed.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
@@ -27,6 +28,16 @@ function blobId(content: Buffer): string {
 
 function parentOf(pid: number): Promise<number> {
   return readFile(`/proc/${pid}/stat`, 'utf8').then((stat) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+}
+
+/** Whether `pid` is a live process: gone, or a zombie waiting for its parent, is not. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 function randomBytes(size: number, seed: number): Buffer {
@@ -158,7 +169,7 @@ describe('the git spawner', { timeout: 60_000 }, () => {
   it('does not keep a process alive once its git is idle', async () => {
     // a script that reads through the spawner and leaves its reader open, as a server's state does
     const script = fileURLToPath(new URL('../helpers/spawner-idle-script.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', script, dir, blobId(blobs[4]!)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script, 'read', dir, blobId(blobs[4]!)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const out: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
@@ -167,5 +178,25 @@ describe('the git spawner', { timeout: 60_000 }, () => {
     assert.equal(signal, null, 'the script did not exit by itself');
     assert.equal(code, 0);
     assert.equal(Buffer.concat(out).toString('utf8').trim(), `read ${blobs[4]!.length} bytes through spawner`);
+  });
+
+  it('leaves no spawner or git behind when the process using it is killed', async () => {
+    const script = fileURLToPath(new URL('../helpers/spawner-idle-script.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script, 'hold', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let line = '';
+    child.stdout.setEncoding('utf8');
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (chunk: string) => {
+        line += chunk;
+        if (line.includes('\n')) resolve();
+      });
+    });
+    const [spawnerPid, gitPid] = line.trim().split(' ').map(Number) as [number, number];
+    assert.ok(alive(spawnerPid) && alive(gitPid));
+    child.kill('SIGKILL');
+    const started = Date.now();
+    while ((alive(spawnerPid) || alive(gitPid)) && Date.now() - started < 10_000) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(alive(spawnerPid), false, 'the spawner outlived its server');
+    assert.equal(alive(gitPid), false, 'git outlived its server');
   });
 });
