@@ -95,7 +95,6 @@ class GitSpawner implements FrameSink {
   private readonly children = new Map<number, RelayedGit>();
   private nextId = 1;
   private heard = false;
-  private referencedChildren = 0;
 
   constructor() {
     this.proc = spawn(process.execPath, spawnerCommand(), { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -156,10 +155,9 @@ class GitSpawner implements FrameSink {
   private updateReference(): void {
     let referenced = 0;
     for (const child of this.children.values()) if (child.referenced) referenced++;
-    this.referencedChildren = referenced;
     const parts = [this.proc, this.proc.stdin, this.proc.stdout] as unknown as Array<{ ref(): void; unref(): void }>;
     for (const part of parts) {
-      if (this.referencedChildren > 0) part.ref();
+      if (referenced > 0) part.ref();
       else part.unref();
     }
   }
