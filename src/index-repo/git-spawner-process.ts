@@ -9,7 +9,7 @@
  * It imports nothing of the registry's, so it starts in node's own start-up time.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { dataFrames, encodeFrame, FRAME, FrameReader, type FrameType, type SpawnRequest } from './spawn-frames.js';
+import { FRAME, FrameReader, frames, type FrameType, type SpawnRequest } from './spawn-frames.js';
 
 interface Running {
   child: ChildProcessWithoutNullStreams;
@@ -23,9 +23,8 @@ const running = new Map<number, Running>();
 let blocked = false;
 
 function send(type: FrameType, id: number, payload?: Buffer | string): void {
-  const frames = payload instanceof Buffer ? dataFrames(type, id, payload) : [encodeFrame(type, id, payload)];
   let room = true;
-  for (const frame of frames) room = process.stdout.write(frame);
+  for (const frame of frames(type, id, payload)) room = process.stdout.write(frame);
   if (!room && !blocked) {
     blocked = true;
     for (const run of running.values()) {

@@ -7,8 +7,8 @@
 import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { encodeFrame, dataFrames, FRAME, FrameReader, type FrameType, type SpawnRequest } from './spawn-frames.js';
+import { processEntryArgs } from '../worker-entry.js';
+import { FRAME, FrameReader, frames, type FrameType, type SpawnRequest } from './spawn-frames.js';
 import { RelayedGit, type FrameSink } from './relayed-git.js';
 
 /** What callers use of a git process, whether spawned here or by the spawner. */
@@ -82,13 +82,6 @@ function currentSpawner(): GitSpawner | null {
   return spawner;
 }
 
-/** The spawner's command line: its built file, or its TypeScript through tsx when running from the sources (the tests). */
-function spawnerCommand(): string[] {
-  const self = import.meta.url;
-  if (!self.endsWith('.ts')) return [fileURLToPath(new URL('./git-spawner-process.js', self))];
-  return ['--import', import.meta.resolve('tsx/esm'), fileURLToPath(new URL('./git-spawner-process.ts', self))];
-}
-
 class GitSpawner implements FrameSink {
   dead = false;
   private readonly proc: ChildProcess;
@@ -97,7 +90,7 @@ class GitSpawner implements FrameSink {
   private heard = false;
 
   constructor() {
-    this.proc = spawn(process.execPath, spawnerCommand(), { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.proc = spawn(process.execPath, processEntryArgs(import.meta.url, 'git-spawner-process'), { stdio: ['pipe', 'pipe', 'inherit'] });
     const reader = new FrameReader((type, id, payload) => {
       this.heard = true;
       const child = this.children.get(id);
@@ -118,7 +111,7 @@ class GitSpawner implements FrameSink {
     this.proc.stdin!.on('error', () => undefined);
     this.proc.on('error', () => this.die());
     this.proc.on('exit', () => this.die());
-    this.updateReference();
+    this.referenceChanged();
   }
 
   get pid(): number | null {
@@ -131,28 +124,25 @@ class GitSpawner implements FrameSink {
     this.nextId = this.nextId === 0xffffffff ? 1 : this.nextId + 1;
     const child = new RelayedGit(id, this);
     this.children.set(id, child);
-    this.updateReference();
-    this.send(FRAME.spawn, id, Buffer.from(JSON.stringify(request), 'utf8'));
+    this.referenceChanged();
+    this.send(FRAME.spawn, id, JSON.stringify(request));
     return child;
   }
 
-  send(type: FrameType, id: number, payload: Buffer | undefined, done?: (error?: Error | null) => void): void {
+  send(type: FrameType, id: number, payload: Buffer | string | undefined, done?: (error?: Error | null) => void): void {
     if (this.dead) {
       done?.();
       return;
     }
-    const frames = payload === undefined ? [encodeFrame(type, id)] : dataFrames(type, id, payload);
-    for (let i = 0; i < frames.length; i++) {
+    const all = frames(type, id, payload);
+    for (let i = 0; i < all.length; i++) {
       // a failed write means the spawner is dying; its exit fails the process, not this write
-      this.proc.stdin!.write(frames[i], i === frames.length - 1 && done !== undefined ? () => done() : undefined);
+      this.proc.stdin!.write(all[i], i === all.length - 1 && done !== undefined ? () => done() : undefined);
     }
   }
 
+  /** the spawner keeps the event loop alive while any of its git is referenced, as a ChildProcess would */
   referenceChanged(): void {
-    this.updateReference();
-  }
-
-  private updateReference(): void {
     let referenced = 0;
     for (const child of this.children.values()) if (child.referenced) referenced++;
     const parts = [this.proc, this.proc.stdin, this.proc.stdout] as unknown as Array<{ ref(): void; unref(): void }>;
@@ -171,6 +161,6 @@ class GitSpawner implements FrameSink {
     const error = new Error('the git spawner process exited');
     for (const child of this.children.values()) child.fail(error);
     this.children.clear();
-    this.updateReference();
+    this.referenceChanged();
   }
 }

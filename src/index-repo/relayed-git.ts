@@ -23,14 +23,13 @@ export class RelayedGit extends EventEmitter {
   readonly stdin: Writable;
   readonly stdout: Readable;
   readonly stderr: Readable;
-  /** a process that has ended in every way the spawner reports: exit, and both pipes closed */
   private exited: ExitReport | null = null;
-  private pipesOpen = 2;
   private pausedOut = false;
   private pendingSignal: NodeJS.Signals | undefined;
   private referencedFlag = true;
+  /** the spawner has nothing more to say about it: it exited and both pipes ended, or it failed */
   private ended = false;
-  private streamsClosed = 0;
+  /** pipes that have had their end pushed (from the spawner's end frames, or on a failure) */
   private readonly endedStreams = new Set<Readable>();
 
   constructor(
@@ -51,7 +50,7 @@ export class RelayedGit extends EventEmitter {
       },
     });
     this.stderr = new Readable({ read: () => undefined });
-    for (const stream of [this.stdout, this.stderr]) stream.on('close', () => this.streamClosed());
+    for (const stream of [this.stdout, this.stderr]) stream.on('close', () => this.closeIfRead());
   }
 
   /** true while the process counts towards keeping the event loop alive */
@@ -108,9 +107,11 @@ export class RelayedGit extends EventEmitter {
         this.stderr.push(payload);
         return;
       case FRAME.stdoutEnd:
-        return this.pipeClosed(this.stdout);
+        this.endStream(this.stdout);
+        return this.settleIfDone();
       case FRAME.stderrEnd:
-        return this.pipeClosed(this.stderr);
+        this.endStream(this.stderr);
+        return this.settleIfDone();
       case FRAME.exit:
         this.exited = JSON.parse(payload.toString('utf8')) as ExitReport;
         this.emit('exit', this.exited.code, this.exited.signal);
@@ -129,12 +130,6 @@ export class RelayedGit extends EventEmitter {
     for (const stream of [this.stdout, this.stderr]) this.endStream(stream);
   }
 
-  private pipeClosed(stream: Readable): void {
-    this.endStream(stream);
-    this.pipesOpen--;
-    this.settleIfDone();
-  }
-
   private endStream(stream: Readable): void {
     if (this.endedStreams.has(stream)) return;
     this.endedStreams.add(stream);
@@ -145,7 +140,7 @@ export class RelayedGit extends EventEmitter {
   }
 
   private settleIfDone(): void {
-    if (this.exited !== null && this.pipesOpen === 0) this.end();
+    if (this.exited !== null && this.endedStreams.size === 2) this.end();
   }
 
   private end(): void {
@@ -153,13 +148,8 @@ export class RelayedGit extends EventEmitter {
     this.sink.referenceChanged();
   }
 
-  /** 'close' as a ChildProcess has it: after 'exit', once its output has been read to the end. */
-  private streamClosed(): void {
-    this.streamsClosed++;
-    this.closeIfRead();
-  }
-
+  /** 'close' as a ChildProcess has it: after 'exit', once its output has been read to the end (called when either comes). */
   private closeIfRead(): void {
-    if (this.streamsClosed === 2 && this.exited !== null) this.emit('close', this.exited.code, this.exited.signal);
+    if (this.exited !== null && this.stdout.closed && this.stderr.closed) this.emit('close', this.exited.code, this.exited.signal);
   }
 }

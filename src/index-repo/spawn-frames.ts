@@ -46,9 +46,9 @@ const HEADER_BYTES = 9;
 /** Payloads are split to at most this: it bounds what a reader joins to finish a frame. */
 export const MAX_PAYLOAD = 64 * 1024;
 
-/** One frame; callers split payloads above MAX_PAYLOAD (see `dataFrames`). */
-export function encodeFrame(type: FrameType, id: number, payload?: Buffer | string): Buffer {
-  const body = payload === undefined ? null : typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+/** One frame, of a payload of MAX_PAYLOAD at most. */
+function encodeFrame(type: FrameType, id: number, payload?: Buffer): Buffer {
+  const body = payload ?? null;
   const size = body === null ? 0 : body.length;
   const frame = Buffer.allocUnsafe(HEADER_BYTES + size);
   frame.writeUInt32LE(size, 0);
@@ -58,9 +58,10 @@ export function encodeFrame(type: FrameType, id: number, payload?: Buffer | stri
   return frame;
 }
 
-/** Frames carrying `data`, a MAX_PAYLOAD at most each. */
-export function dataFrames(type: FrameType, id: number, data: Buffer): Buffer[] {
-  if (data.length <= MAX_PAYLOAD) return [encodeFrame(type, id, data)];
+/** The frames that carry `payload` (none: one empty frame), a MAX_PAYLOAD at most each. */
+export function frames(type: FrameType, id: number, payload?: Buffer | string): Buffer[] {
+  const data = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+  if (data === undefined || data.length <= MAX_PAYLOAD) return [encodeFrame(type, id, data)];
   const frames: Buffer[] = [];
   for (let at = 0; at < data.length; at += MAX_PAYLOAD) frames.push(encodeFrame(type, id, data.subarray(at, at + MAX_PAYLOAD)));
   return frames;

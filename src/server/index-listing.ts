@@ -27,9 +27,9 @@ const IN_FLIGHT = 2;
  * possibly before the previous one's promise has settled (so reads queue up in order);
  * resolves with how many files were handed over once every batch has finished.
  */
-export function listIndexFiles(dir: string, commit: string, each: (batch: ListedFile[]) => Promise<void>, spawn: { direct?: boolean } = {}): Promise<number> {
+export function listIndexFiles(dir: string, commit: string, each: (batch: ListedFile[]) => Promise<void>, opts: { direct?: boolean } = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawnGit(dir, ['ls-tree', '-r', '-z', '--full-tree', commit], { env: { ...process.env, ...gitEnv() }, direct: spawn.direct ?? false });
+    const child = spawnGit(dir, ['ls-tree', '-r', '-z', '--full-tree', commit], { env: { ...process.env, ...gitEnv() }, direct: opts.direct ?? false });
     child.stdin.end();
     const stderr: string[] = [];
     let partial = '';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dataFrames, encodeFrame, FRAME, FrameReader, MAX_PAYLOAD } from '../../src/index-repo/spawn-frames.js';
+import { FRAME, FrameReader, frames as framesOf, MAX_PAYLOAD } from '../../src/index-repo/spawn-frames.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
 function collect(): { frames: Array<{ type: number; id: number; payload: Buffer }>; reader: FrameReader } {
@@ -18,15 +18,15 @@ describe('spawner frames', () => {
   const big = Buffer.alloc(3 * MAX_PAYLOAD + 17);
   for (let i = 0; i < big.length; i++) big[i] = Math.floor(random() * 256);
   const sent = [
-    encodeFrame(FRAME.spawn, 1, JSON.stringify({ args: ['status'], cwd: '/', env: {}, detached: false })),
-    ...dataFrames(FRAME.stdout, 0xffffffff, big),
-    encodeFrame(FRAME.stdoutEnd, 7),
-    encodeFrame(FRAME.error, 2, 'spawn git ENOENT'),
+    ...framesOf(FRAME.spawn, 1, JSON.stringify({ args: ['status'], cwd: '/', env: {}, detached: false })),
+    ...framesOf(FRAME.stdout, 0xffffffff, big),
+    ...framesOf(FRAME.stdoutEnd, 7),
+    ...framesOf(FRAME.error, 2, 'spawn git ENOENT'),
   ];
   const stream = Buffer.concat(sent);
 
   it('splits a payload above the limit into frames of the limit at most', () => {
-    const frames = dataFrames(FRAME.stdout, 3, big);
+    const frames = framesOf(FRAME.stdout, 3, big);
     assert.equal(frames.length, 4);
     assert.ok(frames.every((f) => f.length <= MAX_PAYLOAD + 9));
   });
