@@ -69,8 +69,22 @@ function start(id: number, request: SpawnRequest): void {
   }
 }
 
+/** the parts of spawn requests longer than one frame, by git id, until their last frame */
+const requestParts = new Map<number, Buffer[]>();
+
 const reader = new FrameReader((type, id, payload) => {
-  if (type === FRAME.spawn) return start(id, JSON.parse(payload.toString('utf8')) as SpawnRequest);
+  if (type === FRAME.spawnPart) {
+    const parts = requestParts.get(id) ?? [];
+    parts.push(payload);
+    requestParts.set(id, parts);
+    return;
+  }
+  if (type === FRAME.spawn) {
+    const parts = requestParts.get(id);
+    requestParts.delete(id);
+    const request = parts === undefined ? payload : Buffer.concat([...parts, payload]);
+    return start(id, JSON.parse(request.toString('utf8')) as SpawnRequest);
+  }
   const run = running.get(id);
   if (run === undefined) return;
   if (type === FRAME.stdin) run.child.stdin.write(payload);

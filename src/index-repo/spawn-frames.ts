@@ -8,13 +8,15 @@
 
 /** Frame types. Server to spawner: 1-9; spawner to server: 10 and up. */
 export const FRAME = {
-  /** payload: a JSON `SpawnRequest` */
+  /** payload: a JSON `SpawnRequest`, or its end when `spawnPart` frames carried the rest */
   spawn: 1,
   stdin: 2,
   stdinEnd: 3,
   /** the server's reader of this git's stdout is full: stop reading it until `resume` */
   pause: 4,
   resume: 5,
+  /** a piece of a spawn request longer than one frame (a command naming thousands of refs) */
+  spawnPart: 6,
   /** payload: the pid, a uint32 */
   spawned: 10,
   stdout: 11,

@@ -109,6 +109,16 @@ describe('the git spawner', { timeout: 60_000 }, () => {
     }
   });
 
+  it('starts a git whose command line is longer than one frame', async () => {
+    // 20,000 arguments, about 100 KB of request: a push or fetch naming thousands of refs
+    const args = ['rev-parse', ...Array.from({ length: 20_000 }, () => 'HEAD')];
+    const parsed = await tryGit(dir, args);
+    assert.equal(parsed.exitCode, 0, parsed.stderr);
+    const head = (await tryGit(dir, ['rev-parse', 'HEAD'])).stdout.trim();
+    assert.deepEqual(new Set(parsed.stdout.trim().split('\n')), new Set([head]));
+    assert.equal(parsed.stdout.trim().split('\n').length, 20_000);
+  });
+
   it('reports exit codes, stderr and a git that cannot start as a direct spawn does', async () => {
     const failed = await tryGit(dir, ['rev-parse', '--verify', '--quiet', 'refs/heads/no-such-branch']);
     assert.equal(failed.exitCode, 1);
