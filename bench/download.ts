@@ -56,6 +56,8 @@ const profile = flags.profile ? await profileDir('download') : undefined;
 const registry = await startRegistry({ index: clone, storageRoot: storage, label: 'download', ...(profile === undefined ? {} : { cpuProfDir: profile }) });
 const figures: Figure[] = [];
 try {
+  // measured at work, not while it finishes its start-up in the background
+  await registry.waitForLog(/warmed up/);
   const check = await fetch(`${registry.url}${urlPath}`);
   const body = Buffer.from(await check.arrayBuffer());
   if (check.status !== 200 || body.length !== size) throw new Error(`${urlPath}: ${check.status}, ${body.length} bytes instead of ${size}`);

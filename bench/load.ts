@@ -109,6 +109,8 @@ const registry = await startRegistry({ index: clone, storageRoot, label: 'load' 
 const figures: Figure[] = [];
 const notes: string[] = [];
 try {
+  // measured at work, not while it finishes its start-up in the background
+  await registry.waitForLog(/warmed up/);
   // every path of the mix answers 200 before the load starts, so errors under load are load's
   for (const { path: p } of mix) {
     const res = await fetch(`${registry.url}${p}`);

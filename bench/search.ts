@@ -73,6 +73,8 @@ const bareLatencies: number[] = [];
 const plainLatencies: number[] = [];
 let matches = 0;
 try {
+  // measured at work, not while it finishes its start-up in the background
+  await registry.waitForLog(/warmed up/);
   // the floor: a page of typical size, answered from memory by a bare server
   const sample = await fetch(`${registry.url}/v1/search?query=${encodeURIComponent(pick(vocabulary))}&offset=1`);
   const sampleFile = path.join(work, 'page.json.gz');

@@ -1,17 +1,21 @@
 /**
  * `pesde-registry serve` start-up on the 50,000-package index: time from spawning the
- * process to its first 200 answer for a package, and its resident memory then. Beside it,
- * what any start must pay: Node's own start-up (`node -e 0`) and git listing and reading
- * every file of the index (`git ls-tree -r` into `git cat-file --batch`). Where the CPU went
- * until ready comes from the kernel's per-thread counters, which also show how long the
- * thread running JavaScript was ready to run but had no CPU.
+ * process to its first 200 answer for a package, and its resident memory then, for a first
+ * start (no summary cache in the clone: every file is read and scanned) and for a restart
+ * (the cache the first start wrote: only config.toml is read). Beside them, what any start
+ * must pay: Node's own start-up (`node -e 0`) and git listing and reading every file of the
+ * index (`git ls-tree -r` into `git cat-file --batch`). Where the CPU went until ready comes
+ * from the kernel's per-thread counters, which also show how long the thread running
+ * JavaScript was ready to run but had no CPU.
  *
  *   npm run bench:startup [-- --quick] [-- --profile]
  */
 import { execFile, spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { pathExists } from '../src/path-exists.js';
 import { bigIndex } from './lib/indexes.js';
 import { OUT_DIR, ROOT } from './lib/paths.js';
 import { processCpu, reapedChildrenCpuMs, type ProcessCpu } from './lib/proc-cpu.js';
@@ -43,23 +47,24 @@ async function gitReadAll(): Promise<number> {
   return performance.now() - started;
 }
 
-const ready: number[] = [];
-const rss: number[] = [];
-const peak: number[] = [];
+interface Start {
+  readyMs: number;
+  rss: number;
+  peak: number;
+  cpu: ProcessCpu;
+}
+
 const nodeStart: number[] = [];
 const gitRead: number[] = [];
 const gitReadCpu: number[] = [];
-const cpus: ProcessCpu[] = [];
+const first: Start[] = [];
+const restart: Start[] = [];
 // the CPUs this process may run on, as the scheduler counts them for it
 const cores = availableParallelism();
 const profile = flags.profile ? await profileDir('startup') : undefined;
-for (let i = 0; i < runs; i++) {
-  const started = performance.now();
-  await execFileAsync(process.execPath, ['-e', '0'], { cwd: ROOT });
-  nodeStart.push(performance.now() - started);
-  const reaped = await reapedChildrenCpuMs();
-  gitRead.push(await gitReadAll());
-  gitReadCpu.push((await reapedChildrenCpuMs()) - reaped);
+const cacheFile = path.join(index.clone, '.git', 'pesde-registry', 'summaries');
+
+async function start(label: string): Promise<Start> {
   const server = await startRegistry({
     index: index.clone,
     storageRoot: storage,
@@ -70,41 +75,67 @@ for (let i = 0; i < runs; i++) {
   try {
     const memory = await server.rss();
     // read at once: the counters keep running while the server idles, but barely
-    cpus.push(await processCpu(server.pid));
-    ready.push(server.readyMs);
-    rss.push(memory.rss);
-    peak.push(memory.peak);
-    console.log(`  start ${i + 1}: ready in ${ms(server.readyMs, 0)}, resident ${mb(memory.rss)} (peak ${mb(memory.peak)}); node -e 0 ${ms(nodeStart.at(-1)!, 0)}, git reading every file ${ms(gitRead.at(-1)!, 0)}`);
+    const cpu = await processCpu(server.pid);
+    console.log(`  ${label}: ready in ${ms(server.readyMs, 0)}, resident ${mb(memory.rss)} (peak ${mb(memory.peak)})`);
+    return { readyMs: server.readyMs, rss: memory.rss, peak: memory.peak, cpu };
   } finally {
+    // a first start's server writes its summary cache before it exits
     await server.stop();
   }
 }
 
-const readyMs = median(ready);
-// the start whose time is the median, so its CPU split belongs to the figure shown
-const medianStart = cpus[ready.indexOf([...ready].sort((a, b) => a - b)[ready.length >> 1]!)]!;
-const used = medianStart.main.runMs + medianStart.helpers.runMs + medianStart.children.runMs;
-const rssBytes = median(rss);
+for (let i = 0; i < runs; i++) {
+  const started = performance.now();
+  await execFileAsync(process.execPath, ['-e', '0'], { cwd: ROOT });
+  nodeStart.push(performance.now() - started);
+  const reaped = await reapedChildrenCpuMs();
+  gitRead.push(await gitReadAll());
+  gitReadCpu.push((await reapedChildrenCpuMs()) - reaped);
+  console.log(`  round ${i + 1}: node -e 0 ${ms(nodeStart.at(-1)!, 0)}, git reading every file ${ms(gitRead.at(-1)!, 0)}`);
+  await rm(cacheFile, { force: true });
+  first.push(await start('first start'));
+  if (!(await pathExists(cacheFile))) throw new Error(`the first start left no summary cache at ${cacheFile}`);
+  restart.push(await start('restart'));
+}
+
+/** The start whose time is the median, so its CPU split belongs to the figure shown. */
+const medianOf = (starts: Start[]): Start => [...starts].sort((a, b) => a.readyMs - b.readyMs)[starts.length >> 1]!;
+const gitMs = median(gitRead);
+const readyFigure = (name: string, starts: Start[]): Figure => {
+  const readyMs = medianOf(starts).readyMs;
+  return { name, value: `${ratio(readyMs / gitMs)} (${ms(readyMs, 0)} / ${ms(gitMs, 0)})`, target: `<= ${READY_TARGET_RATIO}`, met: readyMs / gitMs <= READY_TARGET_RATIO };
+};
+const cpuFigures = (label: string, starts: Start[]): Figure[] => {
+  const { cpu, readyMs } = medianOf(starts);
+  const used = cpu.main.runMs + cpu.helpers.runMs + cpu.children.runMs;
+  return [
+    { name: `${label}, CPU until ready: main thread, the one running JavaScript, on a CPU / runnable but waiting for one`, value: `${ms(cpu.main.runMs, 0)} / ${ms(cpu.main.waitMs, 0)}`, target: '', met: null },
+    { name: `${label}, CPU until ready: its other threads (V8 compiler and GC, libuv) / its live git`, value: `${ms(cpu.helpers.runMs, 0)} / ${ms(cpu.children.runMs, 0)}`, target: '', met: null },
+    { name: `${label}, CPU until ready / (${cores} CPUs x ready)`, value: `${((used / (cores * readyMs)) * 100).toFixed(0)} % (${ms(used, 0)}; exited git processes not counted)`, target: '', met: null },
+  ];
+};
+const memoryFigures = (label: string, starts: Start[]): Figure[] => {
+  const rssBytes = median(starts.map((s) => s.rss));
+  return [
+    { name: `${label}, resident memory when ready`, value: mb(rssBytes), target: `< ${mb(RSS_TARGET)}`, met: rssBytes < RSS_TARGET },
+    { name: `${label}, peak resident memory (VmHWM)`, value: mb(median(starts.map((s) => s.peak))), target: '', met: null },
+  ];
+};
 const figures: Figure[] = [
-  { name: 'ready (spawn to first 200) / git reading every index file', value: `${ratio(readyMs / median(gitRead))} (${ms(readyMs, 0)} / ${ms(median(gitRead), 0)})`, target: `<= ${READY_TARGET_RATIO}`, met: readyMs / median(gitRead) <= READY_TARGET_RATIO },
-  { name: 'resident memory when ready', value: mb(rssBytes), target: `< ${mb(RSS_TARGET)}`, met: rssBytes < RSS_TARGET },
-  { name: 'peak resident memory (VmHWM)', value: mb(median(peak)), target: '', met: null },
-  {
-    name: 'CPU until ready (that start): main thread, the one running JavaScript, on a CPU / runnable but waiting for one',
-    value: `${ms(medianStart.main.runMs, 0)} / ${ms(medianStart.main.waitMs, 0)}`,
-    target: '',
-    met: null,
-  },
-  { name: 'CPU until ready: its other threads (V8 compiler and GC, libuv) / its live git', value: `${ms(medianStart.helpers.runMs, 0)} / ${ms(medianStart.children.runMs, 0)}`, target: '', met: null },
-  { name: `CPU until ready / (${cores} CPUs x ready)`, value: `${((used / (cores * median(ready))) * 100).toFixed(0)} % (${ms(used, 0)}; exited git processes not counted)`, target: '', met: null },
+  readyFigure('first start (no summary cache): ready (spawn to first 200) / git reading every index file', first),
+  readyFigure('restart (the summary cache the first start wrote): ready / git reading every index file', restart),
+  ...memoryFigures('first start', first),
+  ...memoryFigures('restart', restart),
+  ...cpuFigures('first start', first),
+  ...cpuFigures('restart', restart),
   { name: 'baseline: node -e 0', value: ms(median(nodeStart), 0), target: '', met: null },
   { name: 'baseline: CPU of git listing and reading every index file', value: ms(median(gitReadCpu), 0), target: '', met: null },
-  { name: 'baseline: git listing and reading every index file', value: ms(median(gitRead), 0), target: '', met: null },
+  { name: 'baseline: git listing and reading every index file', value: ms(gitMs, 0), target: '', met: null },
 ];
 report(
   'startup',
   flags,
-  `Median of ${runs} start(s) of \`bin/pesde-registry.js serve --index <clone>\` on the ${index.packages.toLocaleString('en-US')}-package index (${index.versions.toLocaleString('en-US')} versions), timed from spawning the process to the first 200 answer to \`GET /v1/packages/scope_0%2Fpkg_0\`; memory from /proc/<pid>/status at that moment.`,
+  `Median of ${runs} round(s), each a first start and a restart of \`bin/pesde-registry.js serve --index <clone>\` on the ${index.packages.toLocaleString('en-US')}-package index (${index.versions.toLocaleString('en-US')} versions), timed from spawning the process to the first 200 answer to \`GET /v1/packages/scope_0%2Fpkg_0\`; memory from /proc/<pid>/status at that moment. A first start has no summary cache (\`.git/pesde-registry/summaries\`, removed before it) and writes one before it stops; the restart that follows starts from it.`,
   figures,
 );
 if (profile !== undefined) await printProfiles(profile);

@@ -77,6 +77,12 @@ async function waitFor200(url: string, proc: ChildProcess, timeoutMs: number, wh
 export interface RegistryProcess extends ServerProcess {
   /** where its log lines go */
   logFile: string;
+  /**
+   * Resolves once a line of its log matches: `/warmed up/` is the end of the work a server
+   * does in the background after it starts (its summary cache, search index, newest search
+   * results), which measurements of a server at work should not share the CPU with.
+   */
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
 export interface RegistryOptions {
@@ -92,6 +98,8 @@ export interface RegistryOptions {
   readyPath?: string;
   /** more environment variables for the server */
   env?: Record<string, string>;
+  /** options for node itself, before the script */
+  nodeArgs?: string[];
 }
 
 /**
@@ -106,7 +114,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RegistryProc
   const logFile = path.join(logDir, `${opts.label}.log`);
   const log = createWriteStream(logFile);
   await new Promise((resolve) => log.once('open', resolve));
-  const nodeArgs = opts.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`];
+  const nodeArgs = [...(opts.nodeArgs ?? []), ...(opts.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`])];
   const args = [...nodeArgs, BIN, 'serve', '--index', opts.index, '--storage-root', opts.storageRoot, '--address', '127.0.0.1', '--port', String(port), '--refresh-interval', '0', '--publish-rate-limit', 'off', ...(opts.extraArgs ?? [])];
   const started = performance.now();
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', log, log], env: { ...process.env, NO_COLOR: '1', CI: 'true', ...opts.env } });
@@ -124,6 +132,14 @@ export async function startRegistry(opts: RegistryOptions): Promise<RegistryProc
     proc,
     readyMs,
     rss: () => memoryOf(proc.pid!),
+    waitForLog: async (pattern, timeoutMs = 60_000) => {
+      const deadline = performance.now() + timeoutMs;
+      while (!pattern.test(await readFile(logFile, 'utf8'))) {
+        if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`pesde-registry serve exited before logging ${pattern}`);
+        if (performance.now() > deadline) throw new Error(`pesde-registry serve logged nothing like ${pattern} within ${timeoutMs} ms`);
+        await sleep(50);
+      }
+    },
     stop: async () => {
       await stopProcess(proc);
       log.close();

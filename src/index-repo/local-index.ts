@@ -19,6 +19,8 @@ export interface LocalIndex {
    * server's) leaves it out, so that every write sees the config as it is then.
    */
   readonly facts?: RepoFacts | undefined;
+  /** its git folder (`git rev-parse --absolute-git-dir`), where the server keeps its summary cache; known once opened */
+  readonly gitDir?: string;
 }
 
 export interface OpenOptions {
@@ -35,8 +37,8 @@ export async function openLocalIndex(dirArg: string, opts: OpenOptions): Promise
     throw new RegistryError('usage', `index folder ${dir} does not exist: pass --index <dir> with a clone of the index`);
   }
   // independent questions, asked at once: the top folder with the branch, and the config
-  const [top, facts] = await Promise.all([tryGit(dir, ['rev-parse', '--show-toplevel', '--symbolic-full-name', 'HEAD']), readRepoFacts(dir)]);
-  const [topLevel, fullBranch] = top.stdout.split('\n');
+  const [top, facts] = await Promise.all([tryGit(dir, ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--symbolic-full-name', 'HEAD']), readRepoFacts(dir)]);
+  const [topLevel, gitDir, fullBranch] = top.stdout.split('\n');
   if (topLevel === undefined || topLevel === '' || path.resolve(topLevel) !== (await realDir(dir))) {
     throw new RegistryError('usage', `${dir} is not the root of a git repository: pass --index <dir> with a clone of the index`);
   }
@@ -46,7 +48,8 @@ export async function openLocalIndex(dirArg: string, opts: OpenOptions): Promise
   if (remote === null && opts.requireRemote) {
     throw new RegistryError('usage', `${dir} has no "origin" remote: add one with \`git remote add origin <url>\`, or pass --no-push to commit locally`);
   }
-  return opts.keepFacts ? { dir, remote, branch, facts } : { dir, remote, branch };
+  const opened = { dir, remote, branch, ...(gitDir ? { gitDir } : {}) };
+  return opts.keepFacts ? { ...opened, facts } : opened;
 }
 
 /** What `git symbolic-ref --short HEAD` names, from rev-parse's full name; a detached HEAD is `main`. */

@@ -19,13 +19,14 @@ import { changedFiles } from '../index-repo/tree-reader.js';
 import type { IndexConfig, PackageName, ScopeInfo } from '../index-repo/types.js';
 import { errorMessage, RegistryError } from '../errors.js';
 import { detach } from './detach.js';
-import { listIndexFiles } from './index-listing.js';
+import { listIndexFiles, type ListedFile } from './index-listing.js';
 import { INLINE_MAX_CHARS, MAX_PACKAGE_FILE_BYTES, parsePackageFile, scanPackageFile } from './package-parser.js';
 import { PackageRecord } from './package-record.js';
 import { scanIndexFile, type ScannedFile } from './package-scan.js';
 import { PackageStore, type PackageStoreOptions } from './package-store.js';
 import { PackageSummary } from './package-summary.js';
 import { SearchIndex, type SearchDoc } from './search-index.js';
+import type { SummaryCache } from './summary-cache.js';
 import { TURN_MS } from './sliced-work.js';
 
 const ignore = (): void => undefined;
@@ -36,6 +37,12 @@ export interface StateLoadOptions {
   warn?: (message: string) => void;
   /** memory for parsed packages and rendered answers (a full load only; advances share it) */
   cacheBytes?: PackageStoreOptions['cacheBytes'];
+  /**
+   * a full load: records of earlier loads, whose blobs are not read again; it is told what
+   * this load ends with. Waited for only once the first files are listed, so it may still be
+   * being read when the load starts.
+   */
+  summaryCache?: Promise<SummaryCache>;
 }
 
 interface StateParts {
@@ -85,27 +92,46 @@ export class IndexState {
     const scopes = new Map<string, ScopeInfo>();
     // blobs stream through in order, read while the tree is still being listed; each is
     // summarised as it arrives and dropped, so the text of the index is never in memory all at once
-    const filesRead = await listIndexFiles(dir, commit, (files) =>
-      store.readEach(
+    let filesRead = 0;
+    const readBatch = (files: ListedFile[], cache: SummaryCache | undefined): Promise<void> => {
+      filesRead += files.length;
+      if (files.length === 0) return Promise.resolve();
+      return store.readEach(
         files.map((f) => f.oid),
         (i, blob) => {
           if (blob === null) return;
           const file = files[i]!;
           const at = file.at;
           if (at.kind === 'config') config = parseIndexConfig(blob.toString('utf8'), CONFIG_FILE);
-          else if (at.kind === 'scope') withWarning(warn, file.path, () => scopes.set(detach(at.scope), parseScopeInfo(blob.toString('utf8'), file.path)));
-          else {
+          else if (at.kind === 'scope') {
+            withWarning(warn, file.path, () => {
+              const info = parseScopeInfo(blob.toString('utf8'), file.path);
+              scopes.set(detach(at.scope), info);
+              cache?.keepScope(detach(file.oid), info);
+            });
+          } else {
             // no closure per file, as withWarning would take: 50,000 of them at start-up
             try {
               // keyed by the summary's own copy of the name (see PackageSummary)
-              const summary = summarise(at.name, file.oid, blob, file.path);
+              const summary = PackageSummary.of(at.name, file.oid, blob, file.path);
               packages.set(summary.full, summary);
+              cache?.keep(summary);
             } catch (error) {
               warn(`skipping ${file.path}: ${errorMessage(error)}`);
             }
           }
         },
-      ),
+      );
+    };
+    const cached = opts.summaryCache;
+    await listIndexFiles(
+      dir,
+      commit,
+      (listed) =>
+        cached === undefined
+          ? readBatch(listed, undefined)
+          : // what the cache has a record of is not read; batches still go to cat-file in listing order
+            cached.then((cache) => readBatch(listed.filter((file) => !fromCache(cache, file, packages, scopes)), cache)),
       { direct: true },
     ).catch((error: unknown) => {
       store.close();
@@ -244,11 +270,23 @@ export class IndexState {
   }
 }
 
-/** The summary from a quick scan of the file, or from a full parse when the scan declines it. */
-function summarise(name: PackageName, oid: string, blob: Buffer, where: string): PackageSummary {
-  const scan = scanIndexFile(blob);
-  if (scan !== null) return PackageSummary.fromScan(name, oid, scan, blob.length);
-  return PackageSummary.fromFile(name, oid, parseIndexFile(blob.toString('utf8'), where));
+/** Takes a listed package or scope file from the cache when it has a record of its blob; false when the blob must be read. */
+function fromCache(cache: SummaryCache, file: ListedFile, packages: Map<string, PackageSummary>, scopes: Map<string, ScopeInfo>): boolean {
+  const at = file.at;
+  if (at.kind === 'package') {
+    const summary = cache.packageSummary(at.name, file.oid);
+    if (summary === undefined) return false;
+    packages.set(summary.full, summary);
+    return true;
+  }
+  if (at.kind === 'scope') {
+    const info = cache.scopeInfo(file.oid);
+    if (info === undefined) return false;
+    scopes.set(detach(at.scope), info);
+    return true;
+  }
+  // config.toml: one small file, read every time
+  return false;
 }
 
 function* searchDocs(summaries: Iterable<PackageSummary>): Iterable<SearchDoc> {

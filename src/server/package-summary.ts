@@ -9,7 +9,8 @@ import type { IndexFile, PackageName, VersionId } from '../index-repo/types.js';
 import { compareTargetKinds } from '../index-repo/names.js';
 import { compareSemver, type SemVer } from '../index-repo/version.js';
 import { detach } from './detach.js';
-import type { ScannedFile, ScannedSection } from './package-scan.js';
+import { scanIndexFile, type ScannedFile, type ScannedSection } from './package-scan.js';
+import { parseIndexFile } from '../index-repo/package-file.js';
 import { timestampSortKey } from '../published-at.js';
 import { semverOf } from './quick-semver.js';
 import type { SearchDoc } from './search-index.js';
@@ -28,6 +29,14 @@ export interface EntryFacts {
   publishedAt: string;
   /** when already parsed */
   semver?: SemVer;
+}
+
+/** What a summary holds beyond its name and blob: what the summary cache keeps of it (summary-cache.ts). */
+export interface SummaryFields {
+  deprecated: string | undefined;
+  shown: ShownEntry | null;
+  span: readonly [number, number] | null;
+  versions: number;
 }
 
 export class PackageSummary implements PackageName, SearchDoc {
@@ -73,6 +82,18 @@ export class PackageSummary implements PackageName, SearchDoc {
     const shown = chosen === undefined ? null : { id: chosen.id, description: chosen.description, publishedAt: chosen.publishedAt };
     const span = shown === null ? null : sectionsOf(scan.sections, shown.id.version, size);
     return new PackageSummary(name, oid, scan.deprecated, shown, span, scan.entries.length);
+  }
+
+  /** From a quick scan of the file, or from a full parse when the scan declines it: what a full load keeps of each file. */
+  static of(name: PackageName, oid: string, blob: Buffer, where: string): PackageSummary {
+    const scan = scanIndexFile(blob);
+    if (scan !== null) return PackageSummary.fromScan(name, oid, scan, blob.length);
+    return PackageSummary.fromFile(name, oid, parseIndexFile(blob.toString('utf8'), where));
+  }
+
+  /** From the fields the summary cache kept of a summary made from the same blob. */
+  static fromFields(name: PackageName, oid: string, fields: SummaryFields): PackageSummary {
+    return new PackageSummary(name, oid, fields.deprecated, fields.shown, fields.span, fields.versions);
   }
 
   /** From a fully parsed file (one the scan turned down, or one a refresh re-read). */

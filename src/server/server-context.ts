@@ -24,6 +24,7 @@ import { IndexRefresher } from './index-refresher.js';
 import { IndexState } from './index-state.js';
 import type { Logger } from './logger.js';
 import { RateLimiter } from './rate-limit.js';
+import { SummaryCache, summaryCacheFile } from './summary-cache.js';
 import type { ServerOptions } from './server-options.js';
 
 /** with periodic index refreshes off, tokens and trust rules are still re-read this often */
@@ -43,6 +44,8 @@ export interface ComposedServer {
   metrics: MetricsRuntime | undefined;
   /** one banner line saying where metrics are answered, or why not */
   metricsNote: string;
+  /** the summary cache being written in the background, when the load did not find everything in it; never rejects */
+  cacheWritten: Promise<void>;
   /** stops what this composition started (token and trust polling, the metrics listener) */
   dispose(): Promise<void>;
 }
@@ -52,7 +55,7 @@ export async function createServerContext(options: ServerOptions, index: LocalIn
   await storage.check().catch((error: unknown) => logger.warn(`storage is not usable yet: ${errorMessage(error)}`));
   // the local copy is served at once; the first fetch is the caller's, in the background, so
   // an origin that is slow or down costs no start-up time
-  const initial = await IndexState.load(index.dir, await tipCommit(index), { warn: (m) => logger.warn(m) });
+  const { state: initial, cacheWritten } = await loadIndex(index, logger);
   const auth = createAuthenticator(options.auth, initial.config, { logger, userAgent: `pesde-registry/${packageVersion()}` });
   const storeIntervalMs = options.refreshIntervalMs > 0 ? options.refreshIntervalMs : STORE_REFRESH_FALLBACK_MS;
   const tokens = new TokenCache({ storage, logger, intervalMs: storeIntervalMs });
@@ -114,8 +117,10 @@ export async function createServerContext(options: ServerOptions, index: LocalIn
     trust,
     metrics,
     metricsNote: 'off' in started ? started.off : started.describe,
+    cacheWritten,
     async dispose() {
-      await Promise.all([tokens.stop(), trust.stop(), metrics?.close()]);
+      // a server stopped soon after it started still leaves its summary cache for the next one
+      await Promise.all([tokens.stop(), trust.stop(), metrics?.close(), cacheWritten]);
     },
   };
 }
@@ -128,4 +133,25 @@ export function packageVersion(): string {
     version = (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
   }
   return version;
+}
+
+/**
+ * The first state, taking what it can from the summary cache in the clone's git folder, and
+ * the cache written again in the background when it did not have everything (a promise that
+ * never rejects: a cache that cannot be written costs the next start time, nothing more).
+ */
+async function loadIndex(index: LocalIndex, logger: Logger): Promise<{ state: IndexState; cacheWritten: Promise<void> }> {
+  const warn = (message: string) => logger.warn(message);
+  // read while the load lists the files
+  const reading = index.gitDir === undefined ? undefined : SummaryCache.read(summaryCacheFile(index.gitDir));
+  const state = await IndexState.load(index.dir, await tipCommit(index), { warn, ...(reading === undefined ? {} : { summaryCache: reading }) });
+  const cache = await reading;
+  if (cache?.unusable !== undefined) warn(`the summary cache ${cache.file} was not used: ${cache.unusable}`);
+  if (cache === undefined || !cache.changed) return { state, cacheWritten: Promise.resolve() };
+  const started = performance.now();
+  const cacheWritten = cache.write().then(
+    (records) => logger.info(`wrote the summary cache ${cache.file}`, { records, ms: Math.round(performance.now() - started) }),
+    (error: unknown) => warn(`cannot write the summary cache ${cache.file}: ${errorMessage(error)}; the next start reads every file`),
+  );
+  return { state, cacheWritten };
 }

@@ -91,7 +91,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     activeTokens.start();
     activeTrust.start();
     // background work: it waits while a refresh runs, which a user is waiting for
-    void warmUp(initial, logger, closing.signal, { busy: () => activeRefresher.busy });
+    void warmUp(initial, logger, closing.signal, { busy: () => activeRefresher.busy, after: composed.cacheWritten });
     watchEventLoop(logger, process.env, closing.signal);
 
     banner.push(

@@ -94,4 +94,26 @@ describe('warm-up', () => {
       await warming;
       await assertSearchable(state);
     }));
+
+  it('starts after the other background start-up work, and says when it is over', () =>
+    withState(2000, async (state) => {
+      const lines: Array<{ message: string; fields: unknown }> = [];
+      const logger = { ...silentLogger, info: (message: string, fields?: unknown) => void lines.push({ message, fields }) };
+      let release = () => undefined as void;
+      const after = new Promise<void>((resolve) => (release = resolve));
+      let settled = false;
+      const warming = warmUp(state, logger, new AbortController().signal, { packages: 50, startAfterMs: 0, after }).then(() => {
+        settled = true;
+      });
+      await delay(300);
+      assert.equal(settled, false, 'the warm-up did not wait for the work before it');
+      assert.equal(lines.length, 0, "it logged before it ran");
+      release();
+      await warming;
+      await assertSearchable(state);
+      assert.equal(lines.length, 1);
+      assert.equal(lines[0]!.message, `warmed up: search index of ${state.search.size} packages, search results of 50`);
+      const fields = lines[0]!.fields as { search_index_ms: number; total_ms: number };
+      assert.ok(fields.search_index_ms >= 0 && fields.total_ms >= fields.search_index_ms, JSON.stringify(fields));
+    }));
 });
