@@ -158,14 +158,14 @@ export interface BareRoute {
 }
 
 /** The baseline: node:http answering the same bytes with nothing else in the way. */
-export async function startBareServer(routes: BareRoute[], label: string): Promise<ServerProcess> {
+export async function startBareServer(routes: BareRoute[], label: string, nodeArgs: string[] = []): Promise<ServerProcess> {
   const routesFile = path.join(OUT_DIR, `${label}-routes.json`);
   await mkdir(OUT_DIR, { recursive: true });
   await writeFile(routesFile, JSON.stringify(routes));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(BENCH_DIR, 'lib', 'bare-server.ts'), routesFile, String(port)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(BENCH_DIR, 'lib', 'bare-server.ts'), routesFile, String(port)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     await waitFor200(`${url}${routes[0]!.path}`, proc, 30_000, 'bare server');
   } catch (error) {
