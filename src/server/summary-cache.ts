@@ -16,7 +16,7 @@
  * git as if there were no record. The file is only a cache: deleting it costs one slow start.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorMessage } from '../errors.js';
@@ -136,6 +136,7 @@ export class SummaryCache {
       await pause();
     }
     await mkdir(path.dirname(this.file), { recursive: true });
+    await removeLeftovers(this.file);
     // one name per process: two servers on one clone never write into the same file
     const temporary = `${this.file}.${process.pid}.tmp`;
     try {
@@ -184,6 +185,28 @@ export class SummaryCache {
     if (value === undefined) this.misses++;
     else this.hits++;
     return value;
+  }
+}
+
+/**
+ * Removes the temporary files of writers that are gone (a server killed mid-write), so
+ * crashes leave no files of megabytes behind; a live writer's file is left alone.
+ */
+async function removeLeftovers(file: string): Promise<void> {
+  const prefix = `${path.basename(file)}.`;
+  for (const name of await readdir(path.dirname(file))) {
+    const pid = name.startsWith(prefix) && name.endsWith('.tmp') ? Number(name.slice(prefix.length, -'.tmp'.length)) : NaN;
+    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !isRunning(pid)) await rm(path.join(path.dirname(file), name), { force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

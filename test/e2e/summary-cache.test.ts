@@ -5,7 +5,8 @@
  * scan declines (parsed in full), one that does not parse at all, and a scope file.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { IndexState } from '../../src/server/index-state.js';
@@ -147,6 +148,24 @@ describe('the summary cache', () => {
     assert.equal(state.filesRead, 4, 'config.toml, the broken file and the two damaged records');
     assertSameState(state, track(await load(next)));
     assert.equal((await cache).changed, true, 'the two records are made again');
+  });
+
+  it('removes what writers that died mid-write left, and not what a running one writes', async () => {
+    const dir = path.dirname(cacheFile);
+    // a pid that was alive a moment ago and is not now
+    const gone = await new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, ['-e', '0']);
+      child.on('exit', () => resolve(child.pid!));
+    });
+    await writeFile(path.join(dir, `summaries.${gone}.tmp`), 'left by a crash');
+    await writeFile(path.join(dir, `summaries.${process.ppid}.tmp`), 'being written');
+    const cache = SummaryCache.read(cacheFile);
+    track(await load(head, cache));
+    await (await cache).write();
+    const names = await readdir(dir);
+    assert.ok(!names.includes(`summaries.${gone}.tmp`), names.join());
+    assert.ok(names.includes(`summaries.${process.ppid}.tmp`), names.join());
+    await rm(path.join(dir, `summaries.${process.ppid}.tmp`));
   });
 
   it('leaves the file as it was when the new one cannot be written', async () => {
