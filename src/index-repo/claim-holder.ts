@@ -9,6 +9,7 @@
  */
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { processAlive } from '../process-alive.js';
 
 export interface ClaimHolder {
   host: string;
@@ -50,11 +51,3 @@ export function holderIsGone(message: string): boolean {
   return here !== null && machine === here && Number.isInteger(pid) && pid > 0 && !processAlive(pid);
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -20,6 +20,7 @@ import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorMessage } from '../errors.js';
+import { processAlive } from '../process-alive.js';
 import { TARGET_KINDS, type PackageName, type ScopeInfo, type TargetKind } from '../index-repo/types.js';
 import { detach } from './detach.js';
 import { PackageSummary, type SummaryFields } from './package-summary.js';
@@ -196,17 +197,7 @@ async function removeLeftovers(file: string): Promise<void> {
   const prefix = `${path.basename(file)}.`;
   for (const name of await readdir(path.dirname(file))) {
     const pid = name.startsWith(prefix) && name.endsWith('.tmp') ? Number(name.slice(prefix.length, -'.tmp'.length)) : NaN;
-    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !isRunning(pid)) await rm(path.join(path.dirname(file), name), { force: true });
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another user
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid)) await rm(path.join(path.dirname(file), name), { force: true });
   }
 }
 
