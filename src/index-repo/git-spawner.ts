@@ -8,7 +8,7 @@ import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'n
 import type { EventEmitter } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { processEntryArgs } from '../worker-entry.js';
-import { FRAME, FrameReader, frames, MAX_PAYLOAD, type FrameType, type SpawnRequest } from './spawn-frames.js';
+import { FrameReader, frames, spawnFrames, type FrameType, type SpawnRequest } from './spawn-frames.js';
 import { RelayedGit, type FrameSink } from './relayed-git.js';
 
 /** What callers use of a git process, whether spawned here or by the spawner. */
@@ -125,20 +125,19 @@ class GitSpawner implements FrameSink {
     const child = new RelayedGit(id, this);
     this.children.set(id, child);
     this.referenceChanged();
-    const text = Buffer.from(JSON.stringify(request), 'utf8');
-    // a request longer than a frame goes ahead in parts; the spawner starts git on the last one
-    const last = Math.floor((text.length - 1) / MAX_PAYLOAD) * MAX_PAYLOAD;
-    for (let at = 0; at < last; at += MAX_PAYLOAD) this.send(FRAME.spawnPart, id, text.subarray(at, at + MAX_PAYLOAD));
-    this.send(FRAME.spawn, id, text.subarray(last));
+    this.write(spawnFrames(id, request));
     return child;
   }
 
   send(type: FrameType, id: number, payload: Buffer | string | undefined, done?: (error?: Error | null) => void): void {
+    this.write(frames(type, id, payload), done);
+  }
+
+  private write(all: Buffer[], done?: (error?: Error | null) => void): void {
     if (this.dead) {
       done?.();
       return;
     }
-    const all = frames(type, id, payload);
     for (let i = 0; i < all.length; i++) {
       // a failed write means the spawner is dying; its exit fails the process, not this write
       this.proc.stdin!.write(all[i], i === all.length - 1 && done !== undefined ? () => done() : undefined);

@@ -60,13 +60,27 @@ function encodeFrame(type: FrameType, id: number, payload?: Buffer): Buffer {
   return frame;
 }
 
+/** `data` cut to MAX_PAYLOAD at most each; no data is one empty piece. */
+function pieces(data: Buffer | undefined): Array<Buffer | undefined> {
+  if (data === undefined || data.length <= MAX_PAYLOAD) return [data];
+  const all: Buffer[] = [];
+  for (let at = 0; at < data.length; at += MAX_PAYLOAD) all.push(data.subarray(at, at + MAX_PAYLOAD));
+  return all;
+}
+
 /** The frames that carry `payload` (none: one empty frame), a MAX_PAYLOAD at most each. */
 export function frames(type: FrameType, id: number, payload?: Buffer | string): Buffer[] {
-  const data = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
-  if (data === undefined || data.length <= MAX_PAYLOAD) return [encodeFrame(type, id, data)];
-  const frames: Buffer[] = [];
-  for (let at = 0; at < data.length; at += MAX_PAYLOAD) frames.push(encodeFrame(type, id, data.subarray(at, at + MAX_PAYLOAD)));
-  return frames;
+  return pieces(typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload).map((piece) => encodeFrame(type, id, piece));
+}
+
+/**
+ * The frames of a spawn request: one `spawn` frame, or, for a request longer than a frame (a
+ * command naming thousands of refs), `spawnPart` frames and a last `spawn` frame, on which
+ * the spawner starts git.
+ */
+export function spawnFrames(id: number, request: SpawnRequest): Buffer[] {
+  const all = pieces(Buffer.from(JSON.stringify(request), 'utf8'));
+  return all.map((piece, i) => encodeFrame(i === all.length - 1 ? FRAME.spawn : FRAME.spawnPart, id, piece));
 }
 
 export type FrameHandler = (type: number, id: number, payload: Buffer) => void;

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FRAME, FrameReader, frames as framesOf, MAX_PAYLOAD } from '../../src/index-repo/spawn-frames.js';
+import { FRAME, FrameReader, frames as framesOf, MAX_PAYLOAD, spawnFrames } from '../../src/index-repo/spawn-frames.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
 function collect(): { frames: Array<{ type: number; id: number; payload: Buffer }>; reader: FrameReader } {
@@ -43,6 +43,20 @@ describe('spawner frames', () => {
       assert.ok(Buffer.concat(frames.slice(1, 5).map((f) => f.payload)).equals(big), `cut ${cut}`);
       assert.equal(frames[6]!.payload.toString('utf8'), 'spawn git ENOENT');
       assert.equal(frames[5]!.payload.length, 0);
+    }
+  });
+
+  it('sends a spawn request in one spawn frame, or a longer one as parts ending with its spawn frame', () => {
+    const short = { args: ['status'], cwd: '/', env: {}, detached: false };
+    const long = { ...short, args: Array.from({ length: 9000 }, (_, i) => `refs/heads/branch-${i}`) };
+    for (const request of [short, long]) {
+      const { frames, reader } = collect();
+      reader.push(Buffer.concat(spawnFrames(5, request)));
+      const expected = Math.ceil(Buffer.byteLength(JSON.stringify(request)) / MAX_PAYLOAD);
+      assert.equal(frames.length, expected);
+      assert.deepEqual(frames.map((f) => f.type), [...Array<number>(expected - 1).fill(FRAME.spawnPart), FRAME.spawn]);
+      assert.ok(frames.every((f) => f.id === 5));
+      assert.deepEqual(JSON.parse(Buffer.concat(frames.map((f) => f.payload)).toString('utf8')), request);
     }
   });
 
