@@ -107,7 +107,7 @@ export class IndexState {
             withWarning(warn, file.path, () => {
               const info = parseScopeInfo(blob.toString('utf8'), file.path);
               scopes.set(detach(at.scope), info);
-              cache?.keepScope(detach(file.oid), info);
+              cache?.keepScope(file.oid, info);
             });
           } else {
             // no closure per file, as withWarning would take: 50,000 of them at start-up

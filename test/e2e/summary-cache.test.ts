@@ -6,13 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { IndexState } from '../../src/server/index-state.js';
 import type { Logger } from '../../src/server/logger.js';
 import type { PackageSummary } from '../../src/server/package-summary.js';
-import { SummaryCache, summaryCacheFile } from '../../src/server/summary-cache.js';
+import { MAX_CACHE_FILE_BYTES, SummaryCache, summaryCacheFile } from '../../src/server/summary-cache.js';
 import { FIXTURE_INDEX_BUNDLE } from '../helpers/fixture-index.js';
 import { runGit, tempDir } from '../helpers/git.js';
 import { enc, startTestServer } from '../helpers/http.js';
@@ -132,6 +132,19 @@ describe('the summary cache', () => {
     assert.equal((await cache).hits, 0);
     assert.equal(state.filesRead, state.packages.size + state.scopes.size + 2);
     await (await cache).write();
+  });
+
+  it('is not read when it is larger than the cap', async () => {
+    const kept = await readFile(cacheFile);
+    // sparse: no disk is spent on the size
+    const handle = await open(cacheFile, 'r+');
+    await handle.truncate(MAX_CACHE_FILE_BYTES + 1);
+    await handle.close();
+    const cache = SummaryCache.read(cacheFile);
+    const state = track(await load(next, cache));
+    assert.equal((await cache).unusable, `it is larger than ${MAX_CACHE_FILE_BYTES} bytes`);
+    assert.equal(state.filesRead, state.packages.size + state.scopes.size + 2, 'every blob is read');
+    await writeFile(cacheFile, kept);
   });
 
   it('reads the blob of a damaged record from git, and nothing else', async () => {
