@@ -13,6 +13,8 @@ import { applyCors } from './cors.js';
 import { beginErrorAnswer } from './error-answer.js';
 import { HttpError } from './http-error.js';
 import { markFailure, markRoute, WEB_ROUTE } from '../metrics/request-marks.js';
+import { whenClosed, type ClosedHook } from './observed-response.js';
+import { joinedHeader } from './request-header.js';
 import { NOSNIFF, sendError, sendJson, sendPreparedJson } from './respond.js';
 import { Router, type RouteAuth } from './router.js';
 import { getArchive, getDoc, getReadme } from './routes/downloads.js';
@@ -54,15 +56,16 @@ export function createApp(server: ServerContext): RequestListener {
   const web = createWebRoutes(server, (method, path) => router.match(method, path).kind !== 'not-found');
   const metrics = server.metrics;
   const answers = new AnswerCache<IndexState>();
+  // runs for every request, also one whose client went away mid-answer
+  const closed: ClosedHook = (res, started) => {
+    logRequest(server, res.req, res, started);
+    metrics?.end(res.req, res, started);
+  };
   return (req, res) => {
     const started = process.hrtime.bigint();
     if (metrics !== undefined && metrics.answers(req, res)) return;
     metrics?.begin(req);
-    // 'close' comes for every request, also one whose client went away mid-answer
-    res.on('close', () => {
-      logRequest(server, req, res, started);
-      metrics?.end(req, res, started);
-    });
+    whenClosed(res, started, closed);
     const line = requestLine(req);
     if (line.plain && answerFromCache(server, answers, req, res, line)) return;
     handle(server, router, web, req, res, line, answers);
@@ -100,7 +103,7 @@ function requestLine(req: IncomingMessage): RequestLine {
   const q = rawUrl.indexOf('?');
   const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
   const method = req.method ?? 'GET';
-  return { method, rawUrl, q, path, plain: (method === 'GET' || method === 'HEAD') && req.headers.origin === undefined && !mayBePage(req, path) };
+  return { method, rawUrl, q, path, plain: (method === 'GET' || method === 'HEAD') && joinedHeader(req, 'origin') === undefined && !mayBePage(req, path) };
 }
 
 /**

@@ -8,9 +8,10 @@ import { pipeline } from 'node:stream/promises';
 import type { StoredObject } from '../storage/storage.js';
 import { CachedBody } from './cached-body.js';
 import { memoize } from './memo.js';
+import { joinedHeader } from './request-header.js';
 
 export function acceptsGzip(req: IncomingMessage): boolean {
-  const header = req.headers['accept-encoding'];
+  const header = joinedHeader(req, 'accept-encoding');
   return header !== undefined && takesGzip(header);
 }
 

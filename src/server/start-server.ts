@@ -3,7 +3,7 @@
  * INDEX_REPO_URL, or the embedded default), load it into memory, choose auth from the
  * environment, listen, and keep the state fresh. `serve` prints the banner and calls close().
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -23,6 +23,7 @@ import type { IndexState } from './index-state.js';
 import { createLogger, type Logger } from './logger.js';
 import { watchEventLoop } from './loop-monitor.js';
 import { sendError } from './respond.js';
+import { createObservedServer } from './observed-response.js';
 import { createServerContext, packageVersion } from './server-context.js';
 import { warmUp } from './warm-up.js';
 import type { ServerOptions } from './server-options.js';
@@ -61,7 +62,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // awaited once the state is loaded; a start that fails before then must not leave it unhandled
   app.catch(() => undefined);
   let handler: ReturnType<typeof createApp> | undefined;
-  const http = createServer((req, res) => {
+  const http = createObservedServer((req, res) => {
     if (handler !== undefined) return handler(req, res);
     sendError(req, res, 503, 'the registry is starting', { 'retry-after': '1' });
   });
