@@ -100,8 +100,6 @@ export interface RegistryOptions {
   env?: Record<string, string>;
   /** options for node itself, before the script */
   nodeArgs?: string[];
-  /** another build's bin/pesde-registry.js (an A/B comparison of two checkouts); default this one's */
-  bin?: string;
 }
 
 /**
@@ -117,7 +115,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RegistryProc
   const log = createWriteStream(logFile);
   await new Promise((resolve) => log.once('open', resolve));
   const nodeArgs = [...(opts.nodeArgs ?? []), ...(opts.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`])];
-  const args = [...nodeArgs, opts.bin ?? BIN, 'serve', '--index', opts.index, '--storage-root', opts.storageRoot, '--address', '127.0.0.1', '--port', String(port), '--refresh-interval', '0', '--publish-rate-limit', 'off', ...(opts.extraArgs ?? [])];
+  const args = [...nodeArgs, BIN, 'serve', '--index', opts.index, '--storage-root', opts.storageRoot, '--address', '127.0.0.1', '--port', String(port), '--refresh-interval', '0', '--publish-rate-limit', 'off', ...(opts.extraArgs ?? [])];
   const started = performance.now();
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', log, log], env: { ...process.env, NO_COLOR: '1', CI: 'true', ...opts.env } });
   try {

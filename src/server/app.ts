@@ -14,7 +14,6 @@ import { beginErrorAnswer } from './error-answer.js';
 import { HttpError } from './http-error.js';
 import { markFailure, markRoute, WEB_ROUTE } from '../metrics/request-marks.js';
 import { whenClosed, type ClosedHook } from './observed-response.js';
-import { joinedHeader } from './request-header.js';
 import { NOSNIFF, sendError, sendJson, sendPreparedJson } from './respond.js';
 import { Router, type RouteAuth } from './router.js';
 import { getArchive, getDoc, getReadme } from './routes/downloads.js';
@@ -103,7 +102,7 @@ function requestLine(req: IncomingMessage): RequestLine {
   const q = rawUrl.indexOf('?');
   const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
   const method = req.method ?? 'GET';
-  return { method, rawUrl, q, path, plain: (method === 'GET' || method === 'HEAD') && joinedHeader(req, 'origin') === undefined && !mayBePage(req, path) };
+  return { method, rawUrl, q, path, plain: (method === 'GET' || method === 'HEAD') && req.headers.origin === undefined && !mayBePage(req, path) };
 }
 
 /**

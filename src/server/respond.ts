@@ -8,10 +8,9 @@ import { pipeline } from 'node:stream/promises';
 import type { StoredObject } from '../storage/storage.js';
 import { CachedBody } from './cached-body.js';
 import { memoize } from './memo.js';
-import { joinedHeader } from './request-header.js';
 
 export function acceptsGzip(req: IncomingMessage): boolean {
-  const header = joinedHeader(req, 'accept-encoding');
+  const header = req.headers['accept-encoding'];
   return header !== undefined && takesGzip(header);
 }
 

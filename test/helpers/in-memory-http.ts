@@ -5,8 +5,9 @@
  * chunked or sized bodies, `close` events) exactly as on a connection, and the answer is
  * parsed the way any client parses it. Tests of routes, auth and error answers run on it.
  */
-import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
+import { createObservedServer } from '../../src/server/observed-response.js';
 
 export type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -79,7 +80,8 @@ export function requestInMemory(listener: Listener, req: InMemoryRequest): Promi
   let server = servers.get(listener);
   if (server === undefined) {
     // never listens: connections are handed to it one by one
-    server = createServer(listener);
+    // the registry's own kind of server, so route tests close their answers as it does
+    server = createObservedServer(listener);
     servers.set(listener, server);
   }
   const [clientEnd, serverEnd] = socketPair();

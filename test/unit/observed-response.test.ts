@@ -1,15 +1,13 @@
 /**
  * The server's own responses and header reads on real sockets: the close hook runs once for
  * an answer sent in full and for one whose client went away, before any listener and with
- * the response's own arguments handed on; a response of another server gets a listener;
- * joinedHeader reads what req.headers would say, repeated headers and odd case included.
+ * the response's own arguments handed on; a response of another server gets a listener.
  */
 import assert from 'node:assert/strict';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { createObservedServer, ObservedResponse, whenClosed } from '../../src/server/observed-response.js';
-import { joinedHeader } from '../../src/server/request-header.js';
 
 interface Closed {
   url: string | undefined;
@@ -114,24 +112,5 @@ describe('ObservedResponse', () => {
     await s.waitClosed(1);
     // the hook is a listener here, registered after the test's own
     assert.deepEqual(s.closed, [{ url: '/plain', finished: true, started: 42n, listenersBefore: 1 }]);
-  });
-});
-
-describe('joinedHeader', () => {
-  it('says what req.headers says, for repeated headers, odd case and absent ones', async () => {
-    const read: Array<[string | undefined, string | undefined]> = [];
-    const names = ['accept', 'accept-encoding', 'origin', 'x-absent'];
-    const s = await serve(createObservedServer, (req, res) => {
-      // joinedHeader first: req.headers is built on its first read
-      const ours = names.map((name) => joinedHeader(req, name));
-      for (const [i, name] of names.entries()) read.push([ours[i], req.headers[name] as string | undefined]);
-      res.end('ok');
-    });
-    await get(s.port, '/', { Accept: ['text/html', 'application/json;q=0.5'], 'ACCEPT-ENCODING': 'gzip', Origin: 'https://a.example' });
-    for (const [ours, node] of read) assert.equal(ours, node);
-    assert.deepEqual(
-      read.map(([ours]) => ours),
-      ['text/html, application/json;q=0.5', 'gzip', 'https://a.example', undefined],
-    );
   });
 });

@@ -6,12 +6,13 @@
  * real sockets on 127.0.0.1 and read with node's HTTP client (rawHeaders keep the order).
  */
 import assert from 'node:assert/strict';
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { CachedBody } from '../../src/server/cached-body.js';
 import { applyCors } from '../../src/server/cors.js';
 import { memoize } from '../../src/server/memo.js';
+import { createObservedServer } from '../../src/server/observed-response.js';
 import type { PackageRecord } from '../../src/server/package-record.js';
 import { NOSNIFF, sendError, sendJson, sendPreparedJson } from '../../src/server/respond.js';
 import { Router } from '../../src/server/router.js';
@@ -29,7 +30,7 @@ interface RawAnswer {
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
 async function serve(listener: Listener): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer(listener);
+  const server = createObservedServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -14,7 +14,6 @@ import { CachedBody } from '../cached-body.js';
 import type { ServerContext } from '../context.js';
 import { beginErrorAnswer } from '../error-answer.js';
 import { HttpError } from '../http-error.js';
-import { joinedHeader } from '../request-header.js';
 import { decodeSegment } from '../path-params.js';
 import { splitPath } from '../router.js';
 import { prefersHtml } from './accept.js';
@@ -67,7 +66,7 @@ const MAX_NEXT_LENGTH = 2048;
  * form's (`/login`, `/logout`, whatever the Accept header). What every API client costs here.
  */
 export function mayBePage(req: IncomingMessage, path: string): boolean {
-  return prefersHtml(joinedHeader(req, 'accept')) || path.includes('log');
+  return prefersHtml(req.headers.accept) || path.includes('log');
 }
 
 export function createWebRoutes(server: ServerContext, isApiPath: (method: string, path: string) => boolean): WebAnswer {
