@@ -1,6 +1,8 @@
 /**
  * `pesde-registry serve` start-up on the 50,000-package index: time from spawning the
- * process to its first 200 answer for a package, and its resident memory then, for a first
+ * process to its first 200 answer for a package (package reads are answered while the index
+ * loads), to the end of its load (`/health` answers 200: search, pages and writes are
+ * served), and its resident memory then, for a first
  * start (no summary cache in the clone: every file is read and scanned) and for a restart
  * (the cache the first start wrote: only config.toml is read). Beside them, what any start
  * must pay: Node's own start-up (`node -e 0`) and git listing and reading every file of the
@@ -49,6 +51,8 @@ async function gitReadAll(): Promise<number> {
 
 interface Start {
   readyMs: number;
+  /** until /health answers 200, the end of the load */
+  loadedMs: number;
   rss: number;
   peak: number;
   cpu: ProcessCpu;
@@ -73,11 +77,12 @@ async function start(label: string): Promise<Start> {
     ...(profile === undefined ? {} : { cpuProfDir: profile }),
   });
   try {
-    const memory = await server.rss();
+    const loadedMs = await server.answered('/health');
     // read at once: the counters keep running while the server idles, but barely
     const cpu = await processCpu(server.pid);
-    console.log(`  ${label}: ready in ${ms(server.readyMs, 0)}, resident ${mb(memory.rss)} (peak ${mb(memory.peak)})`);
-    return { readyMs: server.readyMs, rss: memory.rss, peak: memory.peak, cpu };
+    const memory = await server.rss();
+    console.log(`  ${label}: a package answered in ${ms(server.readyMs, 0)}, loaded in ${ms(loadedMs, 0)}, resident ${mb(memory.rss)} (peak ${mb(memory.peak)})`);
+    return { readyMs: server.readyMs, loadedMs, rss: memory.rss, peak: memory.peak, cpu };
   } finally {
     // a first start's server writes its summary cache before it exits
     await server.stop();
@@ -105,25 +110,32 @@ const readyFigure = (name: string, starts: Start[]): Figure => {
   const readyMs = medianOf(starts).readyMs;
   return { name, value: `${ratio(readyMs / gitMs)} (${ms(readyMs, 0)} / ${ms(gitMs, 0)})`, target: `<= ${READY_TARGET_RATIO}`, met: readyMs / gitMs <= READY_TARGET_RATIO };
 };
+// not a target of its own: what the first 200 was until package reads were answered during the load
+const loadedFigure = (name: string, starts: Start[]): Figure => {
+  const loadedMs = median(starts.map((s) => s.loadedMs));
+  return { name, value: `${ratio(loadedMs / gitMs)} (${ms(loadedMs, 0)} / ${ms(gitMs, 0)})`, target: '', met: null };
+};
 const cpuFigures = (label: string, starts: Start[]): Figure[] => {
-  const { cpu, readyMs } = medianOf(starts);
+  const { cpu, loadedMs } = medianOf(starts);
   const used = cpu.main.runMs + cpu.helpers.runMs + cpu.children.runMs;
   return [
-    { name: `${label}, CPU until ready: main thread, the one running JavaScript, on a CPU / runnable but waiting for one`, value: `${ms(cpu.main.runMs, 0)} / ${ms(cpu.main.waitMs, 0)}`, target: '', met: null },
-    { name: `${label}, CPU until ready: its other threads (V8 compiler and GC, libuv) / its live git`, value: `${ms(cpu.helpers.runMs, 0)} / ${ms(cpu.children.runMs, 0)}`, target: '', met: null },
-    { name: `${label}, CPU until ready / (${cores} CPUs x ready)`, value: `${((used / (cores * readyMs)) * 100).toFixed(0)} % (${ms(used, 0)}; exited git processes not counted)`, target: '', met: null },
+    { name: `${label}, CPU until loaded: main thread, the one running JavaScript, on a CPU / runnable but waiting for one`, value: `${ms(cpu.main.runMs, 0)} / ${ms(cpu.main.waitMs, 0)}`, target: '', met: null },
+    { name: `${label}, CPU until loaded: its other threads (V8 compiler and GC, libuv) / its live git`, value: `${ms(cpu.helpers.runMs, 0)} / ${ms(cpu.children.runMs, 0)}`, target: '', met: null },
+    { name: `${label}, CPU until loaded / (${cores} CPUs x loaded)`, value: `${((used / (cores * loadedMs)) * 100).toFixed(0)} % (${ms(used, 0)}; exited git processes not counted)`, target: '', met: null },
   ];
 };
 const memoryFigures = (label: string, starts: Start[]): Figure[] => {
   const rssBytes = median(starts.map((s) => s.rss));
   return [
-    { name: `${label}, resident memory when ready`, value: mb(rssBytes), target: `< ${mb(RSS_TARGET)}`, met: rssBytes < RSS_TARGET },
+    { name: `${label}, resident memory when loaded`, value: mb(rssBytes), target: `< ${mb(RSS_TARGET)}`, met: rssBytes < RSS_TARGET },
     { name: `${label}, peak resident memory (VmHWM)`, value: mb(median(starts.map((s) => s.peak))), target: '', met: null },
   ];
 };
 const figures: Figure[] = [
   readyFigure('first start (no summary cache): ready (spawn to first 200) / git reading every index file', first),
   readyFigure('restart (the summary cache the first start wrote): ready / git reading every index file', restart),
+  loadedFigure('first start: loaded (spawn to /health 200; search, pages, writes) / git reading every index file', first),
+  loadedFigure('restart: loaded / git reading every index file', restart),
   ...memoryFigures('first start', first),
   ...memoryFigures('restart', restart),
   ...cpuFigures('first start', first),
@@ -135,7 +147,7 @@ const figures: Figure[] = [
 report(
   'startup',
   flags,
-  `Median of ${runs} round(s), each a first start and a restart of \`bin/pesde-registry.js serve --index <clone>\` on the ${index.packages.toLocaleString('en-US')}-package index (${index.versions.toLocaleString('en-US')} versions), timed from spawning the process to the first 200 answer to \`GET /v1/packages/scope_0%2Fpkg_0\`; memory from /proc/<pid>/status at that moment. A first start has no summary cache (\`.git/pesde-registry/summaries\`, removed before it) and writes one before it stops; the restart that follows starts from it.`,
+  `Median of ${runs} round(s), each a first start and a restart of \`bin/pesde-registry.js serve --index <clone>\` on the ${index.packages.toLocaleString('en-US')}-package index (${index.versions.toLocaleString('en-US')} versions), timed from spawning the process to the first 200 answer to \`GET /v1/packages/scope_0%2Fpkg_0\` (answered while the index loads) and to the first 200 of \`GET /health\` (the load done); CPU counters and memory from /proc at that second moment. A first start has no summary cache (\`.git/pesde-registry/summaries\`, removed before it) and writes one before it stops; the restart that follows starts from it.`,
   figures,
 );
 if (profile !== undefined) await printProfiles(profile);

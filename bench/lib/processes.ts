@@ -83,6 +83,8 @@ export interface RegistryProcess extends ServerProcess {
    * results), which measurements of a server at work should not share the CPU with.
    */
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** polls `path` until it answers 200; resolves with the ms since spawning */
+  answered(path: string, timeoutMs?: number): Promise<number>;
 }
 
 export interface RegistryOptions {
@@ -132,6 +134,10 @@ export async function startRegistry(opts: RegistryOptions): Promise<RegistryProc
     proc,
     readyMs,
     rss: () => memoryOf(proc.pid!),
+    answered: async (readPath, timeoutMs = 120_000) => {
+      await waitFor200(`${url}${readPath}`, proc, timeoutMs, 'pesde-registry serve');
+      return performance.now() - started;
+    },
     waitForLog: async (pattern, timeoutMs = 60_000) => {
       const deadline = performance.now() + timeoutMs;
       while (!pattern.test(await readFile(logFile, 'utf8'))) {

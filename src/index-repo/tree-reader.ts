@@ -1,3 +1,4 @@
+import { finished } from 'node:stream';
 import { git, gitEnv, tryGit } from './git.js';
 import { setGitReferenced, spawnGit, type GitChild } from './git-spawner.js';
 import { matchesAt } from '../byte-ranges.js';
@@ -62,7 +63,9 @@ export class BlobReader {
       for (const pending of waiting) pending.reject(error);
     };
     proc.on('error', (error) => fail(new RegistryError('git', `git cat-file failed: ${error.message}`)));
-    proc.on('exit', () => fail(new RegistryError('git', 'git cat-file exited unexpectedly')));
+    // 'exit' may come before the last answers git wrote are read from the pipe (a reader closed
+    // with reads owed): those are handed over first, and only what is still owed then fails
+    proc.on('exit', () => finished(proc.stdout, () => fail(new RegistryError('git', 'git cat-file exited unexpectedly'))));
     proc.stdin.on('error', () => {
       // the exit handler reports the failure; an EPIPE here carries no more information
     });

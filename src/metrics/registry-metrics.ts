@@ -143,8 +143,10 @@ export class RegistryMetrics implements Omit<RequestMetrics, 'answers'> {
     } catch {
       return;
     }
-    // only names the index holds: a label per made-up name would grow without bound
-    if (this.sources.state().packages.has(name)) this.downloads.labels(name).inc();
+    // only names the index holds: a label per made-up name would grow without bound (while the
+    // index loads there is no list, but an archive answered below 400 was found in the index)
+    const state = this.sources.state();
+    if (state.loading || state.packages.has(name)) this.downloads.labels(name).inc();
   }
 }
 

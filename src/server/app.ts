@@ -49,6 +49,25 @@ export function buildRouter(): Router<Endpoint> {
     .add('DELETE', '/v1/packages/{name}/{version}/{target}/yank', 'write', yank);
 }
 
+/**
+ * What the state served while the index loads can answer (IndexState.loading): a package
+ * and its versions, read by path. Search, the package list, pages, health and writes need
+ * the loaded state and answer 503, as every request did before the handler was there.
+ */
+const SERVED_WHILE_LOADING: ReadonlySet<Endpoint> = new Set<Endpoint>([
+  getPackageVersionsV0,
+  getPackageVersionV0,
+  getPackageVersions,
+  getPackageVersion,
+  getArchive,
+  getReadme,
+  getDoc,
+]);
+
+function starting(): HttpError {
+  return new HttpError(503, 'the registry is starting', { 'retry-after': '1' });
+}
+
 export function createApp(server: ServerContext): RequestListener {
   const router = buildRouter();
   // browsers get pages; the API's own paths stay the API's for every other client
@@ -120,7 +139,8 @@ function handle(server: ServerContext, router: Router<Endpoint>, web: WebAnswer,
     if (!line.plain) {
       res.setHeader(NOSNIFF[0], NOSNIFF[1]);
       if (applyCors(req, res, (origin) => server.writeGuard.allowsOrigin(origin, req))) return;
-      const page = web(req, res);
+      // pages need the loaded state: meanwhile answerApi answers all but the package reads with a 503
+      const page = server.state().loading ? false : web(req, res);
       if (page !== false) {
         page.then((answered) => (answered ? markRoute(req, WEB_ROUTE) : answerApi(server, router, req, res, line, answers))).catch(failed);
         return;
@@ -136,6 +156,8 @@ function answerApi(server: ServerContext, router: Router<Endpoint>, req: Incomin
   // the state the answer is made from, taken before anything is looked up in it
   const state = server.state();
   const match = router.match(line.method, line.path);
+  // any path, a page's too, may be answered once the index is loaded
+  if (state.loading && (match.kind !== 'found' || !SERVED_WHILE_LOADING.has(match.route.handler))) throw starting();
   if (match.kind === 'not-found') throw new HttpError(404, `no route for ${req.method} ${line.path}`);
   if (match.kind === 'method-not-allowed') {
     throw new HttpError(405, `${req.method} is not allowed here`, { allow: match.allow.join(', ') });

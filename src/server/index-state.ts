@@ -18,11 +18,13 @@ import { parseScopeInfo } from '../index-repo/scope-file.js';
 import { changedFiles } from '../index-repo/tree-reader.js';
 import type { IndexConfig, PackageName, ScopeInfo } from '../index-repo/types.js';
 import { errorMessage, RegistryError } from '../errors.js';
+import { summariseBlob } from './blob-summary.js';
 import { detach } from './detach.js';
 import { listIndexFiles, type ListedFile } from './index-listing.js';
-import { INLINE_MAX_CHARS, MAX_PACKAGE_FILE_BYTES, parsePackageFile, scanPackageFile } from './package-parser.js';
+import { LoadingLookup } from './loading-lookup.js';
+import { INLINE_MAX_CHARS } from './package-parser.js';
 import { PackageRecord } from './package-record.js';
-import { scanIndexFile, type ScannedFile } from './package-scan.js';
+import { scanIndexFile } from './package-scan.js';
 import { PackageStore, type PackageStoreOptions } from './package-store.js';
 import { PackageSummary } from './package-summary.js';
 import { SearchIndex, type SearchDoc } from './search-index.js';
@@ -54,6 +56,8 @@ interface StateParts {
   search: SearchIndex;
   filesRead: number;
   store: PackageStore;
+  /** set while the full load runs: packages are read by path (see loading()) */
+  lookup?: LoadingLookup;
 }
 
 export class IndexState {
@@ -68,6 +72,7 @@ export class IndexState {
   readonly filesRead: number;
   readonly loadedAt = new Date();
   private readonly store: PackageStore;
+  private readonly lookup: LoadingLookup | undefined;
 
   private constructor(parts: StateParts) {
     this.dir = parts.dir;
@@ -78,6 +83,32 @@ export class IndexState {
     this.search = parts.search;
     this.filesRead = parts.filesRead;
     this.store = parts.store;
+    this.lookup = parts.lookup;
+  }
+
+  /**
+   * What is served while the first full load of `commit` runs: its config, and each package
+   * read by path when it is asked for (loading-lookup.ts), with answers equal to the loaded
+   * state's. It knows no list of packages, scopes or search: routes that need them answer
+   * 503 until the loaded state replaces it (app.ts). Rejects as a load would for a commit
+   * that is not an index.
+   */
+  static async loading(dir: string, commit: string, opts: Pick<StateLoadOptions, 'warn' | 'cacheBytes'> = {}): Promise<IndexState> {
+    const store = new PackageStore(dir, { cacheBytes: opts.cacheBytes, warn: opts.warn ?? ignore });
+    try {
+      const text = await store.read(`${commit}:${CONFIG_FILE}`);
+      if (text === null) throw notAnIndex(dir, commit);
+      const config = parseIndexConfig(text.toString('utf8'), CONFIG_FILE);
+      return new IndexState({ dir, commit, config, packages: new Map(), scopes: new Map(), search: SearchIndex.of([]), filesRead: 1, store, lookup: new LoadingLookup(store, commit) });
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+  }
+
+  /** true for the state served while the full load runs (see loading()) */
+  get loading(): boolean {
+    return this.lookup !== undefined;
   }
 
   static async load(dir: string, commit: string, opts: StateLoadOptions = {}): Promise<IndexState> {
@@ -139,7 +170,7 @@ export class IndexState {
     });
     if (config === undefined) {
       store.close();
-      throw new RegistryError('usage', `${dir} is not a pesde index: commit ${commit.slice(0, 12)} has no ${CONFIG_FILE}; make one with \`pesde-registry init ${dir}\` (or pass --index <a clone of an index>)`);
+      throw notAnIndex(dir, commit);
     }
     const search = SearchIndex.of(searchDocs(packages.values()));
     return new IndexState({ dir, commit, config, packages, scopes, search, filesRead, store });
@@ -203,26 +234,13 @@ export class IndexState {
     for (const { name, oid, blob, path } of large) {
       // a parse of many MB would hold the event loop: the scan (a pass over the bytes) gives
       // the summary, and the file is parsed on its first request, off the event loop
-      let scan: ScannedFile | null;
+      let summary: PackageSummary;
       try {
-        scan = await scanPackageFile(blob, path);
+        summary = await summariseBlob(name, oid, blob, path);
       } catch (error) {
         warn(`skipping ${path}: ${errorMessage(error)}`);
         continue;
       }
-      let summary: PackageSummary | undefined;
-      if (scan !== null) {
-        summary = PackageSummary.fromScan(name, oid, scan, blob.length);
-      } else if (blob.length > MAX_PACKAGE_FILE_BYTES) {
-        warn(`skipping ${path}: ${blob.length} bytes in a layout only a full parse reads, more than the ${MAX_PACKAGE_FILE_BYTES} this server parses`);
-      } else {
-        try {
-          summary = PackageSummary.fromFile(name, oid, await parsePackageFile(blob.toString('utf8'), path));
-        } catch (error) {
-          warn(`skipping ${path}: ${errorMessage(error)}`);
-        }
-      }
-      if (summary === undefined) continue;
       packages.set(summary.full, summary);
       searchChanges.set(summary.full, summary.shown === null ? null : summary);
     }
@@ -243,12 +261,14 @@ export class IndexState {
    * there is none by that name or its file does not parse; undefined when it must be read.
    */
   cachedRecord(id: string): PackageRecord | null | undefined {
+    if (this.lookup !== undefined) return undefined;
     const summary = this.packages.get(id);
     return summary === undefined ? null : this.store.cached(summary);
   }
 
   /** The parsed package; null when there is none by that name or its file does not parse. */
   record(id: string): Promise<PackageRecord | null> {
+    if (this.lookup !== undefined) return this.lookup.record(id);
     const summary = this.packages.get(id);
     return summary === undefined ? Promise.resolve(null) : this.store.record(summary);
   }
@@ -287,6 +307,10 @@ function fromCache(cache: SummaryCache, file: ListedFile, packages: Map<string, 
   }
   // config.toml: one small file, read every time
   return false;
+}
+
+function notAnIndex(dir: string, commit: string): RegistryError {
+  return new RegistryError('usage', `${dir} is not a pesde index: commit ${commit.slice(0, 12)} has no ${CONFIG_FILE}; make one with \`pesde-registry init ${dir}\` (or pass --index <a clone of an index>)`);
 }
 
 function* searchDocs(summaries: Iterable<PackageSummary>): Iterable<SearchDoc> {

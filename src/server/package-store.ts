@@ -81,17 +81,26 @@ export class PackageStore {
   }
 
   /** A blob (`<oid>` or `<commit>:<path>`), through the long-lived reader; null when missing. */
-  async read(spec: string): Promise<Buffer | null> {
+  read(spec: string): Promise<Buffer | null> {
+    return this.withReader((reader) => reader.read(spec));
+  }
+
+  /** Any object by name (`<commit>:<path>` for the file at a path), with its id and type; null when missing. */
+  readObject(spec: string): Promise<{ oid: string; type: string; body: Buffer } | null> {
+    return this.withReader((reader) => reader.readObject(spec));
+  }
+
+  private async withReader<T>(use: (reader: BlobReader) => Promise<T>): Promise<T> {
     if (this.closed) throw new RegistryError('git', 'the index state has been closed');
     if (this.reader === undefined || !this.reader.usable) this.reader = this.openReader();
     const reader = this.reader;
     try {
-      return await reader.read(spec);
+      return await use(reader);
     } catch (error) {
       // a reader that died (killed, or git updated under it) is replaced once, then it is an error
       if (reader.usable || this.closed) throw error;
       if (this.reader === reader) this.reader = this.openReader();
-      return this.reader.read(spec);
+      return use(this.reader);
     }
   }
 
@@ -124,6 +133,15 @@ export class PackageStore {
 
   /** The parsed package; null when its file does not parse (it was reported once). */
   record(summary: PackageSummary): Promise<PackageRecord | null> {
+    return this.recordOnce(summary, undefined);
+  }
+
+  /** Like record, for a blob the caller has already read (a lookup by path): nothing more is read. */
+  recordOf(summary: PackageSummary, blob: Buffer): Promise<PackageRecord | null> {
+    return this.recordOnce(summary, blob);
+  }
+
+  private recordOnce(summary: PackageSummary, blob: Buffer | undefined): Promise<PackageRecord | null> {
     let cached: PackageRecord | null | undefined;
     try {
       cached = this.cached(summary);
@@ -134,7 +152,7 @@ export class PackageStore {
     const key = `${summary.full}\n${summary.oid}`;
     let loading = this.loading.get(key);
     if (loading === undefined) {
-      loading = this.parse(summary).finally(() => this.loading.delete(key));
+      loading = this.parse(summary, blob).finally(() => this.loading.delete(key));
       this.loading.set(key, loading);
     }
     return loading;
@@ -218,8 +236,8 @@ export class PackageStore {
   }
 
   /** Reads and parses a whole file and caches the outcome: a file that does not parse, or that the server does not read, is reported once. */
-  private async parse(summary: PackageSummary): Promise<PackageRecord | null> {
-    const blob = await this.read(summary.oid);
+  private async parse(summary: PackageSummary, read: Buffer | undefined): Promise<PackageRecord | null> {
+    const blob = read ?? (await this.read(summary.oid));
     if (blob === null) throw missingBlob(summary);
     const where = `${summary.scope}/${summary.name}`;
     if (blob.length > MAX_PACKAGE_FILE_BYTES) {

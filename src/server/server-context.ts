@@ -50,79 +50,119 @@ export interface ComposedServer {
   dispose(): Promise<void>;
 }
 
-export async function createServerContext(options: ServerOptions, index: LocalIndex, logger: Logger): Promise<ComposedServer> {
+export interface CompositionHooks {
+  /**
+   * Called once everything a request needs is ready but the index is still loading: the
+   * context's state is then IndexState.loading()'s, which answers package reads, and it
+   * becomes the loaded state when the load ends (before createServerContext resolves).
+   */
+  servable?(context: ServerContext): void;
+}
+
+export async function createServerContext(options: ServerOptions, index: LocalIndex, logger: Logger, hooks: CompositionHooks = {}): Promise<ComposedServer> {
   const storage = await openStorage(options.storage);
   await storage.check().catch((error: unknown) => logger.warn(`storage is not usable yet: ${errorMessage(error)}`));
+  const tip = await tipCommit(index);
   // the local copy is served at once; the first fetch is the caller's, in the background, so
-  // an origin that is slow or down costs no start-up time
-  const { state: initial, cacheWritten } = await loadIndex(index, logger);
-  const auth = createAuthenticator(options.auth, initial.config, { logger, userAgent: `pesde-registry/${packageVersion()}` });
-  const storeIntervalMs = options.refreshIntervalMs > 0 ? options.refreshIntervalMs : STORE_REFRESH_FALLBACK_MS;
-  const tokens = new TokenCache({ storage, logger, intervalMs: storeIntervalMs });
-  await tokens.refresh();
-  // fail closed: reads that need a token nobody can have would be a registry open to no one,
-  // or, worse, one that says it is closed while it is not
-  if (auth.mode === 'none' && auth.readNeedsAuth && tokens.count === 0) throw new RegistryError('usage', READ_NEEDS_AUTH_WITHOUT_TOKENS);
-  const trust = new TrustCache({ storage, logger, intervalMs: storeIntervalMs });
-  await trust.refresh();
-  const access = withTrustedPublishing(createAccessControl(auth, tokens), trust, options.trustedPublishing, initial.config.api, logger);
-  const started = await startMetrics(options.metrics, { readNeedsAuth: auth.readNeedsAuth, indexDir: index.dir, state: () => refresher.state, refreshedAt: () => refresher.refreshedAt, logger });
-  const metrics = 'off' in started ? undefined : started;
-  const refresher = new IndexRefresher({ index, initial, intervalMs: options.refreshIntervalMs, logger, onRefreshed: metrics?.refreshed });
-  const write: WriteContext = {
-    index,
-    storage,
-    ownIndexUrls: [...options.ownIndexUrls, ...(options.index.kind === 'embedded' ? [bareRepoUrl(options.index.bareDir)] : [])],
-    committer: options.committer,
-  };
-  const context: ServerContext = {
-    state: () => refresher.state,
-    storage,
-    auth,
-    access,
-    tokens,
-    logger,
-    s3Proxy: options.s3Proxy,
-    write,
-    afterWrite: () => refresher.refresh({ fetch: false }),
-    publishLimiter: options.publishRateLimit === null ? null : new RateLimiter(options.publishRateLimit),
-    serverName: `pesde-registry/${packageVersion()}`,
-    bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
-    health: () => ({
-      status: refresher.lastError === null ? 'ok' : 'degraded',
-      commit: refresher.state.commit,
-      refreshedAt: refresher.refreshedAt.toISOString(),
-      staleSeconds: Math.max(0, Math.round((Date.now() - refresher.refreshedAt.getTime()) / 1000)),
-      refreshError: refresher.lastError,
-      storage: storage.kind,
-      packages: refresher.state.packages.size,
-      tokenStoreError: tokens.lastError,
-    }),
-    writeGuard: createWriteGuard({
-      allowedOrigins: options.allowedOrigins,
-      allowedHosts: options.allowedHosts,
-      api: () => refresher.state.config.api,
-      authRequired: auth.mode !== 'none',
-    }),
-    metrics: metrics?.requests,
-  };
-  return {
-    context,
-    refresher,
-    initial,
-    storage,
-    auth,
-    access,
-    tokens,
-    trust,
-    metrics,
-    metricsNote: 'off' in started ? started.off : started.describe,
-    cacheWritten,
-    async dispose() {
-      // a server stopped soon after it started still leaves its summary cache for the next one
-      await Promise.all([tokens.stop(), trust.stop(), metrics?.close(), cacheWritten]);
-    },
-  };
+  // an origin that is slow or down costs no start-up time. The full load starts first: it is
+  // the long part, and everything up to `servable` runs while it does
+  const loaded = loadIndex(index, tip, logger);
+  // awaited below; a failure before then must not leave it unhandled
+  loaded.catch(() => undefined);
+  let refresher: IndexRefresher | undefined;
+  let loading: IndexState | undefined;
+  let metrics: MetricsRuntime | undefined;
+  try {
+    loading = await IndexState.loading(index.dir, tip, { warn: (message) => logger.warn(message) });
+    const early = loading;
+    const current = (): IndexState => refresher?.state ?? early;
+    const refreshedAt = (): Date => refresher?.refreshedAt ?? early.loadedAt;
+    // the config of the commit being loaded: the loaded state has the same one
+    const auth = createAuthenticator(options.auth, early.config, { logger, userAgent: `pesde-registry/${packageVersion()}` });
+    const storeIntervalMs = options.refreshIntervalMs > 0 ? options.refreshIntervalMs : STORE_REFRESH_FALLBACK_MS;
+    const tokens = new TokenCache({ storage, logger, intervalMs: storeIntervalMs });
+    await tokens.refresh();
+    // fail closed: reads that need a token nobody can have would be a registry open to no one,
+    // or, worse, one that says it is closed while it is not
+    if (auth.mode === 'none' && auth.readNeedsAuth && tokens.count === 0) throw new RegistryError('usage', READ_NEEDS_AUTH_WITHOUT_TOKENS);
+    const trust = new TrustCache({ storage, logger, intervalMs: storeIntervalMs });
+    await trust.refresh();
+    const access = withTrustedPublishing(createAccessControl(auth, tokens), trust, options.trustedPublishing, early.config.api, logger);
+    const started = await startMetrics(options.metrics, { readNeedsAuth: auth.readNeedsAuth, indexDir: index.dir, state: current, refreshedAt, logger });
+    metrics = 'off' in started ? undefined : started;
+    const write: WriteContext = {
+      index,
+      storage,
+      ownIndexUrls: [...options.ownIndexUrls, ...(options.index.kind === 'embedded' ? [bareRepoUrl(options.index.bareDir)] : [])],
+      committer: options.committer,
+    };
+    const context: ServerContext = {
+      state: current,
+      storage,
+      auth,
+      access,
+      tokens,
+      logger,
+      s3Proxy: options.s3Proxy,
+      write,
+      // writes answer 503 while the index loads (app.ts), so there is a refresher by then
+      afterWrite: () => refresher?.refresh({ fetch: false }) ?? Promise.resolve(),
+      publishLimiter: options.publishRateLimit === null ? null : new RateLimiter(options.publishRateLimit),
+      serverName: `pesde-registry/${packageVersion()}`,
+      bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
+      health: () => ({
+        status: (refresher?.lastError ?? null) === null ? 'ok' : 'degraded',
+        commit: current().commit,
+        refreshedAt: refreshedAt().toISOString(),
+        staleSeconds: Math.max(0, Math.round((Date.now() - refreshedAt().getTime()) / 1000)),
+        refreshError: refresher?.lastError ?? null,
+        storage: storage.kind,
+        packages: current().packages.size,
+        tokenStoreError: tokens.lastError,
+      }),
+      writeGuard: createWriteGuard({
+        allowedOrigins: options.allowedOrigins,
+        allowedHosts: options.allowedHosts,
+        api: () => current().config.api,
+        authRequired: auth.mode !== 'none',
+      }),
+      metrics: metrics?.requests,
+    };
+    hooks.servable?.(context);
+    const { state: initial, cacheWritten } = await loaded;
+    refresher = new IndexRefresher({ index, initial, intervalMs: options.refreshIntervalMs, logger, onRefreshed: metrics?.refreshed });
+    // reads it was asked before now have their answers on the way; none is asked of it after
+    early.close();
+    return {
+      context,
+      refresher,
+      initial,
+      storage,
+      auth,
+      access,
+      tokens,
+      trust,
+      metrics,
+      metricsNote: 'off' in started ? started.off : started.describe,
+      cacheWritten,
+      async dispose() {
+        // a server stopped soon after it started still leaves its summary cache for the next one
+        await Promise.all([tokens.stop(), trust.stop(), metrics?.close(), cacheWritten]);
+      },
+    };
+  } catch (error) {
+    loading?.close();
+    await metrics?.close();
+    // a start that failed beside the load waits for it, so no git of it outlives the failure
+    await loaded.then(
+      ({ state, cacheWritten }) => {
+        state.close();
+        return cacheWritten;
+      },
+      () => undefined,
+    );
+    throw error;
+  }
 }
 
 let version: string | undefined;
@@ -140,11 +180,11 @@ export function packageVersion(): string {
  * the cache written again in the background when it did not have everything (a promise that
  * never rejects: a cache that cannot be written costs the next start time, nothing more).
  */
-async function loadIndex(index: LocalIndex, logger: Logger): Promise<{ state: IndexState; cacheWritten: Promise<void> }> {
+async function loadIndex(index: LocalIndex, commit: string, logger: Logger): Promise<{ state: IndexState; cacheWritten: Promise<void> }> {
   const warn = (message: string) => logger.warn(message);
   // read while the load lists the files
   const reading = index.gitDir === undefined ? undefined : SummaryCache.read(summaryCacheFile(index.gitDir));
-  const state = await IndexState.load(index.dir, await tipCommit(index), { warn, ...(reading === undefined ? {} : { summaryCache: reading }) });
+  const state = await IndexState.load(index.dir, commit, { warn, ...(reading === undefined ? {} : { summaryCache: reading }) });
   const cache = await reading;
   if (cache?.unusable !== undefined) warn(`the summary cache ${cache.file} was not used: ${cache.unusable}`);
   if (cache === undefined || !cache.changed) return { state, cacheWritten: Promise.resolve() };

@@ -16,6 +16,7 @@ import { redact } from '../redact.js';
 import { preloadMetrics } from '../metrics/start-metrics.js';
 import type { Storage } from '../storage/storage.js';
 import type { createApp } from './app.js';
+import type { ServerContext } from './context.js';
 import type { Authenticator } from './auth.js';
 import { ensureEmbeddedIndex } from './embedded-index.js';
 import type { IndexRefresher } from './index-refresher.js';
@@ -82,11 +83,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const banner: string[] = [`pesde-registry ${packageVersion()} listening on ${url}`];
     const freshClone = options.index.kind === 'clone' && !(await isDirectory(path.join(options.index.dir, '.git')));
     const index = await prepareIndex(options, url, banner);
-    const composed = await createServerContext(options, index, logger);
+    // package reads are answered as soon as the handler is there, while the index still loads;
+    // the same handler goes on with the loaded state
+    const serve = (context: ServerContext) => app.then((loaded) => (handler ??= loaded.createApp(context)));
+    const composed = await createServerContext(options, index, logger, { servable: (context) => void serve(context).catch(() => undefined) });
     const { context, refresher: activeRefresher, initial, storage, auth, access, tokens: activeTokens, trust: activeTrust, metrics } = composed;
     disposeComposed = composed.dispose;
     refresher = activeRefresher;
-    handler = (await app).createApp(context);
+    await serve(context);
     activeRefresher.start();
     if (index.remote !== null && !freshClone) void activeRefresher.refresh();
     activeTokens.start();
