@@ -19,6 +19,7 @@ import { INLINE_MAX_CHARS } from '../../src/server/package-parser.js';
 import { createServerContext } from '../../src/server/server-context.js';
 import { resolveServerOptions } from '../../src/server/server-options.js';
 import { FIXTURE_INDEX_BUNDLE } from '../helpers/fixture-index.js';
+import { SCAN_DECLINED_FILE } from '../helpers/index-files.js';
 import { runGit, tempDir } from '../helpers/git.js';
 import { decodedAnswer, type HttpAnswer } from '../helpers/http.js';
 import { requestInMemory } from '../helpers/in-memory-http.js';
@@ -28,16 +29,6 @@ let scratch: { dir: string; cleanup: () => Promise<void> };
 let clone: string;
 let head: string;
 let loaded: IndexState;
-
-const COMMENTED = `# a comment: the quick scan declines the file, the full parse reads it
-["1.0.0 luau"]
-published_at = "2030-01-01T00:00:00Z"
-description = "Hand-written"
-
-["1.0.0 luau".target]
-environment = "luau"
-lib = "init.luau"
-`;
 
 /** A valid file larger than the event loop parses: many versions of one package. */
 function largeFile(): string {
@@ -49,7 +40,7 @@ function largeFile(): string {
 }
 
 const EXTRA: Record<string, string> = {
-  'extra/commented': COMMENTED,
+  'extra/commented': SCAN_DECLINED_FILE,
   'extra/broken': '["1.0.0 luau"\nthis is not toml',
   'extra/large': largeFile(),
 };

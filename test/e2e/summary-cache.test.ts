@@ -14,6 +14,7 @@ import type { Logger } from '../../src/server/logger.js';
 import type { PackageSummary } from '../../src/server/package-summary.js';
 import { MAX_CACHE_FILE_BYTES, SummaryCache, summaryCacheFile } from '../../src/server/summary-cache.js';
 import { FIXTURE_INDEX_BUNDLE } from '../helpers/fixture-index.js';
+import { SCAN_DECLINED_FILE } from '../helpers/index-files.js';
 import { runGit, tempDir } from '../helpers/git.js';
 import { enc, startTestServer } from '../helpers/http.js';
 
@@ -23,16 +24,6 @@ let cacheFile: string;
 /** the commit with the extra files, and one more on top of it */
 let head: string;
 let next: string;
-
-const COMMENTED = `# a comment: the quick scan declines the file, the full parse reads it
-["1.0.0 luau"]
-published_at = "2030-01-01T00:00:00Z"
-description = "Hand-written"
-
-["1.0.0 luau".target]
-environment = "luau"
-lib = "init.luau"
-`;
 
 async function commit(files: Record<string, string>, message: string): Promise<string> {
   for (const [file, content] of Object.entries(files)) {
@@ -73,7 +64,7 @@ before(async () => {
   scratch = await tempDir('pesde-summary-cache-test-');
   clone = path.join(scratch.dir, 'index');
   await runGit(scratch.dir, ['clone', '--quiet', FIXTURE_INDEX_BUNDLE, clone]);
-  head = await commit({ 'odd_scope/commented': COMMENTED, 'odd_scope/broken': '["1.0.0 luau"\nnot toml\n', 'odd_scope/scope.toml': 'owners = [3, 9]\n' }, 'extra files');
+  head = await commit({ 'odd_scope/commented': SCAN_DECLINED_FILE, 'odd_scope/broken': '["1.0.0 luau"\nnot toml\n', 'odd_scope/scope.toml': 'owners = [3, 9]\n' }, 'extra files');
   cacheFile = summaryCacheFile(path.join(clone, '.git'));
 });
 
@@ -108,7 +99,7 @@ describe('the summary cache', () => {
 
   it('after new commits, reads only the blobs it has no record of', async () => {
     const rojo = await runGit(clone, ['show', `${head}:pesde/rojo`]);
-    next = await commit({ 'pesde/rojo': rojo.replace(/description = "[^"]*"/g, 'description = "changed since the cache"'), 'odd_scope/fresh': COMMENTED.replace('Hand-written', 'New') }, 'two changes');
+    next = await commit({ 'pesde/rojo': rojo.replace(/description = "[^"]*"/g, 'description = "changed since the cache"'), 'odd_scope/fresh': SCAN_DECLINED_FILE.replace('Hand-written', 'New') }, 'two changes');
     const cache = SummaryCache.read(cacheFile);
     const warm = track(await load(next, cache));
     assert.equal(warm.filesRead, 4, 'config.toml, the broken file and the two changed files');
