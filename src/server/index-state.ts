@@ -1,8 +1,8 @@
 /**
  * The index at one commit, held in memory: config, scope owners, a summary of every
- * package (package-summary.ts) and the search index. A full load streams every blob once
- * through one `git cat-file --batch` process, keeps a few hundred bytes per package and
- * lets the text go; the next commit's state re-reads only the files that changed.
+ * package (package-summary.ts) and the search index. A full load (index-load.ts) streams
+ * every blob once through one `git cat-file --batch` process, keeps a few hundred bytes per
+ * package and lets the text go; the next commit's state re-reads only the files that changed.
  *
  * Package files themselves are parsed on demand (package-store.ts). That is the trade-off:
  * the first request for a package not in the cache reads its blob from the local object
@@ -17,10 +17,10 @@ import { parseIndexFile } from '../index-repo/package-file.js';
 import { parseScopeInfo } from '../index-repo/scope-file.js';
 import { changedFiles } from '../index-repo/tree-reader.js';
 import type { IndexConfig, PackageName, ScopeInfo } from '../index-repo/types.js';
-import { errorMessage, RegistryError } from '../errors.js';
+import { errorMessage } from '../errors.js';
 import { summariseBlob } from './blob-summary.js';
 import { detach } from './detach.js';
-import { listIndexFiles, type ListedFile } from './index-listing.js';
+import { loadStateParts, notAnIndex, withWarning } from './index-load.js';
 import { LoadingLookup } from './loading-lookup.js';
 import { INLINE_MAX_CHARS } from './package-parser.js';
 import { PackageRecord } from './package-record.js';
@@ -47,7 +47,8 @@ export interface StateLoadOptions {
   summaryCache?: Promise<SummaryCache>;
 }
 
-interface StateParts {
+/** What a state is made of (index-load.ts makes them for a full load). */
+export interface StateParts {
   dir: string;
   commit: string;
   config: IndexConfig;
@@ -111,69 +112,9 @@ export class IndexState {
     return this.lookup !== undefined;
   }
 
+  /** Every blob of `commit` read once (index-load.ts). */
   static async load(dir: string, commit: string, opts: StateLoadOptions = {}): Promise<IndexState> {
-    // not a closure made here: one that outlives the load would keep all of its locals alive
-    const warn = opts.warn ?? ignore;
-    // git for the load is spawned by this process, not the spawner: a load runs at start, while
-    // the process is small, and relayed, its stream of every blob costs the event loop more (GitSpawnOptions.direct)
-    const store = new PackageStore(dir, { cacheBytes: opts.cacheBytes, warn, directFirstReader: true });
-
-    let config: IndexConfig | undefined;
-    const packages = new Map<string, PackageSummary>();
-    const scopes = new Map<string, ScopeInfo>();
-    // blobs stream through in order, read while the tree is still being listed; each is
-    // summarised as it arrives and dropped, so the text of the index is never in memory all at once
-    let filesRead = 0;
-    const readBatch = (files: ListedFile[], cache: SummaryCache | undefined): Promise<void> => {
-      filesRead += files.length;
-      if (files.length === 0) return Promise.resolve();
-      return store.readEach(
-        files.map((f) => f.oid),
-        (i, blob) => {
-          if (blob === null) return;
-          const file = files[i]!;
-          const at = file.at;
-          if (at.kind === 'config') config = parseIndexConfig(blob.toString('utf8'), CONFIG_FILE);
-          else if (at.kind === 'scope') {
-            withWarning(warn, file.path, () => {
-              const info = parseScopeInfo(blob.toString('utf8'), file.path);
-              scopes.set(detach(at.scope), info);
-              cache?.keepScope(file.oid, info);
-            });
-          } else {
-            // no closure per file, as withWarning would take: 50,000 of them at start-up
-            try {
-              // keyed by the summary's own copy of the name (see PackageSummary)
-              const summary = PackageSummary.of(at.name, file.oid, blob, file.path);
-              packages.set(summary.full, summary);
-              cache?.keep(summary);
-            } catch (error) {
-              warn(`skipping ${file.path}: ${errorMessage(error)}`);
-            }
-          }
-        },
-      );
-    };
-    const cached = opts.summaryCache;
-    await listIndexFiles(
-      dir,
-      commit,
-      (listed) =>
-        cached === undefined
-          ? readBatch(listed, undefined)
-          : // what the cache has a record of is not read; batches still go to cat-file in listing order
-            cached.then((cache) => readBatch(listed.filter((file) => !fromCache(cache, file, packages, scopes)), cache)),
-      { direct: true },
-    ).catch((error: unknown) => {
-      store.close();
-      throw error;
-    });
-    if (config === undefined) {
-      store.close();
-      throw notAnIndex(dir, commit);
-    }
-    const search = SearchIndex.of(searchDocs(packages.values()));
-    return new IndexState({ dir, commit, config, packages, scopes, search, filesRead, store });
+    return new IndexState(await loadStateParts(dir, commit, opts));
   }
 
   /** The state at `commit`, reading only files that differ from this one's commit. */
@@ -290,38 +231,3 @@ export class IndexState {
   }
 }
 
-/** Takes a listed package or scope file from the cache when it has a record of its blob; false when the blob must be read. */
-function fromCache(cache: SummaryCache, file: ListedFile, packages: Map<string, PackageSummary>, scopes: Map<string, ScopeInfo>): boolean {
-  const at = file.at;
-  if (at.kind === 'package') {
-    const summary = cache.packageSummary(at.name, file.oid);
-    if (summary === undefined) return false;
-    packages.set(summary.full, summary);
-    return true;
-  }
-  if (at.kind === 'scope') {
-    const info = cache.scopeInfo(file.oid);
-    if (info === undefined) return false;
-    scopes.set(detach(at.scope), info);
-    return true;
-  }
-  // config.toml: one small file, read every time
-  return false;
-}
-
-function notAnIndex(dir: string, commit: string): RegistryError {
-  return new RegistryError('usage', `${dir} is not a pesde index: commit ${commit.slice(0, 12)} has no ${CONFIG_FILE}; make one with \`pesde-registry init ${dir}\` (or pass --index <a clone of an index>)`);
-}
-
-function* searchDocs(summaries: Iterable<PackageSummary>): Iterable<SearchDoc> {
-  // every yanked version means nothing to install: left out of search and of the package list
-  for (const summary of summaries) if (summary.shown !== null) yield summary;
-}
-
-function withWarning(warn: (message: string) => void, where: string, action: () => void): void {
-  try {
-    action();
-  } catch (error) {
-    warn(`skipping ${where}: ${errorMessage(error)}`);
-  }
-}
