@@ -11,6 +11,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openLocalIndex } from '../../src/index-repo/local-index.js';
+import { parsePackageName } from '../../src/index-repo/names.js';
+import { startMetrics } from '../../src/metrics/start-metrics.js';
+import { archiveKey } from '../../src/storage/keys.js';
 import { createApp } from '../../src/server/app.js';
 import type { ServerContext } from '../../src/server/context.js';
 import { IndexState } from '../../src/server/index-state.js';
@@ -155,6 +158,20 @@ describe('the handler while the index loads', () => {
     const withOrigin = await whileLoading(`/v1/packages/${name}`, { origin: 'https://example.com' });
     assert.equal(withOrigin.status, 200);
     assert.equal((await whileLoading(`/v1/packages/${name}`)).status, 200, 'a repeated URL too');
+  });
+
+  it('counts a download answered while loading in the metrics', async () => {
+    const started = await startMetrics({ enabled: true, token: null, address: null }, { readNeedsAuth: false, indexDir: clone, state: () => loading, refreshedAt: () => new Date(), logger: silentLogger });
+    assert.ok(!('off' in started));
+    const listener = createApp({ ...app.context, state: () => loading, metrics: started.requests } satisfies ServerContext);
+    const name = parsePackageName('extra/large');
+    await app.context.storage.put(archiveKey(name, { version: '1.3.0', target: 'luau' }), Buffer.from('archive bytes'));
+    const download = await requestInMemory(listener, { path: `/v1/packages/${encodeURIComponent(name.full)}/1.3.0/luau/archive` });
+    assert.equal(download.status, 200);
+    assert.equal(download.body.toString(), 'archive bytes');
+    const scraped = (await requestInMemory(listener, { path: '/metrics' })).body.toString();
+    assert.match(scraped, /^pesde_registry_archive_downloads_total\{package="extra\/large"\} 1$/m);
+    await started.close();
   });
 
   it('answers everything else with a 503 and Retry-After until the load ends', async () => {
