@@ -95,7 +95,8 @@ export class IndexState {
    * that is not an index.
    */
   static async loading(dir: string, commit: string, opts: Pick<StateLoadOptions, 'warn' | 'cacheBytes'> = {}): Promise<IndexState> {
-    const store = new PackageStore(dir, { cacheBytes: opts.cacheBytes, warn: opts.warn ?? ignore });
+    // opened at start, while the process is small, like the full load's (index-load.ts): spawned directly
+    const store = new PackageStore(dir, { cacheBytes: opts.cacheBytes, warn: opts.warn ?? ignore, directFirstReader: true });
     try {
       const text = await store.read(`${commit}:${CONFIG_FILE}`);
       if (text === null) throw notAnIndex(dir, commit);

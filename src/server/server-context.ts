@@ -69,14 +69,25 @@ export async function createServerContext(options: ServerOptions, index: LocalIn
   const loaded = loadIndex(index, tip, logger);
   // awaited below; a failure before then must not leave it unhandled
   loaded.catch(() => undefined);
+  // a start that fails beside the load waits for it, so no git of it outlives the failure
+  const abandonLoad = () =>
+    loaded.then(
+      ({ state, cacheWritten }) => {
+        state.close();
+        return cacheWritten;
+      },
+      () => undefined,
+    );
+  const early = await IndexState.loading(index.dir, tip, { warn: (message) => logger.warn(message) }).catch(async (error: unknown) => {
+    await abandonLoad();
+    throw error;
+  });
   let refresher: IndexRefresher | undefined;
-  let loading: IndexState | undefined;
   let metrics: MetricsRuntime | undefined;
   try {
-    loading = await IndexState.loading(index.dir, tip, { warn: (message) => logger.warn(message) });
-    const early = loading;
     const current = (): IndexState => refresher?.state ?? early;
     const refreshedAt = (): Date => refresher?.refreshedAt ?? early.loadedAt;
+    const lastError = (): string | null => refresher?.lastError ?? null;
     // the config of the commit being loaded: the loaded state has the same one
     const auth = createAuthenticator(options.auth, early.config, { logger, userAgent: `pesde-registry/${packageVersion()}` });
     const storeIntervalMs = options.refreshIntervalMs > 0 ? options.refreshIntervalMs : STORE_REFRESH_FALLBACK_MS;
@@ -111,11 +122,11 @@ export async function createServerContext(options: ServerOptions, index: LocalIn
       serverName: `pesde-registry/${packageVersion()}`,
       bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
       health: () => ({
-        status: (refresher?.lastError ?? null) === null ? 'ok' : 'degraded',
+        status: lastError() === null ? 'ok' : 'degraded',
         commit: current().commit,
         refreshedAt: refreshedAt().toISOString(),
         staleSeconds: Math.max(0, Math.round((Date.now() - refreshedAt().getTime()) / 1000)),
-        refreshError: refresher?.lastError ?? null,
+        refreshError: lastError(),
         storage: storage.kind,
         packages: current().packages.size,
         tokenStoreError: tokens.lastError,
@@ -151,16 +162,9 @@ export async function createServerContext(options: ServerOptions, index: LocalIn
       },
     };
   } catch (error) {
-    loading?.close();
+    early.close();
     await metrics?.close();
-    // a start that failed beside the load waits for it, so no git of it outlives the failure
-    await loaded.then(
-      ({ state, cacheWritten }) => {
-        state.close();
-        return cacheWritten;
-      },
-      () => undefined,
-    );
+    await abandonLoad();
     throw error;
   }
 }

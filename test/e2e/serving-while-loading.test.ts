@@ -7,7 +7,7 @@
  * while the load still runs.
  */
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openLocalIndex } from '../../src/index-repo/local-index.js';
@@ -46,14 +46,18 @@ const EXTRA: Record<string, string> = {
   'extra/commented': SCAN_DECLINED_FILE,
   'extra/broken': '["1.0.0 luau"\nthis is not toml',
   'extra/large': largeFile(),
+  // a folder where a package file would be: a tree at `extra/folder`, which is no package
+  'extra/folder/file': 'not a package\n',
 };
 
 before(async () => {
   scratch = await tempDir('pesde-loading-');
   clone = path.join(scratch.dir, 'index');
   await runGit(scratch.dir, ['clone', '--quiet', FIXTURE_INDEX_BUNDLE, clone]);
-  await mkdir(path.join(clone, 'extra'));
-  for (const [file, text] of Object.entries(EXTRA)) await writeFile(path.join(clone, file), text);
+  for (const [file, text] of Object.entries(EXTRA)) {
+    await mkdir(path.dirname(path.join(clone, file)), { recursive: true });
+    await writeFile(path.join(clone, file), text);
+  }
   await runGit(clone, ['add', '--all']);
   await runGit(clone, ['commit', '--quiet', '-m', 'extra files']);
   head = await runGit(clone, ['rev-parse', 'HEAD']);
@@ -89,6 +93,8 @@ describe('the state served while the index loads', () => {
       assert.equal(await loading.record('extra/broken'), null, 'a file that does not parse is absent, as after the load');
       assert.equal(await loaded.record('extra/broken'), null);
       assert.equal(await loading.record('nobody/nothing'), null, 'a package with no file is absent');
+      assert.equal(await loading.record('extra/folder'), null, 'a folder at the path is no package file');
+      assert.equal(await loaded.record('extra/folder'), null);
     } finally {
       loading.close();
     }
@@ -197,24 +203,92 @@ describe('the handler while the index loads', () => {
   });
 });
 
-describe('a server composition', () => {
-  it('hands its context over while the index loads, then serves the loaded state from it', async () => {
-    const work = await tempDir('pesde-loading-compose-');
+/** git processes whose working folder is `dir` (Linux: read from /proc); null where /proc cannot say. */
+async function gitProcessesIn(dir: string): Promise<string[] | null> {
+  let pids: string[];
+  try {
+    pids = (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return null;
+  }
+  const found: string[] = [];
+  for (const pid of pids) {
     try {
-      const options = resolveServerOptions({ index: clone, storageRoot: path.join(work.dir, 'storage'), refreshInterval: 0, dataDir: path.join(work.dir, 'data') }, {}, work.dir);
-      options.logger = silentLogger;
-      let early: Promise<HttpAnswer> | undefined;
-      let servable = 0;
-      let stateWhenServable: IndexState | undefined;
-      const p = `/v1/packages/${encodeURIComponent('extra/commented')}`;
-      const composed = await createServerContext(options, await openLocalIndex(clone, { requireRemote: false }), silentLogger, {
-        servable(context) {
-          servable++;
-          stateWhenServable = context.state();
-          const listener = createApp(context);
-          early = requestInMemory(listener, { path: p }).then((a) => decodedAnswer(a.status, a.headers, a.body));
-        },
-      });
+      if ((await readlink(`/proc/${pid}/cwd`)) !== dir) continue;
+      const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+      if (path.basename(args[0] ?? '') === 'git') found.push(`${pid}: ${args.join(' ')}`);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+/** Waits up to 5 s for no git but `before` to run in `dir`; what else still runs then. */
+async function gitLeftIn(dir: string, before: readonly string[]): Promise<string[]> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const running = ((await gitProcessesIn(dir)) ?? []).filter((p) => !before.includes(p));
+    if (running.length === 0 || Date.now() > deadline) return running;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('a server composition', () => {
+  async function compose(env: Record<string, string>, hooks: Parameters<typeof createServerContext>[3] = {}) {
+    const work = await tempDir('pesde-loading-compose-');
+    const options = resolveServerOptions({ index: clone, storageRoot: path.join(work.dir, 'storage'), refreshInterval: 0, dataDir: path.join(work.dir, 'data') }, env, work.dir);
+    options.logger = silentLogger;
+    return { work, composing: createServerContext(options, await openLocalIndex(clone, { requireRemote: false }), silentLogger, hooks) };
+  }
+
+  it('that fails beside the load ends the load and its git before it rejects', async () => {
+    // fail closed: reads that need a token, and no token anywhere; refused once the loading state exists
+    let servable = false;
+    // the loaded state this file reads from keeps its own cat-file in the clone
+    const before = (await gitProcessesIn(clone)) ?? [];
+    const { work, composing } = await compose({ READ_NEEDS_AUTH: '1' }, { servable: () => (servable = true) });
+    try {
+      await assert.rejects(composing, /READ_NEEDS_AUTH is set but no token is/);
+      assert.equal(servable, false, 'nothing was served');
+      assert.deepEqual(await gitLeftIn(clone, before), [], 'no git of the load or of the loading state runs on');
+    } finally {
+      await work.cleanup();
+    }
+  });
+
+  it('on a commit that is no index rejects as a load does, and leaves no git running', async () => {
+    const empty = await runGit(clone, ['commit-tree', '4b825dc642cb6eb9a060e54bf8d69288fbee4904', '-m', 'empty']);
+    await runGit(clone, ['update-ref', 'refs/heads/main', empty]);
+    try {
+      const before = (await gitProcessesIn(clone)) ?? [];
+      const { work, composing } = await compose({});
+      try {
+        await assert.rejects(composing, /is not a pesde index: commit .* has no config\.toml/);
+        assert.deepEqual(await gitLeftIn(clone, before), []);
+      } finally {
+        await work.cleanup();
+      }
+    } finally {
+      await runGit(clone, ['update-ref', 'refs/heads/main', head]);
+    }
+  });
+
+  it('hands its context over while the index loads, then serves the loaded state from it', async () => {
+    let early: Promise<HttpAnswer> | undefined;
+    let servable = 0;
+    let stateWhenServable: IndexState | undefined;
+    const p = `/v1/packages/${encodeURIComponent('extra/commented')}`;
+    const { work, composing } = await compose({}, {
+      servable(context) {
+        servable++;
+        stateWhenServable = context.state();
+        const listener = createApp(context);
+        early = requestInMemory(listener, { path: p }).then((a) => decodedAnswer(a.status, a.headers, a.body));
+      },
+    });
+    try {
+      const composed = await composing;
       try {
         assert.equal(servable, 1);
         assert.equal(stateWhenServable?.loading, true, 'handed over before the load ended');
