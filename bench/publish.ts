@@ -68,11 +68,11 @@ async function bareGitChange(clone: string, i: number): Promise<number> {
 
 const nodeStart: number[] = [];
 /**
- * Node loading what a publish loads (the CLI, its publish command and the publish pipeline)
- * and doing nothing else: with `node -e 0`, the part of a publish no code change short of
- * loading less can remove.
+ * Node loading what a publish loads (the bundle's core, which holds the CLI, its publish
+ * command and the publish pipeline: scripts/bundle.ts) and doing nothing else: with
+ * `node -e 0`, the part of a publish no code change short of loading less can remove.
  */
-const LOAD_ONLY = `for (const m of ${JSON.stringify(['cli.js', 'commands/publish.js', 'publish.js'].map((m) => pathToFileURL(path.join(ROOT, 'dist', m)).href))}) await import(m);`;
+const LOAD_ONLY = `await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist', 'pesde-registry.js')).href)});`;
 const nodeLoad: number[] = [];
 for (const s of setups) {
   await publishWithCli(archives[0]!, s.clone, s.storage);

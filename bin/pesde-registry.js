@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The CLI is compiled to dist/ by `npm run build` (run by `prepare` on install).
-import { main } from '../dist/cli.js';
+// The CLI is compiled to dist/ and bundled by `npm run build` (run by `prepare` on install).
+import { main } from '../dist/pesde-registry.js';
 
 main(process.argv).then(
   (code) => {

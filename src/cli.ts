@@ -1,14 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { addAccessCommands } from './cli-access.js';
 import { addTrustCommands } from './cli-trust.js';
 import { RegistryError } from './errors.js';
 import { Reporter } from './output.js';
+import { packageVersion } from './program-files.js';
 import { addSecret } from './redact.js';
-
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 export interface GlobalOptions {
   json?: boolean;
@@ -42,7 +38,7 @@ const outputOptions = (cmd: Command): Command =>
 function buildProgram(run: (load: () => Promise<Handler>, args: unknown[]) => Promise<void>): Command {
   const program = new Command('pesde-registry')
     .description('Manage and serve a pesde package index (a Git repository) with file or S3 storage')
-    .version(VERSION, '-V, --version')
+    .version(packageVersion(), '-V, --version')
     // set before subcommands are added so they inherit it: usage errors come back to main()
     .exitOverride()
     .configureOutput({ outputError: () => undefined });

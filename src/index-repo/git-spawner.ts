@@ -90,7 +90,7 @@ class GitSpawner implements FrameSink {
   private heard = false;
 
   constructor() {
-    this.proc = spawn(process.execPath, processEntryArgs(import.meta.url, 'git-spawner-process'), { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.proc = spawn(process.execPath, processEntryArgs('index-repo/git-spawner-process'), { stdio: ['pipe', 'pipe', 'inherit'] });
     const reader = new FrameReader((type, id, payload) => {
       this.heard = true;
       const child = this.children.get(id);

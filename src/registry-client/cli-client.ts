@@ -2,7 +2,7 @@
  * The flags every `--registry` command shares, turned into a RegistryClient whose retries
  * are reported as progress lines.
  */
-import { VERSION } from '../cli.js';
+import { packageVersion } from '../program-files.js';
 import type { Reporter } from '../output.js';
 import { parsePositiveIntFlag } from '../commands/flag-values.js';
 import { resolveCredential, type CredentialFlags } from './credentials.js';
@@ -25,7 +25,7 @@ export async function clientFromFlags(reporter: Reporter, flags: RegistryFlags):
     url,
     token: credential.token,
     timeoutMs: timeoutSeconds * 1000,
-    userAgent: `pesde-registry/${VERSION}`,
+    userAgent: `pesde-registry/${packageVersion()}`,
     onRetry: (attempt, reason, delayMs) =>
       reporter.info(`the registry did not answer (${reason}); retrying in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt + 1})`),
   });

@@ -128,7 +128,7 @@ function startNext(): void {
 }
 
 function startWorker(): Worker {
-  const thread = new Worker(workerEntry(import.meta.url, 'package-parse-worker'));
+  const thread = new Worker(workerEntry('server/package-parse-worker'));
   thread.on('message', (answer: ParseAnswer) => {
     const job = running?.job;
     if (job === undefined || job.id !== answer.id) return;

@@ -5,12 +5,12 @@
  * hands requests to `createApp` over it; tests build the same context and answer requests in
  * memory (test/helpers/in-memory-http.ts), without a socket.
  */
-import { readFileSync } from 'node:fs';
 import { errorMessage, RegistryError } from '../errors.js';
 import { bareRepoUrl } from '../index-repo/index-address.js';
 import { tipCommit, type LocalIndex } from '../index-repo/local-index.js';
 import { startMetrics, type MetricsRuntime } from '../metrics/start-metrics.js';
 import type { WriteContext } from '../publish.js';
+import { packageVersion } from '../program-files.js';
 import { openStorage } from '../storage/storage-options.js';
 import type { Storage } from '../storage/storage.js';
 import { TokenCache } from '../tokens/token-cache.js';
@@ -167,16 +167,6 @@ export async function createServerContext(options: ServerOptions, index: LocalIn
     await abandonLoad();
     throw error;
   }
-}
-
-let version: string | undefined;
-/** from package.json, so `GET /` and the banner name the version actually running */
-export function packageVersion(): string {
-  if (version === undefined) {
-    const file = new URL('../../package.json', import.meta.url);
-    version = (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-  }
-  return version;
 }
 
 /**

@@ -12,6 +12,7 @@ import { cloneIndex, isDirectory, openLocalIndex, type LocalIndex } from '../ind
 import { originUrl } from '../index-repo/git-queries.js';
 import { setGitDeadlines, stopGitWith } from '../index-repo/git-network.js';
 import { useGitSpawner } from '../index-repo/git-spawner.js';
+import { packageVersion } from '../program-files.js';
 import { redact } from '../redact.js';
 import { preloadMetrics } from '../metrics/start-metrics.js';
 import type { Storage } from '../storage/storage.js';
@@ -25,11 +26,9 @@ import { createLogger, type Logger } from './logger.js';
 import { watchEventLoop } from './loop-monitor.js';
 import { sendError } from './respond.js';
 import { createObservedServer } from './observed-response.js';
-import { createServerContext, packageVersion } from './server-context.js';
+import { createServerContext } from './server-context.js';
 import { warmUp } from './warm-up.js';
 import type { ServerOptions } from './server-options.js';
-
-export { packageVersion };
 
 export interface RunningServer {
   /** base URL, e.g. http://127.0.0.1:8080 */

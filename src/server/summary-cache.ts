@@ -21,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorMessage } from '../errors.js';
 import { processAlive } from '../process-alive.js';
+import { moduleFile, MODULE_EXTENSION, MODULE_ROOT } from '../program-files.js';
 import { TARGET_KINDS, type PackageName, type ScopeInfo, type TargetKind } from '../index-repo/types.js';
 import { detach } from './detach.js';
 import { PackageSummary, type SummaryFields } from './package-summary.js';
@@ -76,7 +77,7 @@ export class SummaryCache {
     }
     let expected: string;
     try {
-      expected = await header();
+      expected = await cacheFileHeader();
     } catch (error) {
       return empty(`this program's own modules cannot be read to check it (${errorMessage(error)})`);
     }
@@ -120,7 +121,7 @@ export class SummaryCache {
    * a reader sees the old file or the new one, never a part.
    */
   async write(): Promise<number> {
-    const chunks = await runSliced(fileText(await header(), this.packages, this.scopes));
+    const chunks = await runSliced(fileText(await cacheFileHeader(), this.packages, this.scopes));
     await mkdir(path.dirname(this.file), { recursive: true });
     await removeLeftovers(this.file);
     // one name per process: two servers on one clone never write into the same file
@@ -265,35 +266,37 @@ function readScopeInfo(record: unknown[]): ScopeInfo | undefined {
 let stamp: Promise<string> | undefined;
 
 /** The file's first line: what it is, and a hash of the code that made its records. */
-function header(): Promise<string> {
+export function cacheFileHeader(): Promise<string> {
   stamp ??= codeHash().then((hash) => JSON.stringify({ kind: KIND, code: hash }));
   return stamp;
 }
 
 /** The modules whose code makes a record: the summary, the scope file's reading, this file's format. */
-const RECORD_MAKERS = ['./package-summary.js', '../index-repo/scope-file.js', './summary-cache.js'];
+const RECORD_MAKERS = ['server/package-summary', 'index-repo/scope-file', 'server/summary-cache'];
 /** `from '<relative>'`, `import '<relative>'` and `import('<relative>')` */
 const RELATIVE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*)['"](\.\.?\/[^'"]+)['"]/g;
 
 /**
  * A hash of the modules that make a record and of every module they import, found by
- * following their relative imports (run from source, the `.ts` beside each `.js` named),
- * and of the TOML parser the full parse falls back to: a change to any of them makes
- * earlier records unusable, with no version number to remember to bump.
+ * following their relative imports in the module tree (run from source, the `.ts` beside
+ * each `.js` named; built, tsc's modules, which the bundle the bin runs is made from), and
+ * of the TOML parser the full parse falls back to: a change to any of them makes earlier
+ * records unusable, with no version number to remember to bump. A maker that cannot be read
+ * fails the hash, and with it the cache: a stamp of missing files would match any code.
  */
 async function codeHash(): Promise<string> {
-  const here = fileURLToPath(import.meta.url);
-  const root = path.dirname(path.dirname(here));
-  const extension = path.extname(here);
-  const asFile = (from: string, specifier: string) => path.resolve(path.dirname(from), specifier.replace(/\.js$/, extension));
-  const pending = RECORD_MAKERS.map((specifier) => asFile(here, specifier));
+  const root = fileURLToPath(MODULE_ROOT);
+  const asFile = (from: string, specifier: string) => path.resolve(path.dirname(from), specifier.replace(/\.js$/, MODULE_EXTENSION));
+  const makers = RECORD_MAKERS.map((name) => fileURLToPath(moduleFile(name)));
+  const pending = [...makers];
   const seen = new Set<string>(pending);
   const hash = createHash('sha256');
   for (let file = pending.shift(); file !== undefined; file = pending.shift()) {
     let code: string;
     try {
       code = await readFile(file, 'utf8');
-    } catch {
+    } catch (error) {
+      if (makers.includes(file)) throw error;
       // a name in a comment, say: hashed as missing, which is as stable as its text
       code = '';
     }

@@ -18,11 +18,10 @@ import { createApp } from '../../src/server/app.js';
 import type { ServerContext } from '../../src/server/context.js';
 import { IndexState } from '../../src/server/index-state.js';
 import { silentLogger } from '../../src/server/logger.js';
-import { INLINE_MAX_CHARS } from '../../src/server/package-parser.js';
 import { createServerContext } from '../../src/server/server-context.js';
 import { resolveServerOptions } from '../../src/server/server-options.js';
 import { FIXTURE_INDEX_BUNDLE } from '../helpers/fixture-index.js';
-import { SCAN_DECLINED_FILE } from '../helpers/index-files.js';
+import { largePackageFile, SCAN_DECLINED_FILE } from '../helpers/index-files.js';
 import { runGit, tempDir } from '../helpers/git.js';
 import { decodedAnswer, type HttpAnswer } from '../helpers/http.js';
 import { requestInMemory } from '../helpers/in-memory-http.js';
@@ -33,19 +32,10 @@ let clone: string;
 let head: string;
 let loaded: IndexState;
 
-/** A valid file larger than the event loop parses: many versions of one package. */
-function largeFile(): string {
-  const parts: string[] = [];
-  for (let minor = 0; parts.join('').length <= INLINE_MAX_CHARS * 2; minor++) {
-    parts.push(`["1.${minor}.0 luau"]\npublished_at = "2030-01-01T00:00:00Z"\ndescription = "version ${minor}"\n\n["1.${minor}.0 luau".target]\nenvironment = "luau"\nlib = "init.luau"\n\n`);
-  }
-  return parts.join('');
-}
-
 const EXTRA: Record<string, string> = {
   'extra/commented': SCAN_DECLINED_FILE,
   'extra/broken': '["1.0.0 luau"\nthis is not toml',
-  'extra/large': largeFile(),
+  'extra/large': largePackageFile(),
   // a folder where a package file would be: a tree at `extra/folder`, which is no package
   'extra/folder/file': 'not a package\n',
 };

@@ -47,7 +47,11 @@ async function buildIfStale(): Promise<void> {
     }
   }
   try {
-    if (await isStale()) await promisify(execFile)(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT });
+    if (await isStale()) {
+      // what `npm run build` runs: tsc, then the bundle bin/ loads
+      await promisify(execFile)(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT });
+      await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'bundle.ts')], { cwd: ROOT });
+    }
   } finally {
     await rmdir(lock).catch(() => undefined);
   }
@@ -55,7 +59,7 @@ async function buildIfStale(): Promise<void> {
 
 let built: Promise<void> | undefined;
 
-/** Runs the real CLI through bin/ (the built dist/, rebuilt first if src/ changed), as a user or CI job would. */
+/** Runs the real CLI through bin/ (the built and bundled dist/, rebuilt first if src/ changed), as a user or CI job would. */
 export async function cli(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {}): Promise<CliResult> {
   await (built ??= buildIfStale());
   return new Promise((resolve) => {

@@ -50,7 +50,7 @@ let pool: RenderPool<RenderInput, RenderOutput> | undefined;
 
 function renderPool(): RenderPool<RenderInput, RenderOutput> {
   pool ??= new RenderPool({
-    workerUrl: workerEntry(import.meta.url, 'render-worker'),
+    workerUrl: workerEntry('server/web/render-worker'),
     size: Math.max(1, Math.min(2, availableParallelism() - 1)),
     queueLimit: QUEUE_LIMIT,
     timeoutMs: RENDER_TIMEOUT_MS,

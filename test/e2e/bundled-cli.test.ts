@@ -1,0 +1,165 @@
+/**
+ * The bundle bin/ runs (scripts/bundle.ts). Its code sits in files of other names than its
+ * modules', so everything it finds by path while it runs is checked here through bin/, where
+ * the in-process tests (which run src/) cannot see it go wrong: package.json (`--version`,
+ * `GET /`), the package-parse worker (a file above INLINE_MAX_CHARS), the render worker (a
+ * README on a page), the git spawner process, and the modules the summary cache's stamp
+ * hashes (the stamp must be the one tsc's own modules compute, or a cache would outlive a
+ * change to the code that made it).
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { BIN, cli, ROOT } from '../helpers/cli.js';
+import { GIT_TEST_ENV, runGit } from '../helpers/git.js';
+import { http } from '../helpers/http.js';
+import { largePackageFile } from '../helpers/index-files.js';
+import { setupIndex, type IndexSetup } from '../helpers/index-setup.js';
+import { writePackage } from '../helpers/package-fixture.js';
+
+const VERSION = (JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+interface BinServer {
+  url: string;
+  proc: ChildProcess;
+  stderr: () => string;
+  stop(): Promise<number | null>;
+}
+
+/** `pesde-registry serve` through bin/, as a user starts it; resolves once it has loaded the index. */
+async function serveThroughBin(setup: IndexSetup): Promise<BinServer> {
+  const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--index', setup.clone, '--storage-root', setup.storage, '--json'], {
+    cwd: ROOT,
+    env: { ...process.env, ...GIT_TEST_ENV, CI: 'true', NO_COLOR: '1', FS_STORAGE_ROOT: undefined, S3_ENDPOINT: undefined } as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  proc.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+  const exited = once(proc, 'exit');
+  const url = await new Promise<string>((resolve, reject) => {
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line !== undefined) resolve((JSON.parse(line) as { listening: string }).listening);
+    });
+    void exited.then(([code]) => reject(new Error(`serve exited with ${code} before listening: ${err}`)));
+  });
+  for (let i = 0; (await http(url, '/health')).status !== 200; i++) {
+    if (i > 300) throw new Error(`serve did not load the index within 30 s: ${err}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    proc,
+    stderr: () => err,
+    stop: async () => {
+      proc.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      return code;
+    },
+  };
+}
+
+/** The command lines of the live processes whose parent is `pid` (Linux: read from /proc). */
+async function childCommandLines(pid: number): Promise<string[] | null> {
+  if (process.platform !== 'linux') return null;
+  const lines: string[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = await readFile(`/proc/${entry}/status`, 'utf8');
+      if (Number(/^PPid:\s+(\d+)$/m.exec(status)?.[1]) !== pid) continue;
+      lines.push((await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0').join(' '));
+    } catch {
+      // gone since it was listed
+    }
+  }
+  return lines;
+}
+
+/** The summary cache stamp tsc's modules compute, in a process of their own (no bundle, no tsx). */
+async function stampFromTscModules(): Promise<string> {
+  const module = pathToFileURL(path.join(ROOT, 'dist', 'server', 'summary-cache.js')).href;
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(module)}); process.stdout.write(await m.cacheFileHeader());`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  const [code] = (await once(proc, 'exit')) as [number | null];
+  assert.equal(code, 0);
+  return out;
+}
+
+describe('the bundled CLI (bin/) finds what it loads by path', () => {
+  let setup: IndexSetup;
+  let server: BinServer;
+
+  before(async () => {
+    setup = await setupIndex({ prefix: 'pesde-bundled-' });
+    const archive = await writePackage(setup.root, 'showcase.tar.gz', {
+      name: 'acme/showcase',
+      version: '1.0.0',
+      description: 'A README to render',
+      files: { 'README.md': '# Showcase\n\n## Usage\n\nSome **bold** words.\n' },
+    });
+    const published = await cli(['publish', archive, '--index', setup.clone, '--storage-root', setup.storage]);
+    assert.equal(published.code, 0, published.stderr);
+    // a package file the server parses in its worker thread, pushed as any index change is
+    await mkdir(path.join(setup.clone, 'acme'), { recursive: true });
+    await writeFile(path.join(setup.clone, 'acme', 'large'), largePackageFile());
+    await runGit(setup.clone, ['add', 'acme/large']);
+    await runGit(setup.clone, ['commit', '--quiet', '-m', 'a large package file']);
+    await runGit(setup.clone, ['push', '--quiet', 'origin', 'HEAD']);
+    server = await serveThroughBin(setup);
+  });
+  after(async () => {
+    if (server?.proc.exitCode === null) await server.stop();
+    await setup?.cleanup();
+  });
+
+  it('names its version from package.json', async () => {
+    const result = await cli(['--version']);
+    assert.equal(result.stdout.trim(), VERSION);
+    const root = await http(server.url, '/');
+    assert.equal(root.status, 200);
+    assert.match(root.text, new RegExp(`pesde-registry/${VERSION.replaceAll('.', '\\.')}`));
+  });
+
+  it('serves a package file too large for the event loop from the parse worker', async () => {
+    const answer = await http(server.url, `/v1/packages/${encodeURIComponent('acme/large')}`);
+    assert.equal(answer.status, 200, answer.text);
+    const versions = (answer.json() as { versions: Record<string, unknown> }).versions;
+    assert.ok(Object.keys(versions).length > 100, `${Object.keys(versions).length} versions`);
+  });
+
+  it('renders a README in the render worker', async () => {
+    const page = await http(server.url, '/packages/acme/showcase', { headers: { accept: 'text/html' } });
+    assert.equal(page.status, 200, page.text.slice(0, 500));
+    assert.match(page.text, /<h2[^>]*id="usage"/);
+    assert.match(page.text, /<strong>bold<\/strong>/);
+  });
+
+  it('runs git through its spawner process', async () => {
+    const children = await childCommandLines(server.proc.pid!);
+    if (children === null) return;
+    assert.ok(
+      children.some((line) => line.includes(path.join('dist', 'index-repo', 'git-spawner-process.js'))),
+      `children: ${JSON.stringify(children)}`,
+    );
+  });
+
+  it('stamps its summary cache as tsc\'s modules do, and a restart uses it', async () => {
+    assert.equal(await server.stop(), 0, server.stderr());
+    assert.match(server.stderr(), /wrote the summary cache/);
+    const cacheFile = path.join(setup.clone, '.git', 'pesde-registry', 'summaries');
+    const [stamp] = (await readFile(cacheFile, 'utf8')).split('\n', 1);
+    assert.equal(stamp, await stampFromTscModules());
+    server = await serveThroughBin(setup);
+    assert.doesNotMatch(server.stderr(), /summary cache/);
+    const answer = await http(server.url, `/v1/packages/${encodeURIComponent('acme/showcase')}`);
+    assert.equal(answer.status, 200, answer.text);
+  });
+});
