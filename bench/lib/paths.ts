@@ -22,12 +22,13 @@ function newestMtime(dir: string): number {
 }
 
 /**
- * The CLI runs from dist/; a stale build would benchmark old code. tsc rewrites every
- * output, so dist/cli.js older than any source file means the build is stale.
+ * The CLI runs from the bundle in dist/; a stale build would benchmark old code. The build
+ * (tsc, then scripts/bundle.ts) writes dist/pesde-registry.js last, so that file older than
+ * any source file means the build is stale.
  */
 export function ensureBuilt(): void {
-  const cli = path.join(ROOT, 'dist', 'cli.js');
-  if (existsSync(cli) && statSync(cli).mtimeMs >= newestMtime(path.join(ROOT, 'src'))) return;
+  const bundle = path.join(ROOT, 'dist', 'pesde-registry.js');
+  if (existsSync(bundle) && statSync(bundle).mtimeMs >= newestMtime(path.join(ROOT, 'src'))) return;
   console.log('building dist/ (it is older than src/)');
   try {
     execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
@@ -35,4 +36,5 @@ export function ensureBuilt(): void {
     // tsc still emits on type errors (someone's edit in progress); the run goes on with that output
     console.warn('tsc reported errors; benchmarking what it emitted');
   }
+  execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'bundle.ts')], { cwd: ROOT, stdio: 'inherit' });
 }

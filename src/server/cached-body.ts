@@ -22,25 +22,41 @@ export const FRESH_GZIP_LEVEL = 3;
 export type GrowthListener = (bytes: number) => void;
 
 export class CachedBody {
-  readonly text: string;
   readonly bytes: Buffer;
+  /** given, or decoded from the bytes on first use (a body a worker thread rendered comes as bytes) */
+  private textValue: string | undefined;
   private gzipped: Buffer | null | undefined;
   private readonly grew: GrowthListener | undefined;
   /** by variant: [identity, gzip] */
   private readonly headerLists: [readonly string[] | undefined, readonly string[] | undefined] = [undefined, undefined];
 
-  /** `gzipped`, when given, is the gzip form made elsewhere (a worker thread), null for none */
+  /**
+   * `body` is the text, or its UTF-8 bytes (used as they are, not copied); `gzipped`, when
+   * given, is the gzip form made elsewhere (a worker thread), null for none
+   */
   constructor(
-    text: string,
+    body: string | Uint8Array,
     grew?: GrowthListener,
     gzipped?: Uint8Array | null,
     private readonly gzipLevel = KEPT_GZIP_LEVEL,
   ) {
-    this.text = text;
-    this.bytes = Buffer.from(text);
+    if (typeof body === 'string') {
+      this.textValue = body;
+      this.bytes = Buffer.from(body);
+    } else {
+      this.bytes = Buffer.from(body.buffer, body.byteOffset, body.length);
+    }
     this.grew = grew;
     if (gzipped !== undefined) this.gzipped = gzipped === null ? null : Buffer.from(gzipped.buffer, gzipped.byteOffset, gzipped.length);
-    grew?.(text.length + this.bytes.length + (this.gzipped?.length ?? 0));
+    grew?.((this.textValue?.length ?? 0) + this.bytes.length + (this.gzipped?.length ?? 0));
+  }
+
+  get text(): string {
+    if (this.textValue === undefined) {
+      this.textValue = this.bytes.toString('utf8');
+      this.grew?.(this.textValue.length);
+    }
+    return this.textValue;
   }
 
   /** A body made for one request or a few, compressed (when asked) at FRESH_GZIP_LEVEL. */

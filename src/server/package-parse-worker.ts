@@ -21,8 +21,18 @@ function entriesPerPart(entries: number, chars: number): number {
   return Math.max(1, Math.floor((entries * PART_SOURCE_CHARS) / Math.max(chars, 1)));
 }
 
+/**
+ * Bytes whose memory can be handed to the event loop's thread: ones that own all of theirs.
+ * A small Buffer is a view into a pool shared with others, so it is copied first.
+ */
+function movable(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+}
+
 parentPort?.on('message', ({ id, text, where, render, scan }: ParseJob) => {
   let answer: ParseAnswer;
+  /** memory the answer moves to the event loop's thread instead of copying */
+  let moved: ArrayBuffer[] = [];
   try {
     if (scan !== undefined) {
       parentPort?.postMessage({ id, scanned: scanIndexFile(Buffer.from(scan.buffer, scan.byteOffset, scan.length)) } satisfies ParseAnswer);
@@ -33,7 +43,9 @@ parentPort?.on('message', ({ id, text, where, render, scan }: ParseJob) => {
     if (render !== undefined) {
       const record = new PackageRecord(render, file);
       const body = record.versionsJson();
-      served = { versions: { text: body.text, gzip: body.gzip() }, layout: record.layout() };
+      const gzip = body.gzip();
+      served = { versions: { bytes: movable(body.bytes), gzip: gzip === null ? null : movable(gzip) }, layout: record.layout() };
+      moved = [served.versions!.bytes.buffer as ArrayBuffer, ...(served.versions!.gzip === null ? [] : [served.versions!.gzip.buffer as ArrayBuffer])];
     }
     // everything is done before the first message, so an error is the only answer an error gets
     const { entries, ...rest } = file;
@@ -43,6 +55,7 @@ parentPort?.on('message', ({ id, text, where, render, scan }: ParseJob) => {
     answer = { id, file: { ...rest, entries: entries.slice(last) }, ...served };
   } catch (error) {
     answer = { id, error: errorMessage(error) };
+    moved = [];
   }
-  parentPort?.postMessage(answer);
+  parentPort?.postMessage(answer, moved);
 });

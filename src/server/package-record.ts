@@ -54,7 +54,7 @@ export class PackageRecord {
     this.name = name;
     this.file = file;
     this.grew = grew;
-    if (versions !== undefined) this.versionsBody = new CachedBody(versions.text, grew, versions.gzip);
+    if (versions !== undefined) this.versionsBody = new CachedBody(versions.bytes, grew, versions.gzip);
     this.groups = [];
     if (layout !== undefined) {
       for (const at of layout.order) this.place(file.entries[at]!);

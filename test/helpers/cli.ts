@@ -22,12 +22,15 @@ async function newestMtime(dir: string, suffix: string): Promise<number> {
   return Math.max(0, ...times);
 }
 
-const isStale = async (): Promise<boolean> => (await newestMtime(path.join(ROOT, 'src'), '.ts')) > (await newestMtime(path.join(ROOT, 'dist'), '.js'));
+/** the bundle bin/ loads, written last by a build (tsc, then scripts/bundle.ts) */
+const BUNDLE = path.join(ROOT, 'dist', 'pesde-registry.js');
+
+const isStale = async (): Promise<boolean> => (await newestMtime(path.join(ROOT, 'src'), '.ts')) > (await stat(BUNDLE).then((s) => s.mtimeMs, () => 0));
 
 /**
  * `npm test` builds first; a single test file run after an edit would otherwise spawn the
  * previous build, while the servers it starts in process run the edited src/. So dist/ is
- * rebuilt when a source is newer than every output, once, under a lock (test files run in
+ * rebuilt when a source is newer than the bundle, once, under a lock (test files run in
  * parallel processes).
  */
 async function buildIfStale(): Promise<void> {

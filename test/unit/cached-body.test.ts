@@ -22,3 +22,18 @@ describe('CachedBody gzip', () => {
     assert.equal(CachedBody.fresh('{"a":1}').gzip(), null);
   });
 });
+
+describe('CachedBody from bytes (a body a worker thread rendered)', () => {
+  it('serves the bytes it was given without copying them, decodes its text only when asked, and counts each as it is made', () => {
+    const bytes = new TextEncoder().encode(`${text}é`);
+    const counted: number[] = [];
+    const body = new CachedBody(bytes, (n) => counted.push(n));
+    assert.equal(body.bytes.buffer, bytes.buffer);
+    assert.equal(body.bytes.length, bytes.length);
+    assert.deepEqual(counted, [bytes.length]);
+    assert.equal(body.text, `${text}é`);
+    assert.equal(body.text, `${text}é`);
+    assert.deepEqual(counted, [bytes.length, text.length + 1]);
+    assert.equal(gunzipSync(body.gzip()!).toString(), `${text}é`);
+  });
+});
