@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -82,15 +82,16 @@ async function childCommandLines(pid: number): Promise<string[] | null> {
   return lines;
 }
 
-/** The summary cache stamp tsc's modules compute, in a process of their own (no bundle, no tsx). */
-async function stampFromTscModules(): Promise<string> {
-  const module = pathToFileURL(path.join(ROOT, 'dist', 'server', 'summary-cache.js')).href;
-  const proc = spawn(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(module)}); process.stdout.write(await m.cacheFileHeader());`], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** The summary cache stamp tsc's modules in `dist` compute, in a process of their own (no bundle, no tsx). */
+async function stampFromTscModules(dist = path.join(ROOT, 'dist')): Promise<{ code: number | null; out: string; err: string }> {
+  const module = pathToFileURL(path.join(dist, 'server', 'summary-cache.js')).href;
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(module)}); process.stdout.write(await m.cacheFileHeader());`], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  let err = '';
   proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  proc.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
   const [code] = (await once(proc, 'exit')) as [number | null];
-  assert.equal(code, 0);
-  return out;
+  return { code, out, err };
 }
 
 describe('the bundled CLI (bin/) finds what it loads by path', () => {
@@ -151,12 +152,27 @@ describe('the bundled CLI (bin/) finds what it loads by path', () => {
     );
   });
 
+  it('makes no stamp when a module that makes records cannot be read (a stamp of missing files would match any code)', async () => {
+    const copy = path.join(setup.root, 'tree-copy');
+    await cp(path.join(ROOT, 'dist'), path.join(copy, 'dist'), { recursive: true });
+    await writeFile(path.join(copy, 'package.json'), JSON.stringify({ type: 'module', version: VERSION }));
+    await symlink(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+    const whole = await stampFromTscModules(path.join(copy, 'dist'));
+    assert.equal(whole.code, 0, whole.err);
+    await rm(path.join(copy, 'dist', 'index-repo', 'scope-file.js'));
+    const missing = await stampFromTscModules(path.join(copy, 'dist'));
+    assert.notEqual(missing.code, 0, `a stamp was made: ${missing.out}`);
+    assert.match(missing.err, /ENOENT.*scope-file\.js/);
+  });
+
   it('stamps its summary cache as tsc\'s modules do, and a restart uses it', async () => {
     assert.equal(await server.stop(), 0, server.stderr());
     assert.match(server.stderr(), /wrote the summary cache/);
     const cacheFile = path.join(setup.clone, '.git', 'pesde-registry', 'summaries');
     const [stamp] = (await readFile(cacheFile, 'utf8')).split('\n', 1);
-    assert.equal(stamp, await stampFromTscModules());
+    const computed = await stampFromTscModules();
+    assert.equal(computed.code, 0, computed.err);
+    assert.equal(stamp, computed.out);
     server = await serveThroughBin(setup);
     assert.doesNotMatch(server.stderr(), /summary cache/);
     const answer = await http(server.url, `/v1/packages/${encodeURIComponent('acme/showcase')}`);
