@@ -1,5 +1,5 @@
 /**
- * The second step of `npm run build`: joins the modules tsc wrote into a few files, so a
+ * The second step of the build (build.ts): joins the modules tsc wrote into a few files, so a
  * command loads three or four files instead of every module it needs one by one. bin/
  * loads dist/pesde-registry.js, which loads the core: the CLI, every command but `serve`,
  * the publish pipeline, the index and storage code and the packages they use (commander,
@@ -21,8 +21,8 @@
  * - The other dependencies stay in node_modules: they are large, only lazy parts use them,
  *   and some (shiki's grammars) are found by names made at run time.
  *
- *   node --import tsx scripts/bundle.ts
  */
+import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,7 @@ import { rollup, type GetModuleInfo } from 'rollup';
 // its types are CommonJS declarations of an ES default export: NodeNext sees the module object
 const commonjs = commonjsModule as unknown as typeof commonjsModule.default;
 
+// not imported from build.ts: that module is still running its top-level await when it loads this one
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const DIST = path.join(ROOT, 'dist');
 const ENTRY = path.join(DIST, 'cli.js');
@@ -54,22 +55,9 @@ const LAZY_PARTS = new Set(
 /** the bundle's files, named so a rebuild can remove the last build's */
 const PREFIX = 'bundle-';
 
-const manifest = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-const unbundled = Object.keys(manifest.dependencies).filter((name) => !BUNDLED.has(name));
-const isExternal = (id: string) => id.startsWith('node:') || unbundled.some((name) => id === name || id.startsWith(`${name}/`));
-
-for (const lazy of LAZY_PARTS) {
-  // a part renamed or moved would silently join the core
-  await readFile(lazy).catch(() => {
-    throw new Error(`scripts/bundle.ts: ${path.relative(ROOT, lazy)} is named as a lazy part but does not exist`);
-  });
-}
-
-let core: Set<string> | undefined;
 /** Every module the entry reaches without going through a lazy part, static imports or dynamic. */
 function coreModules(moduleInfo: GetModuleInfo): Set<string> {
-  if (core !== undefined) return core;
-  core = new Set();
+  const core = new Set<string>();
   const pending = [ENTRY];
   for (let id = pending.pop(); id !== undefined; id = pending.pop()) {
     if (core.has(id)) continue;
@@ -81,27 +69,38 @@ function coreModules(moduleInfo: GetModuleInfo): Set<string> {
   return core;
 }
 
-for (const entry of await readdir(DIST)) {
-  if (entry.startsWith(PREFIX) || entry === 'pesde-registry.js') await rm(path.join(DIST, entry));
-}
-
-const bundle = await rollup({
-  input: { 'pesde-registry': ENTRY },
-  external: isExternal,
-  plugins: [nodeResolve({ preferBuiltins: true }), commonjs()],
-  onwarn: (warning, warn) => {
-    // the sources' import cycles are fine in ES modules and were there before bundling
-    if (warning.code !== 'CIRCULAR_DEPENDENCY') warn(warning);
-  },
-});
-try {
-  await bundle.write({
-    dir: DIST,
-    format: 'es',
-    entryFileNames: '[name].js',
-    chunkFileNames: `${PREFIX}[hash].js`,
-    manualChunks: (id, { getModuleInfo }) => (coreModules(getModuleInfo).has(id) ? `${PREFIX}core` : undefined),
+/** Writes dist/pesde-registry.js and its parts from tsc's dist/, replacing the last build's. */
+export async function bundle(): Promise<void> {
+  const manifest = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  const unbundled = Object.keys(manifest.dependencies).filter((name) => !BUNDLED.has(name));
+  const isExternal = (id: string) => id.startsWith('node:') || unbundled.some((name) => id === name || id.startsWith(`${name}/`));
+  for (const lazy of LAZY_PARTS) {
+    // a part renamed or moved would silently join the core
+    if (!existsSync(lazy)) throw new Error(`scripts/bundle.ts: ${path.relative(ROOT, lazy)} is named as a lazy part but does not exist`);
+  }
+  for (const entry of await readdir(DIST)) {
+    if (entry.startsWith(PREFIX) || entry === 'pesde-registry.js') await rm(path.join(DIST, entry));
+  }
+  const build = await rollup({
+    input: { 'pesde-registry': ENTRY },
+    external: isExternal,
+    plugins: [nodeResolve({ preferBuiltins: true }), commonjs()],
+    onwarn: (warning, warn) => {
+      // the sources' import cycles are fine in ES modules and were there before bundling
+      if (warning.code !== 'CIRCULAR_DEPENDENCY') warn(warning);
+    },
   });
-} finally {
-  await bundle.close();
+  let core: Set<string> | undefined;
+  try {
+    await build.write({
+      dir: DIST,
+      format: 'es',
+      entryFileNames: '[name].js',
+      chunkFileNames: `${PREFIX}[hash].js`,
+      // the module graph is complete by the first call: the core is worked out once
+      manualChunks: (id, { getModuleInfo }) => ((core ??= coreModules(getModuleInfo)).has(id) ? `${PREFIX}core` : undefined),
+    });
+  } finally {
+    await build.close();
+  }
 }

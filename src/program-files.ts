@@ -2,7 +2,7 @@
  * The files this program finds by path while it runs: worker and process entries, its
  * package.json, and the modules the summary cache's stamp hashes. They are found from the
  * root of the module tree, never from a caller's own `import.meta.url`: the bin runs a
- * bundle (scripts/bundle.mjs) whose code sits in files of other names, so a caller's URL no
+ * bundle (scripts/bundle.ts) whose code sits in files of other names, so a caller's URL no
  * longer says where its module is. This module is at the root of src/, so tsc writes it at
  * the root of dist/, and the bundle writes every file it makes there too: from here, `./`
  * is the tree's root whichever file this code ended up in.

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { moduleFile, MODULE_EXTENSION } from './program-files.js';
 
 /**
- * Where a worker thread starts, for a worker module of the tree (`server/render-worker`, say).
+ * Where a worker thread starts, for a worker module of the tree (`server/web/render-worker`, say).
  * Built, it is the `.js` file tsc wrote. From the sources (the tests run them through tsx) it
  * is TypeScript, which a worker loads only once tsx's loader is registered inside it (the
  * main thread's `--import` does not reach workers), so the entry is a small module that

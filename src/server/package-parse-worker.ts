@@ -29,10 +29,15 @@ function movable(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
 }
 
+/** The memory an answer moves to the event loop's thread instead of copying: its versions list's. */
+function movedMemory(answer: ParseAnswer): ArrayBuffer[] {
+  const versions = answer.versions;
+  if (versions === undefined) return [];
+  return [versions.bytes, ...(versions.gzip === null ? [] : [versions.gzip])].map((bytes) => bytes.buffer as ArrayBuffer);
+}
+
 parentPort?.on('message', ({ id, text, where, render, scan }: ParseJob) => {
   let answer: ParseAnswer;
-  /** memory the answer moves to the event loop's thread instead of copying */
-  let moved: ArrayBuffer[] = [];
   try {
     if (scan !== undefined) {
       parentPort?.postMessage({ id, scanned: scanIndexFile(Buffer.from(scan.buffer, scan.byteOffset, scan.length)) } satisfies ParseAnswer);
@@ -45,7 +50,6 @@ parentPort?.on('message', ({ id, text, where, render, scan }: ParseJob) => {
       const body = record.versionsJson();
       const gzip = body.gzip();
       served = { versions: { bytes: movable(body.bytes), gzip: gzip === null ? null : movable(gzip) }, layout: record.layout() };
-      moved = [served.versions!.bytes.buffer as ArrayBuffer, ...(served.versions!.gzip === null ? [] : [served.versions!.gzip.buffer as ArrayBuffer])];
     }
     // everything is done before the first message, so an error is the only answer an error gets
     const { entries, ...rest } = file;
@@ -55,7 +59,6 @@ parentPort?.on('message', ({ id, text, where, render, scan }: ParseJob) => {
     answer = { id, file: { ...rest, entries: entries.slice(last) }, ...served };
   } catch (error) {
     answer = { id, error: errorMessage(error) };
-    moved = [];
   }
-  parentPort?.postMessage(answer, moved);
+  parentPort?.postMessage(answer, movedMemory(answer));
 });

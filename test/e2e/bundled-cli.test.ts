@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { cp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -20,6 +20,7 @@ import { http } from '../helpers/http.js';
 import { largePackageFile } from '../helpers/index-files.js';
 import { setupIndex, type IndexSetup } from '../helpers/index-setup.js';
 import { writePackage } from '../helpers/package-fixture.js';
+import { liveProcesses } from '../helpers/processes.js';
 
 const VERSION = (JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -67,19 +68,8 @@ async function serveThroughBin(setup: IndexSetup): Promise<BinServer> {
 
 /** The command lines of the live processes whose parent is `pid` (Linux: read from /proc). */
 async function childCommandLines(pid: number): Promise<string[] | null> {
-  if (process.platform !== 'linux') return null;
-  const lines: string[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const status = await readFile(`/proc/${entry}/status`, 'utf8');
-      if (Number(/^PPid:\s+(\d+)$/m.exec(status)?.[1]) !== pid) continue;
-      lines.push((await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0').join(' '));
-    } catch {
-      // gone since it was listed
-    }
-  }
-  return lines;
+  const live = await liveProcesses();
+  return live === null ? null : live.filter((p) => p.ppid === pid).map((p) => p.args.join(' '));
 }
 
 /** The summary cache stamp tsc's modules in `dist` compute, in a process of their own (no bundle, no tsx). */

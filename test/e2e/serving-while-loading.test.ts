@@ -7,7 +7,7 @@
  * while the load still runs.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openLocalIndex } from '../../src/index-repo/local-index.js';
@@ -26,6 +26,7 @@ import { runGit, tempDir } from '../helpers/git.js';
 import { decodedAnswer, type HttpAnswer } from '../helpers/http.js';
 import { requestInMemory } from '../helpers/in-memory-http.js';
 import { inProcessApp, type InProcessApp } from '../helpers/in-process-app.js';
+import { liveProcesses } from '../helpers/processes.js';
 
 let scratch: { dir: string; cleanup: () => Promise<void> };
 let clone: string;
@@ -195,23 +196,8 @@ describe('the handler while the index loads', () => {
 
 /** git processes whose working folder is `dir` (Linux: read from /proc); null where /proc cannot say. */
 async function gitProcessesIn(dir: string): Promise<string[] | null> {
-  let pids: string[];
-  try {
-    pids = (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry));
-  } catch {
-    return null;
-  }
-  const found: string[] = [];
-  for (const pid of pids) {
-    try {
-      if ((await readlink(`/proc/${pid}/cwd`)) !== dir) continue;
-      const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
-      if (path.basename(args[0] ?? '') === 'git') found.push(`${pid}: ${args.join(' ')}`);
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return found;
+  const live = await liveProcesses();
+  return live === null ? null : live.filter((p) => p.cwd === dir && path.basename(p.args[0] ?? '') === 'git').map((p) => `${p.pid}: ${p.args.join(' ')}`);
 }
 
 /** Waits up to 5 s for no git but `before` to run in `dir`; what else still runs then. */

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, rmdir, stat } from 'node:fs/promises';
+import { mkdir, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { BUILD_COMMAND, buildIsStale } from '../../scripts/build.js';
 import { GIT_TEST_ENV } from './git.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -15,26 +16,14 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Newest modification time under `dir` (ms), 0 when it does not exist. */
-async function newestMtime(dir: string, suffix: string): Promise<number> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  const times = await Promise.all(entries.filter((e) => e.isFile() && e.name.endsWith(suffix)).map((e) => stat(path.join(e.parentPath, e.name)).then((s) => s.mtimeMs)));
-  return Math.max(0, ...times);
-}
-
-/** the bundle bin/ loads, written last by a build (tsc, then scripts/bundle.ts) */
-const BUNDLE = path.join(ROOT, 'dist', 'pesde-registry.js');
-
-const isStale = async (): Promise<boolean> => (await newestMtime(path.join(ROOT, 'src'), '.ts')) > (await stat(BUNDLE).then((s) => s.mtimeMs, () => 0));
-
 /**
  * `npm test` builds first; a single test file run after an edit would otherwise spawn the
  * previous build, while the servers it starts in process run the edited src/. So dist/ is
- * rebuilt when a source is newer than the bundle, once, under a lock (test files run in
- * parallel processes).
+ * rebuilt (scripts/build.ts) when a source is newer than the bundle, once, under a lock (test
+ * files run in parallel processes).
  */
 async function buildIfStale(): Promise<void> {
-  if (!(await isStale())) return;
+  if (!buildIsStale()) return;
   const lock = path.join(ROOT, 'node_modules', '.cache', 'pesde-registry-build.lock');
   await mkdir(path.dirname(lock), { recursive: true });
   for (;;) {
@@ -46,15 +35,11 @@ async function buildIfStale(): Promise<void> {
       const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
       if (age > 120_000) await rmdir(lock).catch(() => undefined);
       await sleep(200);
-      if (!(await isStale())) return;
+      if (!buildIsStale()) return;
     }
   }
   try {
-    if (await isStale()) {
-      // what `npm run build` runs: tsc, then the bundle bin/ loads
-      await promisify(execFile)(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT });
-      await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'bundle.ts')], { cwd: ROOT });
-    }
+    if (buildIsStale()) await promisify(execFile)(BUILD_COMMAND[0], BUILD_COMMAND.slice(1), { cwd: ROOT });
   } finally {
     await rmdir(lock).catch(() => undefined);
   }

@@ -14,9 +14,9 @@ lib = "init.luau"
 
 /** A valid file larger than the event loop parses (so the parse worker reads it): many versions of one package. */
 export function largePackageFile(): string {
-  const parts: string[] = [];
-  for (let minor = 0; parts.join('').length <= INLINE_MAX_CHARS * 2; minor++) {
-    parts.push(`["1.${minor}.0 luau"]\npublished_at = "2030-01-01T00:00:00Z"\ndescription = "version ${minor}"\n\n["1.${minor}.0 luau".target]\nenvironment = "luau"\nlib = "init.luau"\n\n`);
+  let text = '';
+  for (let minor = 0; text.length <= INLINE_MAX_CHARS * 2; minor++) {
+    text += `["1.${minor}.0 luau"]\npublished_at = "2030-01-01T00:00:00Z"\ndescription = "version ${minor}"\n\n["1.${minor}.0 luau".target]\nenvironment = "luau"\nlib = "init.luau"\n\n`;
   }
-  return parts.join('');
+  return text;
 }
