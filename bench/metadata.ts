@@ -59,7 +59,9 @@ try {
       routes.push({ path: p, contentType: res.headers.get('content-type') ?? 'application/json', mode: 'memory', file });
     }
   }
-  const bare = await startBareServer(routes, 'metadata-bare');
+  // profiled too, so what the registry adds per answer shows frame by frame beside it
+  const bareProfile = profile === undefined ? undefined : path.join(profile, 'bare');
+  const bare = await startBareServer(routes, 'metadata-bare', bareProfile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', bareProfile]);
   try {
     for (const endpoint of endpoints) {
       console.log(`${endpoint.label}: ${rounds} round(s) of ${durationS} s per server, ${CONNECTIONS} connections`);
@@ -97,4 +99,9 @@ try {
   await registry.stop();
 }
 report('metadata', flags, `\`pesde-registry serve\` on the ${index.packages.toLocaleString('en-US')}-package index vs a bare \`node:http\` server answering the same bytes from memory; autocannon, ${CONNECTIONS} connections, 127.0.0.1.`, figures, notes);
-if (profile !== undefined) await printProfiles(profile);
+if (profile !== undefined) {
+  console.log('registry:');
+  await printProfiles(profile);
+  console.log('bare server:');
+  await printProfiles(path.join(profile, 'bare'));
+}
