@@ -60,8 +60,7 @@ try {
     }
   }
   // profiled too, so what the registry adds per answer shows frame by frame beside it
-  const bareProfile = profile === undefined ? undefined : path.join(profile, 'bare');
-  const bare = await startBareServer(routes, 'metadata-bare', bareProfile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', bareProfile]);
+  const bare = await startBareServer(routes, 'metadata-bare', profile === undefined ? undefined : path.join(profile, 'bare'));
   try {
     for (const endpoint of endpoints) {
       console.log(`${endpoint.label}: ${rounds} round(s) of ${durationS} s per server, ${CONNECTIONS} connections`);

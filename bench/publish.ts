@@ -20,6 +20,7 @@ import { publishWithCli } from './lib/cli.js';
 import { gitBusyMs, gitCalls } from './lib/git-trace.js';
 import { bigCopy, fixtureCopy, GIT_ENV } from './lib/indexes.js';
 import { OUT_DIR, ROOT } from './lib/paths.js';
+import { cpuProfArgs } from './lib/processes.js';
 import { printProfiles, profileDir, report, scriptFlags } from './lib/script.js';
 import { median, ms, ratio, type Figure } from './lib/stats.js';
 
@@ -104,7 +105,7 @@ for (const [k, s] of setups.entries()) {
   await rm(traceFile, { force: true });
   const archive = path.join(work, 'archives', `traced-${k}.tar.gz`);
   await writeFile(archive, await buildPackage({ name: NAME, version: `2.0.0`, description: 'Publish latency probe' }));
-  const run = await publishWithCli(archive, s.clone, s.storage, profile === undefined || k === 0 ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`], { GIT_TRACE2_EVENT: traceFile });
+  const run = await publishWithCli(archive, s.clone, s.storage, cpuProfArgs(k === 0 ? undefined : profile), { GIT_TRACE2_EVENT: traceFile });
   const calls = await gitCalls(traceFile);
   // the write's one `cat-file --batch` stays open beside the others, mostly waiting for a question
   const longLived = calls.filter((c) => c.argv.startsWith('cat-file --batch'));

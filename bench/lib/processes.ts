@@ -116,7 +116,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RegistryProc
   const logFile = path.join(logDir, `${opts.label}.log`);
   const log = createWriteStream(logFile);
   await new Promise((resolve) => log.once('open', resolve));
-  const nodeArgs = [...(opts.nodeArgs ?? []), ...(opts.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`])];
+  const nodeArgs = [...(opts.nodeArgs ?? []), ...cpuProfArgs(opts.cpuProfDir)];
   const args = [...nodeArgs, BIN, 'serve', '--index', opts.index, '--storage-root', opts.storageRoot, '--address', '127.0.0.1', '--port', String(port), '--refresh-interval', '0', '--publish-rate-limit', 'off', ...(opts.extraArgs ?? [])];
   const started = performance.now();
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', log, log], env: { ...process.env, NO_COLOR: '1', CI: 'true', ...opts.env } });
@@ -163,15 +163,20 @@ export interface BareRoute {
   contentEncoding?: string;
 }
 
-/** The baseline: node:http answering the same bytes with nothing else in the way. */
-export async function startBareServer(routes: BareRoute[], label: string, nodeArgs: string[] = []): Promise<ServerProcess> {
+/** node's options that write a V8 CPU profile into `dir` at exit; none without a dir */
+export function cpuProfArgs(dir: string | undefined): string[] {
+  return dir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+}
+
+/** The baseline: node:http answering the same bytes with nothing else in the way, profiled into `cpuProfDir` when given. */
+export async function startBareServer(routes: BareRoute[], label: string, cpuProfDir?: string): Promise<ServerProcess> {
   const routesFile = path.join(OUT_DIR, `${label}-routes.json`);
   await mkdir(OUT_DIR, { recursive: true });
   await writeFile(routesFile, JSON.stringify(routes));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(BENCH_DIR, 'lib', 'bare-server.ts'), routesFile, String(port)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const proc = spawn(process.execPath, [...cpuProfArgs(cpuProfDir), '--import', 'tsx', path.join(BENCH_DIR, 'lib', 'bare-server.ts'), routesFile, String(port)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     await waitFor200(`${url}${routes[0]!.path}`, proc, 30_000, 'bare server');
   } catch (error) {
