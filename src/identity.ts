@@ -39,12 +39,17 @@ export function unrestrictedIdentity(kind: IdentityKind, userId: number, userNam
   return { kind, userId, userName, scopes: 'all', readOnly: false };
 }
 
+/** Whether `assertMayWrite` would let this credential write to `scope`. */
+export function mayWrite(identity: Identity | undefined, scope: string): boolean {
+  return identity === undefined || (!identity.readOnly && (identity.scopes === 'all' || identity.scopes.includes(scope)));
+}
+
 /**
  * Throws 403 unless this credential may write to `scope`. Scope ownership (scope.toml) is
  * checked separately, against the tip the change is built on.
  */
 export function assertMayWrite(identity: Identity | undefined, scope: string): void {
-  if (identity === undefined) return;
+  if (identity === undefined || mayWrite(identity, scope)) return;
   const credential = identity.tokenId === undefined ? 'this credential' : `token ${identity.tokenId}`;
   if (identity.readOnly) {
     throw new RegistryError('forbidden', `${credential} is read-only: it cannot write to scope "${scope}"`);

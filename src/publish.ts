@@ -10,13 +10,13 @@ import { knownIndexUrls } from './index-repo/index-address.js';
 import type { IndexConfig, IndexEntry, TargetKind, VersionId } from './index-repo/types.js';
 import { BlobReader } from './index-repo/tree-reader.js';
 import { abandonClaim, CLAIM_LEASE_MS, claimCommit, claimVersion, releaseUpdate, type VersionClaim } from './index-repo/version-claim.js';
-import { inspectPackage, type InspectedPackage } from './package/inspect-package.js';
+import { checkAgainstConfig, checkArchiveSize, readPackage, type InspectedPackage } from './package/inspect-package.js';
 import { archiveKey, docKey, readmeKey } from './storage/keys.js';
 import { NO_STORAGE_CONFIGURED } from './storage/storage-options.js';
 import type { Storage } from './storage/storage.js';
 import { uploadAll } from './storage/upload.js';
 import { publishedAtNow } from './published-at.js';
-import { assertMayWrite, type Identity } from './identity.js';
+import { assertMayWrite, mayWrite, type Identity } from './identity.js';
 
 export interface WriteContext {
   index: LocalIndex;
@@ -78,40 +78,54 @@ export interface PublishResult {
  */
 export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: PublishOptions): Promise<PublishResult> {
   opts.onPhase?.('validate');
+  // the archive is read while the fetch runs; what it finds is reported after the config's
+  // size check, in the order inspectPackage checks (a rejection is handled there)
+  const reading = readPackage(archive);
+  reading.catch(() => undefined);
   const index = await withRepoFacts(ctx.index);
+  const actor = opts.actor ?? `publisher ${opts.publisherId}`;
+  // the claim's commit is written as soon as the archive names the version, beside the fetch;
+  // a failure here is met again, and reported, by the claim itself
+  const claimCommitted = opts.dryRun || ctx.storage === null
+    ? Promise.resolve(undefined)
+    : reading.then((pkg) => (mayWrite(opts.identity, pkg.name.scope) ? claimCommit(index, pkg.name, { version: pkg.version, target: pkg.target }, actor, ctx.committer) : undefined)).catch(() => undefined);
   // started beside the fetch: cat-file finds objects that arrive after it started
   const reader = BlobReader.open(index.dir);
   try {
     await (opts.fetched ?? fetchWriteBase(index));
-    return await publishFromBase({ ...ctx, index }, reader, archive, opts);
+    return await publishFromBase({ ...ctx, index }, reader, archive, { ...opts, actor }, reading, claimCommitted);
+  } catch (error) {
+    // a publish that failed while the claim's commit was being written ends after that git, not beside it
+    await claimCommitted;
+    throw error;
   } finally {
     reader.close();
   }
 }
 
-async function publishFromBase(ctx: WriteContext, reader: BlobReader, archive: Buffer, opts: PublishOptions): Promise<PublishResult> {
+async function publishFromBase(
+  ctx: WriteContext,
+  reader: BlobReader,
+  archive: Buffer,
+  opts: PublishOptions & { actor: string },
+  reading: Promise<InspectedPackage>,
+  claimCommitted: Promise<string | undefined>,
+): Promise<PublishResult> {
   let base = await writeBase(ctx.index, reader);
   if (base === null) throw new RegistryError('usage', `${ctx.index.dir} has no commit on ${ctx.index.branch}: make it an index with \`pesde-registry init\``);
-  const actor = opts.actor ?? `publisher ${opts.publisherId}`;
-  // the claim's commit is written while the checks read the index; a failure here is met again,
-  // and reported, by the claim itself
-  let claimCommitted: Promise<string | undefined> = Promise.resolve(undefined);
+  const { actor } = opts;
   // what the checks found, and on which commit: the change built on that commit starts from it
   let checked: { commit: string | null; plan: PublishPlan } | undefined;
   const pkg = await readSnapshot(ctx.index, base, async (snapshot) => {
-    const inspected = await inspectPackage(archive, { config: await readConfig(snapshot), ownIndexUrls: knownIndexUrls({ remote: ctx.index.remote, named: ctx.ownIndexUrls }) });
+    const config = await readConfig(snapshot);
+    checkArchiveSize(archive, config);
+    const inspected = await reading;
+    checkAgainstConfig(inspected, { config, ownIndexUrls: knownIndexUrls({ remote: ctx.index.remote, named: ctx.ownIndexUrls }) });
     assertMayWrite(opts.identity, inspected.name.scope);
-    if (!opts.dryRun && ctx.storage !== null) {
-      claimCommitted = claimCommit(ctx.index, inspected.name, { version: inspected.version, target: inspected.target }, actor, ctx.committer).catch(() => undefined);
-    }
     // fail before claiming or uploading anything when the index already rules the package out
     checked = { commit: snapshot.commit, plan: await checkPublishable(snapshot, published(inspected), opts.publisherId) };
     return inspected;
-  }, reader).catch(async (error: unknown) => {
-    // a check that failed after the claim's commit was started ends after that git, not beside it
-    await claimCommitted;
-    throw error;
-  });
+  }, reader);
   const version = published(pkg);
   const keys = storageKeys(pkg, version.id, archive);
   const result = (commit: string | null, entry: IndexEntry, attempts: number, localUpdated: boolean): PublishResult => ({

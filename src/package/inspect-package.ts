@@ -45,21 +45,36 @@ export const FORBIDDEN_ROOT_FILES: readonly string[] = ['foreman.toml', 'aftman.
 const invalid = (message: string): RegistryError => new RegistryError('invalid_package', message);
 
 export async function inspectPackage(archive: Buffer, opts: InspectOptions): Promise<InspectedPackage> {
-  const max = opts.config.max_archive_size;
+  checkArchiveSize(archive, opts.config);
+  const pkg = await readPackage(archive, opts.limits);
+  checkAgainstConfig(pkg, opts);
+  return pkg;
+}
+
+/** The first check, before the archive is read: the index's limit on its size. */
+export function checkArchiveSize(archive: Buffer, config: IndexConfig): void {
+  const max = config.max_archive_size;
   if (archive.length > max) {
     throw new RegistryError(
       'too_large',
       `archive is ${archive.length} bytes, more than this registry's limit of ${max} bytes (max_archive_size): include fewer or smaller files`,
     );
   }
-  const contents = await readArchive(archive, { ...DEFAULT_ARCHIVE_LIMITS, ...opts.limits });
+}
+
+/**
+ * Every check that needs the archive alone, and what it yields. A publish starts this before
+ * the index's config is known (while its fetch runs) and reports what it found only after
+ * `checkArchiveSize`, so the errors come in the order above.
+ */
+export async function readPackage(archive: Buffer, limits?: Partial<ArchiveLimits>): Promise<InspectedPackage> {
+  const contents = await readArchive(archive, { ...DEFAULT_ARCHIVE_LIMITS, ...limits });
   checkRootEntries(contents);
 
   const manifest = parseManifest(readManifestText(contents));
   const readme = selectReadme(contents);
   const { docs, pages } = await buildDocs(docsFiles(contents));
   const dependencies = allDependencies(manifest);
-  checkDependencySources(dependencies, opts.config, opts.ownIndexUrls);
 
   const entry: Omit<IndexEntry, 'published_at'> = { target: manifest.target };
   if (manifest.description !== undefined) entry.description = manifest.description;
@@ -68,8 +83,8 @@ export async function inspectPackage(archive: Buffer, opts: InspectOptions): Pro
   if (manifest.repository !== undefined) entry.repository = manifest.repository;
   if (Object.keys(manifest.engines).length > 0) entry.engines = manifest.engines;
   if (docs.length > 0) entry.docs = docs;
-  // checkDependencySources refused workspace and path specifiers, the only ones an index
-  // entry cannot hold.
+  // checkAgainstConfig refuses workspace and path specifiers, the only ones an index entry
+  // cannot hold; nothing is published without it.
   if (Object.keys(dependencies).length > 0) entry.dependencies = dependencies as Record<string, DependencyEntry>;
 
   const inspected: InspectedPackage = {
@@ -82,6 +97,11 @@ export async function inspectPackage(archive: Buffer, opts: InspectOptions): Pro
   };
   if (readme !== undefined) inspected.readme = await gzip(readme);
   return inspected;
+}
+
+/** The last check, which needs the index's config: where dependencies may come from. */
+export function checkAgainstConfig(pkg: InspectedPackage, opts: Omit<InspectOptions, 'limits'>): void {
+  checkDependencySources(allDependencies(pkg.manifest), opts.config, opts.ownIndexUrls);
 }
 
 function checkRootEntries(contents: ArchiveContents): void {

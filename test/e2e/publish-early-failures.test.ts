@@ -1,9 +1,10 @@
 /**
- * A publish starts two git writes early, beside other work: the claim's commit (while the
- * checks read the index) and the index commit (while the claim's push is on the way). A
- * failure of either is not the publish's: the claim writes its commit again, the writer
- * builds the index commit again, and the publish lands. Only a failure that comes back on
- * the second try is reported, with git's reason, and changes nothing.
+ * A publish starts two git writes early, beside other work: the claim's commit (as soon as
+ * the archive names the version, while the fetch runs) and the index commit (while the
+ * claim's push is on the way). A failure of either is not the publish's: the claim writes
+ * its commit again, the writer builds the index commit again, and the publish lands. Only a
+ * failure that comes back on the second try is reported, with git's reason, and changes
+ * nothing.
  *
  * The failures are real git failures: a `git` first on PATH fails the calls matching a
  * pattern (the first one only, or every one) and runs the real git for all others.

@@ -31,7 +31,14 @@ describe('pesde-registry publish', () => {
 
   /** what a rejected publish must leave alone */
   async function snapshot() {
-    return { remote: await runGit(remote, ['rev-parse', 'main']), local: await runGit(clone, ['rev-parse', 'HEAD']), storage: await listFiles(storage), status: await runGit(clone, ['status', '--porcelain']) };
+    return {
+      remote: await runGit(remote, ['rev-parse', 'main']),
+      // the archive is read, and the claim's commit written, before the index's checks: none may leave a claim behind
+      claims: await runGit(remote, ['for-each-ref', 'refs/registry-claims']),
+      local: await runGit(clone, ['rev-parse', 'HEAD']),
+      storage: await listFiles(storage),
+      status: await runGit(clone, ['status', '--porcelain']),
+    };
   }
 
   it('publishes a package of each target kind', async () => {
@@ -142,6 +149,18 @@ describe('pesde-registry publish', () => {
     const result = await cli(['publish', big, '--index', clone, '--storage-root', storage]);
     assert.equal(result.code, 3, result.stderr);
     assert.match(result.stderr, /max_archive_size|larger|too large/i);
+    assert.deepEqual(await snapshot(), before);
+  });
+
+  it('checks max_archive_size before what the archive holds, though it reads the archive first', async () => {
+    const before = await snapshot();
+    // not gzip at all: read alone, this is "not gzip-compressed"; the index's limit speaks first
+    const junk = path.join(root, 'junk.tar.gz');
+    await writeFile(junk, randomBytes(4 * 1024 * 1024 + 1));
+    const result = await cli(['publish', junk, '--index', clone, '--storage-root', storage]);
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /max_archive_size/);
+    assert.doesNotMatch(result.stderr, /gzip/);
     assert.deepEqual(await snapshot(), before);
   });
 
