@@ -54,7 +54,7 @@ export function assertMayWrite(identity: Identity | undefined, scope: string): v
   if (identity.readOnly) {
     throw new RegistryError('forbidden', `${credential} is read-only: it cannot write to scope "${scope}"`);
   }
-  if (identity.scopes !== 'all' && !identity.scopes.includes(scope)) {
-    throw new RegistryError('forbidden', `${credential} may not write to scope "${scope}" (its scopes: ${identity.scopes.join(', ') || 'none'})`);
-  }
+  // mayWrite said no and it is not read-only: its scopes leave this one out
+  const scopes = identity.scopes === 'all' ? 'all' : identity.scopes.join(', ') || 'none';
+  throw new RegistryError('forbidden', `${credential} may not write to scope "${scope}" (its scopes: ${scopes})`);
 }

@@ -10,7 +10,7 @@ import { knownIndexUrls } from './index-repo/index-address.js';
 import type { IndexConfig, IndexEntry, TargetKind, VersionId } from './index-repo/types.js';
 import { BlobReader } from './index-repo/tree-reader.js';
 import { abandonClaim, CLAIM_LEASE_MS, claimCommit, claimVersion, releaseUpdate, type VersionClaim } from './index-repo/version-claim.js';
-import { checkAgainstConfig, checkArchiveSize, readPackage, type InspectedPackage } from './package/inspect-package.js';
+import { inspectPackage, readPackage, type InspectedPackage } from './package/inspect-package.js';
 import { archiveKey, docKey, readmeKey } from './storage/keys.js';
 import { NO_STORAGE_CONFIGURED } from './storage/storage-options.js';
 import type { Storage } from './storage/storage.js';
@@ -78,8 +78,8 @@ export interface PublishResult {
  */
 export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: PublishOptions): Promise<PublishResult> {
   opts.onPhase?.('validate');
-  // the archive is read while the fetch runs; what it finds is reported after the config's
-  // size check, in the order inspectPackage checks (a rejection is handled there)
+  // the archive is read while the fetch runs; inspectPackage reports what it found after the
+  // config's size check (a rejection is handled there)
   const reading = readPackage(archive);
   reading.catch(() => undefined);
   const index = await withRepoFacts(ctx.index);
@@ -117,10 +117,7 @@ async function publishFromBase(
   // what the checks found, and on which commit: the change built on that commit starts from it
   let checked: { commit: string | null; plan: PublishPlan } | undefined;
   const pkg = await readSnapshot(ctx.index, base, async (snapshot) => {
-    const config = await readConfig(snapshot);
-    checkArchiveSize(archive, config);
-    const inspected = await reading;
-    checkAgainstConfig(inspected, { config, ownIndexUrls: knownIndexUrls({ remote: ctx.index.remote, named: ctx.ownIndexUrls }) });
+    const inspected = await inspectPackage(archive, { config: await readConfig(snapshot), ownIndexUrls: knownIndexUrls({ remote: ctx.index.remote, named: ctx.ownIndexUrls }), read: reading });
     assertMayWrite(opts.identity, inspected.name.scope);
     // fail before claiming or uploading anything when the index already rules the package out
     checked = { commit: snapshot.commit, plan: await checkPublishable(snapshot, published(inspected), opts.publisherId) };

@@ -22,6 +22,8 @@ export interface InspectOptions {
   /** URLs this index is known by (its remote URL and any aliases); compared loosely */
   ownIndexUrls: string[];
   limits?: Partial<ArchiveLimits>;
+  /** `readPackage(archive, limits)` when the caller started it already (a publish, beside its fetch) */
+  read?: Promise<InspectedPackage>;
 }
 
 export interface InspectedPackage {
@@ -46,13 +48,14 @@ const invalid = (message: string): RegistryError => new RegistryError('invalid_p
 
 export async function inspectPackage(archive: Buffer, opts: InspectOptions): Promise<InspectedPackage> {
   checkArchiveSize(archive, opts.config);
-  const pkg = await readPackage(archive, opts.limits);
-  checkAgainstConfig(pkg, opts);
+  // an early read's findings wait for the size check, so the errors come in this order either way
+  const pkg = await (opts.read ?? readPackage(archive, opts.limits));
+  checkDependencySources(allDependencies(pkg.manifest), opts.config, opts.ownIndexUrls);
   return pkg;
 }
 
 /** The first check, before the archive is read: the index's limit on its size. */
-export function checkArchiveSize(archive: Buffer, config: IndexConfig): void {
+function checkArchiveSize(archive: Buffer, config: IndexConfig): void {
   const max = config.max_archive_size;
   if (archive.length > max) {
     throw new RegistryError(
@@ -64,8 +67,7 @@ export function checkArchiveSize(archive: Buffer, config: IndexConfig): void {
 
 /**
  * Every check that needs the archive alone, and what it yields. A publish starts this before
- * the index's config is known (while its fetch runs) and reports what it found only after
- * `checkArchiveSize`, so the errors come in the order above.
+ * the index's config is known (while its fetch runs) and hands it to `inspectPackage`.
  */
 export async function readPackage(archive: Buffer, limits?: Partial<ArchiveLimits>): Promise<InspectedPackage> {
   const contents = await readArchive(archive, { ...DEFAULT_ARCHIVE_LIMITS, ...limits });
@@ -83,8 +85,8 @@ export async function readPackage(archive: Buffer, limits?: Partial<ArchiveLimit
   if (manifest.repository !== undefined) entry.repository = manifest.repository;
   if (Object.keys(manifest.engines).length > 0) entry.engines = manifest.engines;
   if (docs.length > 0) entry.docs = docs;
-  // checkAgainstConfig refuses workspace and path specifiers, the only ones an index entry
-  // cannot hold; nothing is published without it.
+  // inspectPackage's checkDependencySources refuses workspace and path specifiers, the only
+  // ones an index entry cannot hold; nothing is published without it.
   if (Object.keys(dependencies).length > 0) entry.dependencies = dependencies as Record<string, DependencyEntry>;
 
   const inspected: InspectedPackage = {
@@ -97,11 +99,6 @@ export async function readPackage(archive: Buffer, limits?: Partial<ArchiveLimit
   };
   if (readme !== undefined) inspected.readme = await gzip(readme);
   return inspected;
-}
-
-/** The last check, which needs the index's config: where dependencies may come from. */
-export function checkAgainstConfig(pkg: InspectedPackage, opts: Omit<InspectOptions, 'limits'>): void {
-  checkDependencySources(allDependencies(pkg.manifest), opts.config, opts.ownIndexUrls);
 }
 
 function checkRootEntries(contents: ArchiveContents): void {
