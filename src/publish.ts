@@ -1,6 +1,6 @@
 import { RegistryError } from './errors.js';
 import { buildPublishChange, checkPublishable, type PublishedVersion, type PublishPlan } from './index-repo/changes.js';
-import { parseIndexConfig } from './index-repo/config.js';
+import { DEFAULT_MAX_ARCHIVE_SIZE, parseIndexConfig } from './index-repo/config.js';
 import type { Committer } from './index-repo/committer.js';
 import { CONFIG_FILE } from './index-repo/index-layout.js';
 import { fetchWriteBase } from './index-repo/clone-lock.js';
@@ -79,14 +79,16 @@ export interface PublishResult {
 export async function publishPackage(ctx: WriteContext, archive: Buffer, opts: PublishOptions): Promise<PublishResult> {
   opts.onPhase?.('validate');
   // the archive is read while the fetch runs; inspectPackage reports what it found after the
-  // config's size check (a rejection is handled there)
-  const reading = readPackage(archive);
-  reading.catch(() => undefined);
+  // config's size check (a rejection is handled there). Only up to the default limit: before
+  // the config is known, an archive larger than that is probably refused, and gunzipping it
+  // first would be work (and a claim's commit) for nothing
+  const reading = archive.length <= DEFAULT_MAX_ARCHIVE_SIZE ? readPackage(archive) : undefined;
+  reading?.catch(() => undefined);
   const index = await withRepoFacts(ctx.index);
   const actor = opts.actor ?? `publisher ${opts.publisherId}`;
   // the claim's commit is written as soon as the archive names the version, beside the fetch;
   // a failure here is met again, and reported, by the claim itself
-  const claimCommitted = opts.dryRun || ctx.storage === null
+  const claimCommitted = opts.dryRun || ctx.storage === null || reading === undefined
     ? Promise.resolve(undefined)
     : reading.then((pkg) => (mayWrite(opts.identity, pkg.name.scope) ? claimCommit(index, pkg.name, { version: pkg.version, target: pkg.target }, actor, ctx.committer) : undefined)).catch(() => undefined);
   // started beside the fetch: cat-file finds objects that arrive after it started
@@ -108,7 +110,7 @@ async function publishFromBase(
   reader: BlobReader,
   archive: Buffer,
   opts: PublishOptions & { actor: string },
-  reading: Promise<InspectedPackage>,
+  reading: Promise<InspectedPackage> | undefined,
   claimCommitted: Promise<string | undefined>,
 ): Promise<PublishResult> {
   let base = await writeBase(ctx.index, reader);

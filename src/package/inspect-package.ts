@@ -23,7 +23,7 @@ export interface InspectOptions {
   ownIndexUrls: string[];
   limits?: Partial<ArchiveLimits>;
   /** `readPackage(archive, limits)` when the caller started it already (a publish, beside its fetch) */
-  read?: Promise<InspectedPackage>;
+  read?: Promise<InspectedPackage> | undefined;
 }
 
 export interface InspectedPackage {

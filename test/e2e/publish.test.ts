@@ -146,10 +146,13 @@ describe('pesde-registry publish', () => {
     const before = await snapshot();
     const big = await writePackage(root, 'big.tar.gz', { name: 'acme/big', version: '1.0.0', files: { 'blob.txt': randomBytes(5_000_000).toString('base64') } });
     assert.ok((await stat(big)).size > 4 * 1024 * 1024);
+    // a valid package: read early, it would have its claim's commit written in the clone
+    const objects = await runGit(clone, ['count-objects']);
     const result = await cli(['publish', big, '--index', clone, '--storage-root', storage]);
     assert.equal(result.code, 3, result.stderr);
     assert.match(result.stderr, /max_archive_size|larger|too large/i);
     assert.deepEqual(await snapshot(), before);
+    assert.equal(await runGit(clone, ['count-objects']), objects, 'an archive over the default limit is not read before the config is');
   });
 
   it('checks max_archive_size before what the archive holds, though it reads the archive first', async () => {
@@ -162,6 +165,21 @@ describe('pesde-registry publish', () => {
     assert.match(result.stderr, /max_archive_size/);
     assert.doesNotMatch(result.stderr, /gzip/);
     assert.deepEqual(await snapshot(), before);
+  });
+
+  it('publishes an archive over the default limit to an index whose max_archive_size allows it', async () => {
+    // no early read for it (the default limit is passed): it is read after the config instead
+    const big = await setupIndex({ initArgs: ['--max-archive-size', String(8 * 1024 * 1024)] });
+    try {
+      const file = await writePackage(big.root, 'big.tar.gz', { name: 'acme/big_allowed', version: '1.0.0', files: { 'blob.txt': randomBytes(5_000_000).toString('base64') } });
+      assert.ok((await stat(file)).size > 4 * 1024 * 1024);
+      const result = await cli(['publish', file, '--index', big.clone, '--storage-root', big.storage, '--json']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(await runGit(big.remote, ['log', '-1', '--format=%s', 'main']), 'add acme/big_allowed@1.0.0 luau');
+      assert.deepEqual(await readFile(path.join(big.storage, 'acme/big_allowed/1.0.0/luau/pkg.tar.gz')), await readFile(file));
+    } finally {
+      await big.cleanup();
+    }
   });
 
   it('--dry-run validates and prints the entry without changing anything', async () => {
