@@ -24,6 +24,9 @@ const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{
  * file, so we normalise on reading to produce the same bytes.
  */
 export function normalizeTimestamp(text: string): string | undefined {
+  // nearly every stored timestamp is printed this way already; it alone cost a tenth of a
+  // package file's parse (bench/RESULTS.md, issue 17 twelfth pass)
+  if (inCanonicalForm(text) && isRealInstant(text)) return text;
   const m = TIMESTAMP.exec(text);
   if (m === null) return undefined;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
@@ -63,16 +66,40 @@ export function timestampSortKey(text: string): string {
  * (exported for the test that shows what the scan and the parser give takes this way).
  */
 export function canonicalSortKey(text: string): string | undefined {
+  if (!inCanonicalForm(text)) return undefined;
   const n = text.length;
-  if (n < 20 || text.charCodeAt(n - 1) !== 0x5a /* Z */) return undefined;
-  if (text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || text.charCodeAt(10) !== 0x54 /* T */ || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a) return undefined;
-  for (const i of DIGITS) if (!isDigit(text.charCodeAt(i))) return undefined;
-  if (n === 20) return `${text.slice(0, 19)}.000000000`;
+  return n === 20 ? `${text.slice(0, 19)}.000000000` : `${text.slice(0, 19)}.${text.slice(20, n - 1).padEnd(9, '0')}`;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, a fraction of 1 to 9 digits without a trailing zero; the fields' ranges unchecked. */
+function inCanonicalForm(text: string): boolean {
+  const n = text.length;
+  if (n < 20 || text.charCodeAt(n - 1) !== 0x5a /* Z */) return false;
+  if (text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || text.charCodeAt(10) !== 0x54 /* T */ || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a) return false;
+  for (const i of DIGITS) if (!isDigit(text.charCodeAt(i))) return false;
+  if (n === 20) return true;
   // a canonical fraction has no trailing zero: one with it is not in that form
-  if (n >= 22 && n <= 30 && text.charCodeAt(19) === 0x2e && text.charCodeAt(n - 2) !== 0x30 && allDigits(text, 20, n - 1)) {
-    return `${text.slice(0, 19)}.${text.slice(20, n - 1).padEnd(9, '0')}`;
-  }
-  return undefined;
+  return n >= 22 && n <= 30 && text.charCodeAt(19) === 0x2e && text.charCodeAt(n - 2) !== 0x30 && allDigits(text, 20, n - 1);
+}
+
+/**
+ * Whether a timestamp in canonical form names a real UTC second that the full parse prints
+ * back unchanged. Years before 1000 are left to the full parse (Date.UTC reads 0-99 as 19xx).
+ */
+function isRealInstant(text: string): boolean {
+  if (text.charCodeAt(0) === 0x30) return false;
+  const year = Number(text.slice(0, 4));
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  if (month < 1 || month > 12 || day < 1 || twoDigits(text, 11) > 23 || twoDigits(text, 14) > 59 || twoDigits(text, 17) > 59) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 ? (leap ? 29 : 28) : DAYS_IN_MONTH[month - 1]!);
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function twoDigits(text: string, at: number): number {
+  return (text.charCodeAt(at) - 0x30) * 10 + (text.charCodeAt(at + 1) - 0x30);
 }
 
 /** timestampSortKey by way of canonicalTimestamp: any form it accepts (exported for the test that holds the two ways to one answer). */
