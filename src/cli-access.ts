@@ -9,7 +9,14 @@ type Handler = (reporter: Reporter, ...args: unknown[]) => Promise<void>;
 type Run = (load: () => Promise<Handler>, args: unknown[]) => Promise<void>;
 type Decorate = (cmd: Command) => Command;
 
-export function addAccessCommands(program: Command, run: Run, withStorage: Decorate, withOutput: Decorate): void {
+/** `wanted`: whether to define a command (cli.ts defines only the one a run names). */
+export function addAccessCommands(program: Command, run: Run, withStorage: Decorate, withOutput: Decorate, wanted: (name: 'token' | 'owner' | 'log') => boolean): void {
+  if (wanted('token')) addTokenCommands(program, run, withStorage, withOutput);
+  if (wanted('owner')) addOwnerCommands(program, run, withStorage, withOutput);
+  if (wanted('log')) addLogCommand(program, run, withOutput);
+}
+
+function addTokenCommands(program: Command, run: Run, withStorage: Decorate, withOutput: Decorate): void {
   const token = program.command('token').description('per-user tokens for `serve`, kept in the registry storage (see "Users and tokens" in the README)');
   withOutput(
     withStorage(
@@ -30,7 +37,9 @@ export function addAccessCommands(program: Command, run: Run, withStorage: Decor
   withOutput(withStorage(token.command('revoke').description('revoke a token by its id').argument('<token-id>', 'e.g. t3f9a12bc4d5e'))).action(
     (...args: unknown[]) => run(async () => (await import('./commands/token.js')).tokenRevokeCommand as Handler, args),
   );
+}
 
+function addOwnerCommands(program: Command, run: Run, withStorage: Decorate, withOutput: Decorate): void {
   const owner = program.command('owner').description("list or change a scope's owners (scope.toml) on a clone of the index");
   const ownerOptions = (cmd: Command): Command =>
     withOutput(
@@ -53,7 +62,9 @@ export function addAccessCommands(program: Command, run: Run, withStorage: Decor
         .argument('<user>', 'a publisher id, or a user name from the token store (needs the storage flags)'),
     ).action((...args: unknown[]) => run(async () => (await import('./commands/owner.js')).ownerChangeCommand(add) as Handler, args));
   }
+}
 
+function addLogCommand(program: Command, run: Run, withOutput: Decorate): void {
   withOutput(
     program
       .command('log')
