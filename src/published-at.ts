@@ -25,7 +25,7 @@ const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{
  */
 export function normalizeTimestamp(text: string): string | undefined {
   // nearly every stored timestamp is printed this way already; it alone cost a tenth of a
-  // package file's parse (bench/RESULTS.md, issue 17 twelfth pass)
+  // package file's parse (bench/RESULTS.md, issue 17 thirteenth pass)
   if (inCanonicalForm(text) && isRealInstant(text)) return text;
   const m = TIMESTAMP.exec(text);
   if (m === null) return undefined;
