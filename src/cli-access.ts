@@ -9,14 +9,7 @@ type Handler = (reporter: Reporter, ...args: unknown[]) => Promise<void>;
 type Run = (load: () => Promise<Handler>, args: unknown[]) => Promise<void>;
 type Decorate = (cmd: Command) => Command;
 
-/** `wanted`: whether to define a command (cli.ts defines only the one a run names). */
-export function addAccessCommands(program: Command, run: Run, withStorage: Decorate, withOutput: Decorate, wanted: (name: 'token' | 'owner' | 'log') => boolean): void {
-  if (wanted('token')) addTokenCommands(program, run, withStorage, withOutput);
-  if (wanted('owner')) addOwnerCommands(program, run, withStorage, withOutput);
-  if (wanted('log')) addLogCommand(program, run, withOutput);
-}
-
-function addTokenCommands(program: Command, run: Run, withStorage: Decorate, withOutput: Decorate): void {
+export function addTokenCommands(program: Command, run: Run, withStorage: Decorate, withOutput: Decorate): void {
   const token = program.command('token').description('per-user tokens for `serve`, kept in the registry storage (see "Users and tokens" in the README)');
   withOutput(
     withStorage(
@@ -39,7 +32,7 @@ function addTokenCommands(program: Command, run: Run, withStorage: Decorate, wit
   );
 }
 
-function addOwnerCommands(program: Command, run: Run, withStorage: Decorate, withOutput: Decorate): void {
+export function addOwnerCommands(program: Command, run: Run, withStorage: Decorate, withOutput: Decorate): void {
   const owner = program.command('owner').description("list or change a scope's owners (scope.toml) on a clone of the index");
   const ownerOptions = (cmd: Command): Command =>
     withOutput(
@@ -64,7 +57,7 @@ function addOwnerCommands(program: Command, run: Run, withStorage: Decorate, wit
   }
 }
 
-function addLogCommand(program: Command, run: Run, withOutput: Decorate): void {
+export function addLogCommand(program: Command, run: Run, withOutput: Decorate): void {
   withOutput(
     program
       .command('log')

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { addAccessCommands } from './cli-access.js';
+import { addLogCommand, addOwnerCommands, addTokenCommands } from './cli-access.js';
 import { addTrustCommands } from './cli-trust.js';
 import { RegistryError } from './errors.js';
 import { Reporter } from './output.js';
@@ -35,126 +35,24 @@ const registryOptions = (cmd: Command): Command =>
 const outputOptions = (cmd: Command): Command =>
   cmd.option('--json', 'print one JSON object instead of text').option('-q, --quiet', 'print only errors');
 
-/** Every top-level command, in the order help lists them. */
-export const TOP_LEVEL_COMMANDS = ['init', 'publish', 'serve', 'verify', 'gc', 'storage', 'yank', 'unyank', 'deprecate', 'undeprecate', 'token', 'owner', 'log', 'trust'] as const;
+type Run = (load: () => Promise<Handler>, args: unknown[]) => Promise<void>;
+
+/** A top-level command's name, and what adds it (with its subcommands) to the program. */
+type TopLevelCommand = readonly [name: string, define: () => void];
 
 /**
- * The program, with every command or (`only`) just the one the arguments name: defining all
- * of them and their options took 5-10 ms of every run, which a publish or a `--version` need
- * not pay. Help, a mistyped command and no command at all get them all, for the lists and
- * the suggestions.
+ * The program, with every command or just the one `argv` (as process.argv) names: defining
+ * all of them and their options took about 6 ms of every run (bench/RESULTS.md, issue 17
+ * thirteenth pass), which a publish or a `--version` need not pay. Help, a mistyped command
+ * and no command at all get them all, for the lists and the suggestions.
  */
-export function buildProgram(run: (load: () => Promise<Handler>, args: unknown[]) => Promise<void>, only?: string): Command {
-  const wanted = (name: (typeof TOP_LEVEL_COMMANDS)[number]): boolean => only === undefined || only === name;
+export function buildProgram(run: Run, argv: readonly string[] = []): Command {
   const program = new Command('pesde-registry')
     .description('Manage and serve a pesde package index (a Git repository) with file or S3 storage')
     .version(packageVersion(), '-V, --version')
     // set before subcommands are added so they inherit it: usage errors come back to main()
     .exitOverride()
     .configureOutput({ outputError: () => undefined });
-
-  if (wanted('init')) {
-    outputOptions(
-      program
-        .command('init')
-        .description('scaffold an index: config.toml with every option, a git repo, optionally a remote and a first push')
-        .argument('[dir]', 'folder of the index (created if needed)', '.')
-        .option('--api <url>', 'base URL of the registry API (asked for on a terminal when missing)')
-        .option('--download <template>', 'archive URL template')
-        .option('--github-oauth-client-id <id>', 'GitHub OAuth app client id (for GitHub auth)')
-        .option('--git-allowed <value>', 'true, false or comma-separated repository URLs')
-        .option('--other-registries-allowed <value>', 'true, false or comma-separated index URLs')
-        .option('--wally-allowed <value>', 'true, false or comma-separated Wally index URLs')
-        .option('--max-archive-size <bytes>', 'largest accepted archive in bytes')
-        .option('--scripts-packages <names>', 'comma-separated scope/name list')
-        .option('--remote <url>', 'set origin to this URL')
-        .option('--push', 'push main to origin')
-        .option('--force', 'overwrite an existing config.toml'),
-    ).action((...args: unknown[]) => run(async () => (await import('./commands/init.js')).initCommand as Handler, args));
-  }
-
-  if (wanted('publish')) {
-    outputOptions(
-      registryOptions(storageOptions(
-        program
-          .command('publish')
-          .description('validate a package archive, store it, commit the index entry and push')
-          .argument('<archive>', 'the package .tar.gz (as made by `pesde publish`), or a package folder holding pesde.toml to pack')
-          .option('--index <dir>', 'local clone of the index', '.')
-          .option('--owner <id>', 'publisher id written as owner of a new scope and checked against scope.toml', '0')
-          .option('--index-url <url>', 'another URL this index is known by (dependencies on it are allowed); repeatable', collect, [])
-          .option('--no-push', 'commit locally without pushing (the index may have no remote)')
-          .option('--dry-run', 'validate and print the entry; change nothing'),
-      )),
-    ).action((...args: unknown[]) => run(async () => (await import('./commands/publish.js')).publishCommand as Handler, args));
-  }
-
-  if (wanted('serve')) {
-    outputOptions(
-      storageOptions(
-        program
-          .command('serve')
-          .description('serve the registry HTTP API for the pesde client (starts an embedded local index when nothing is configured)')
-          .option('--index <dir>', 'serve this local clone of the index')
-          .option('--address <address>', 'address to listen on (env ADDRESS, default 127.0.0.1)')
-          .option('--port <port>', 'port to listen on (env PORT, default 8080)')
-          .option('--data-dir <dir>', 'where clones and the embedded default live (env DATA_DIR, default ./data)')
-          .option('--refresh-interval <seconds>', 'how often to fetch the index from origin; 0 = only after own writes (default 10)')
-          .option('--s3-proxy', 'stream S3 archives through the server instead of redirecting')
-          .option('--publish-rate-limit <burst/seconds>', 'per-user publish limit, e.g. 12/60 (the official one), or off')
-          .option('--request-timeout <seconds>', 'longest a request may take (default 120)')
-          .option('--index-url <url>', 'another URL this index is known by (dependencies on it are allowed); repeatable', collect, [])
-          .option('--metrics-address <host:port>', 'serve /metrics only on this second listener, e.g. an internal interface (env METRICS_ADDRESS)')
-          .option('--no-metrics', 'no /metrics and no metrics work at all (env METRICS=off)')
-          .option('--github-api-url <url>', 'GitHub API base for GitHub auth (env GITHUB_API_URL)')
-          .option('--git-timeout <seconds>', 'longest a git fetch, clone or push may take (env GIT_TIMEOUT, default 120)')
-          .option('--git-connect-timeout <seconds>', 'longest git waits to connect or while the remote sends nothing (env GIT_CONNECT_TIMEOUT, default 10)')
-          .option('--allowed-origins <origins>', 'comma-separated origins whose web pages may write, besides this registry (env ALLOWED_ORIGINS)')
-          .option('--allowed-hosts <names>', 'comma-separated host names that writes without auth may use, besides loopback, IPs and api (env ALLOWED_HOSTS)')
-          .addOption(new Option('--log-format <format>', 'request log format (env LOG_FORMAT, default text)').choices(['text', 'json']))
-          .option('--index-repo-url <url>', 'clone this index into DATA_DIR/index (env INDEX_REPO_URL)'),
-      ),
-    ).action((...args: unknown[]) => run(async () => (await import('./commands/serve.js')).serveCommand as Handler, args));
-  }
-
-  if (wanted('verify')) {
-    outputOptions(
-      storageOptions(
-        program
-          .command('verify')
-          .description('check config.toml, every package file and scope.toml, and that storage holds every archive and doc page')
-          .option('--index <dir>', 'local clone of the index', '.'),
-      ),
-    ).action((...args: unknown[]) => run(async () => (await import('./commands/verify.js')).verifyCommand as Handler, args));
-  }
-
-  if (wanted('gc')) {
-    outputOptions(
-      storageOptions(
-        program
-          .command('gc')
-          .description('list (default) or delete stored objects that no index entry references, older than a grace period')
-          .option('--index <dir>', 'local clone of the index (fetched first when it has an origin)', '.')
-          .option('--older-than <duration>', 'leave unreferenced objects younger than this alone, e.g. 30m, 24h, 7d (default 24h)')
-          .option('--dry-run', 'only list what would be deleted (the default)')
-          .option('--delete', 'delete the unreferenced objects (holding their versions\' claims, so no publish under way loses one)'),
-      ),
-    ).action((...args: unknown[]) => run(async () => (await import('./commands/gc.js')).gcCommand as Handler, args));
-  }
-
-  if (wanted('storage')) {
-    const storageGroup = program.command('storage').description('work on stored objects across storages');
-    outputOptions(
-      storageGroup
-        .command('copy')
-        .description('copy every object the index references (or --all) to another storage, skipping objects already there')
-        .option('--from <storage>', 'source: fs:<dir> or s3://<bucket>?endpoint=<url>&region=<region> (keys from FROM_S3_ACCESS_KEY/FROM_S3_SECRET_KEY or S3_ACCESS_KEY/S3_SECRET_KEY)')
-        .option('--to <storage>', 'destination, same forms (keys from TO_S3_ACCESS_KEY/TO_S3_SECRET_KEY or S3_ACCESS_KEY/S3_SECRET_KEY)')
-        .option('--index <dir>', 'local clone of the index naming the objects to copy', '.')
-        .option('--all', 'copy every object in the source, referenced or not (no index needed)')
-        .option('--concurrency <n>', 'objects copied at once (default 16)'),
-    ).action((...args: unknown[]) => run(async () => (await import('./commands/storage-copy.js')).storageCopyCommand as Handler, args));
-  }
 
   const adminOptions = (cmd: Command): Command =>
     outputOptions(
@@ -163,45 +61,148 @@ export function buildProgram(run: (load: () => Promise<Handler>, args: unknown[]
         .option('--owner <id>', 'publisher id checked against scope.toml', '0')
         .option('--no-push', 'commit locally without pushing')),
     );
-  for (const yanked of [true, false]) {
-    if (!wanted(yanked ? 'yank' : 'unyank')) continue;
-    adminOptions(
-      program
-        .command(yanked ? 'yank' : 'unyank')
-        .description(yanked ? 'mark a version as yanked (hidden from resolution, still downloadable)' : 'undo a yank')
-        .argument('<name>', 'package, scope/name')
-        .argument('<version>', 'the version')
-        .argument('[target]', 'a target kind, or all', 'all'),
-    ).action((...args: unknown[]) => run(async () => (await import('./commands/index-admin.js')).yankCommand(yanked) as Handler, args));
-  }
-  if (wanted('deprecate')) {
-    adminOptions(
-      program
-        .command('deprecate')
-        .description('mark a package as deprecated, with a reason shown to users')
-        .argument('<name>', 'package, scope/name')
-        .argument('<reason>', 'why, and what to use instead'),
-    ).action((...args: unknown[]) => run(async () => (await import('./commands/index-admin.js')).deprecateCommand as Handler, args));
-  }
-  if (wanted('undeprecate')) {
-    adminOptions(
-      program.command('undeprecate').description('remove the deprecation of a package').argument('<name>', 'package, scope/name'),
-    ).action((...args: unknown[]) => run(async () => (await import('./commands/index-admin.js')).undeprecateCommand as Handler, args));
-  }
-  addAccessCommands(program, run, storageOptions, outputOptions, wanted);
-  if (wanted('trust')) addTrustCommands(program, run, storageOptions, outputOptions);
+  // in the order help lists them
+  const commands: TopLevelCommand[] = [
+    ['init', () => {
+      outputOptions(
+        program
+          .command('init')
+          .description('scaffold an index: config.toml with every option, a git repo, optionally a remote and a first push')
+          .argument('[dir]', 'folder of the index (created if needed)', '.')
+          .option('--api <url>', 'base URL of the registry API (asked for on a terminal when missing)')
+          .option('--download <template>', 'archive URL template')
+          .option('--github-oauth-client-id <id>', 'GitHub OAuth app client id (for GitHub auth)')
+          .option('--git-allowed <value>', 'true, false or comma-separated repository URLs')
+          .option('--other-registries-allowed <value>', 'true, false or comma-separated index URLs')
+          .option('--wally-allowed <value>', 'true, false or comma-separated Wally index URLs')
+          .option('--max-archive-size <bytes>', 'largest accepted archive in bytes')
+          .option('--scripts-packages <names>', 'comma-separated scope/name list')
+          .option('--remote <url>', 'set origin to this URL')
+          .option('--push', 'push main to origin')
+          .option('--force', 'overwrite an existing config.toml'),
+      ).action((...args: unknown[]) => run(async () => (await import('./commands/init.js')).initCommand as Handler, args));
+    }],
+    ['publish', () => {
+      outputOptions(
+        registryOptions(storageOptions(
+          program
+            .command('publish')
+            .description('validate a package archive, store it, commit the index entry and push')
+            .argument('<archive>', 'the package .tar.gz (as made by `pesde publish`), or a package folder holding pesde.toml to pack')
+            .option('--index <dir>', 'local clone of the index', '.')
+            .option('--owner <id>', 'publisher id written as owner of a new scope and checked against scope.toml', '0')
+            .option('--index-url <url>', 'another URL this index is known by (dependencies on it are allowed); repeatable', collect, [])
+            .option('--no-push', 'commit locally without pushing (the index may have no remote)')
+            .option('--dry-run', 'validate and print the entry; change nothing'),
+        )),
+      ).action((...args: unknown[]) => run(async () => (await import('./commands/publish.js')).publishCommand as Handler, args));
+    }],
+    ['serve', () => {
+      outputOptions(
+        storageOptions(
+          program
+            .command('serve')
+            .description('serve the registry HTTP API for the pesde client (starts an embedded local index when nothing is configured)')
+            .option('--index <dir>', 'serve this local clone of the index')
+            .option('--address <address>', 'address to listen on (env ADDRESS, default 127.0.0.1)')
+            .option('--port <port>', 'port to listen on (env PORT, default 8080)')
+            .option('--data-dir <dir>', 'where clones and the embedded default live (env DATA_DIR, default ./data)')
+            .option('--refresh-interval <seconds>', 'how often to fetch the index from origin; 0 = only after own writes (default 10)')
+            .option('--s3-proxy', 'stream S3 archives through the server instead of redirecting')
+            .option('--publish-rate-limit <burst/seconds>', 'per-user publish limit, e.g. 12/60 (the official one), or off')
+            .option('--request-timeout <seconds>', 'longest a request may take (default 120)')
+            .option('--index-url <url>', 'another URL this index is known by (dependencies on it are allowed); repeatable', collect, [])
+            .option('--metrics-address <host:port>', 'serve /metrics only on this second listener, e.g. an internal interface (env METRICS_ADDRESS)')
+            .option('--no-metrics', 'no /metrics and no metrics work at all (env METRICS=off)')
+            .option('--github-api-url <url>', 'GitHub API base for GitHub auth (env GITHUB_API_URL)')
+            .option('--git-timeout <seconds>', 'longest a git fetch, clone or push may take (env GIT_TIMEOUT, default 120)')
+            .option('--git-connect-timeout <seconds>', 'longest git waits to connect or while the remote sends nothing (env GIT_CONNECT_TIMEOUT, default 10)')
+            .option('--allowed-origins <origins>', 'comma-separated origins whose web pages may write, besides this registry (env ALLOWED_ORIGINS)')
+            .option('--allowed-hosts <names>', 'comma-separated host names that writes without auth may use, besides loopback, IPs and api (env ALLOWED_HOSTS)')
+            .addOption(new Option('--log-format <format>', 'request log format (env LOG_FORMAT, default text)').choices(['text', 'json']))
+            .option('--index-repo-url <url>', 'clone this index into DATA_DIR/index (env INDEX_REPO_URL)'),
+        ),
+      ).action((...args: unknown[]) => run(async () => (await import('./commands/serve.js')).serveCommand as Handler, args));
+    }],
+    ['verify', () => {
+      outputOptions(
+        storageOptions(
+          program
+            .command('verify')
+            .description('check config.toml, every package file and scope.toml, and that storage holds every archive and doc page')
+            .option('--index <dir>', 'local clone of the index', '.'),
+        ),
+      ).action((...args: unknown[]) => run(async () => (await import('./commands/verify.js')).verifyCommand as Handler, args));
+    }],
+    ['gc', () => {
+      outputOptions(
+        storageOptions(
+          program
+            .command('gc')
+            .description('list (default) or delete stored objects that no index entry references, older than a grace period')
+            .option('--index <dir>', 'local clone of the index (fetched first when it has an origin)', '.')
+            .option('--older-than <duration>', 'leave unreferenced objects younger than this alone, e.g. 30m, 24h, 7d (default 24h)')
+            .option('--dry-run', 'only list what would be deleted (the default)')
+            .option('--delete', 'delete the unreferenced objects (holding their versions\' claims, so no publish under way loses one)'),
+        ),
+      ).action((...args: unknown[]) => run(async () => (await import('./commands/gc.js')).gcCommand as Handler, args));
+    }],
+    ['storage', () => {
+      const storageGroup = program.command('storage').description('work on stored objects across storages');
+      outputOptions(
+        storageGroup
+          .command('copy')
+          .description('copy every object the index references (or --all) to another storage, skipping objects already there')
+          .option('--from <storage>', 'source: fs:<dir> or s3://<bucket>?endpoint=<url>&region=<region> (keys from FROM_S3_ACCESS_KEY/FROM_S3_SECRET_KEY or S3_ACCESS_KEY/S3_SECRET_KEY)')
+          .option('--to <storage>', 'destination, same forms (keys from TO_S3_ACCESS_KEY/TO_S3_SECRET_KEY or S3_ACCESS_KEY/S3_SECRET_KEY)')
+          .option('--index <dir>', 'local clone of the index naming the objects to copy', '.')
+          .option('--all', 'copy every object in the source, referenced or not (no index needed)')
+          .option('--concurrency <n>', 'objects copied at once (default 16)'),
+      ).action((...args: unknown[]) => run(async () => (await import('./commands/storage-copy.js')).storageCopyCommand as Handler, args));
+    }],
+    ...([true, false] as const).map((yanked): TopLevelCommand => [yanked ? 'yank' : 'unyank', () => {
+      adminOptions(
+        program
+          .command(yanked ? 'yank' : 'unyank')
+          .description(yanked ? 'mark a version as yanked (hidden from resolution, still downloadable)' : 'undo a yank')
+          .argument('<name>', 'package, scope/name')
+          .argument('<version>', 'the version')
+          .argument('[target]', 'a target kind, or all', 'all'),
+      ).action((...args: unknown[]) => run(async () => (await import('./commands/index-admin.js')).yankCommand(yanked) as Handler, args));
+    }]),
+    ['deprecate', () => {
+      adminOptions(
+        program
+          .command('deprecate')
+          .description('mark a package as deprecated, with a reason shown to users')
+          .argument('<name>', 'package, scope/name')
+          .argument('<reason>', 'why, and what to use instead'),
+      ).action((...args: unknown[]) => run(async () => (await import('./commands/index-admin.js')).deprecateCommand as Handler, args));
+    }],
+    ['undeprecate', () => {
+      adminOptions(
+        program.command('undeprecate').description('remove the deprecation of a package').argument('<name>', 'package, scope/name'),
+      ).action((...args: unknown[]) => run(async () => (await import('./commands/index-admin.js')).undeprecateCommand as Handler, args));
+    }],
+    ['token', () => addTokenCommands(program, run, storageOptions, outputOptions)],
+    ['owner', () => addOwnerCommands(program, run, storageOptions, outputOptions)],
+    ['log', () => addLogCommand(program, run, outputOptions)],
+    ['trust', () => addTrustCommands(program, run, storageOptions, outputOptions)],
+  ];
+  const only = commandToDefine(argv, commands.map(([name]) => name));
+  for (const [name, define] of commands) if (only === undefined || name === only) define();
 
   return program;
 }
 
 /**
- * What `argv` (as process.argv) needs defined: the top-level command it names, '' (none) for
- * a lone `--version`, undefined (all) for anything else.
+ * What `argv` needs defined: the top-level command it names, '' (none) for a lone
+ * `--version`, undefined (all) for anything else.
  */
-export function namedCommand(argv: readonly string[]): string | undefined {
+function commandToDefine(argv: readonly string[], names: readonly string[]): string | undefined {
   const name = argv[2];
   if (argv.length === 3 && (name === '-V' || name === '--version')) return '';
-  return (TOP_LEVEL_COMMANDS as readonly string[]).includes(name ?? '') ? name : undefined;
+  return name !== undefined && names.includes(name) ? name : undefined;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -223,7 +224,7 @@ export async function main(argv: string[]): Promise<number> {
     } catch (error) {
       exitCode = reporter.fail(error);
     }
-  }, namedCommand(argv));
+  }, argv);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -83,17 +83,22 @@ function inCanonicalForm(text: string): boolean {
 }
 
 /**
- * Whether a timestamp in canonical form names a real UTC second that the full parse prints
- * back unchanged. Years before 1000 are left to the full parse (Date.UTC reads 0-99 as 19xx).
+ * Whether a timestamp in canonical form names a real UTC second, which the full parse prints
+ * back unchanged.
  */
 function isRealInstant(text: string): boolean {
-  if (text.charCodeAt(0) === 0x30) return false;
-  const year = Number(text.slice(0, 4));
-  const month = twoDigits(text, 5);
-  const day = twoDigits(text, 8);
-  if (month < 1 || month > 12 || day < 1 || twoDigits(text, 11) > 23 || twoDigits(text, 14) > 59 || twoDigits(text, 17) > 59) return false;
+  return isRealUtcSecond(Number(text.slice(0, 4)), twoDigits(text, 5), twoDigits(text, 8), twoDigits(text, 11), twoDigits(text, 14), twoDigits(text, 17));
+}
+
+/**
+ * Whether these fields name a second that normalizeTimestamp's full parse accepts: a real
+ * date, no leap second, and a year from 100 (Date.UTC reads 0-99 as 19xx, so the check
+ * against the fields turns those away).
+ */
+export function isRealUtcSecond(year: number, month: number, day: number, hour: number, minute: number, second: number): boolean {
+  if (year < 100 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return false;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return day <= (month === 2 ? (leap ? 29 : 28) : DAYS_IN_MONTH[month - 1]!);
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!);
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

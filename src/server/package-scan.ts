@@ -24,6 +24,7 @@
  * none is a view that would keep a file's text in memory.
  */
 import { matchesAt, sameRanges } from '../byte-ranges.js';
+import { isRealUtcSecond } from '../published-at.js';
 import { parseTargetKind } from '../index-repo/names.js';
 import { TARGET_KINDS, type TargetKind, type VersionId } from '../index-repo/types.js';
 import type { SemVer } from '../index-repo/version.js';
@@ -375,8 +376,6 @@ function readString(text: Buffer, start: number, end: number): string | null {
   }
 }
 
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
 /**
  * published_at as parseIndexFile normalises it (UTC, `Z`, fraction without trailing zeros),
  * for the form the registry writes, `"YYYY-MM-DDTHH:MM:SS[.fraction]Z"`; null for any other
@@ -400,10 +399,8 @@ function readTimestamp(text: Buffer, start: number, end: number): string | null 
   ) {
     return null;
   }
-  // the validity test parseIndexFile makes through Date.UTC, which also turns away years below 100
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
-  if (year < 100 || days === undefined || day < 1 || day > days || hour > 23 || minute > 59 || second > 59) return null;
+  // the validity test parseIndexFile makes
+  if (!isRealUtcSecond(year, month, day, hour, minute, second)) return null;
   let last = end - 2;
   if (last > d + 19) {
     // a fraction: `.` and one to nine digits

@@ -156,15 +156,22 @@ describe('pesde-registry publish', () => {
   });
 
   it('checks max_archive_size before what the archive holds, though it reads the archive first', async () => {
-    const before = await snapshot();
-    // not gzip at all: read alone, this is "not gzip-compressed"; the index's limit speaks first
-    const junk = path.join(root, 'junk.tar.gz');
-    await writeFile(junk, randomBytes(4 * 1024 * 1024 + 1));
-    const result = await cli(['publish', junk, '--index', clone, '--storage-root', storage]);
-    assert.equal(result.code, 3, result.stderr);
-    assert.match(result.stderr, /max_archive_size/);
-    assert.doesNotMatch(result.stderr, /gzip/);
-    assert.deepEqual(await snapshot(), before);
+    // a limit below the default, so the archive over it is still read beside the fetch
+    const small = await setupIndex({ initArgs: ['--max-archive-size', String(1024 * 1024)] });
+    try {
+      const before = { remote: await runGit(small.remote, ['rev-parse', 'main']), claims: await runGit(small.remote, ['for-each-ref', 'refs/registry-claims']) };
+      // not gzip at all: read alone, this is "not gzip-compressed"; the index's limit speaks first
+      const junk = path.join(small.root, 'junk.tar.gz');
+      await writeFile(junk, randomBytes(1024 * 1024 + 1));
+      const result = await cli(['publish', junk, '--index', small.clone, '--storage-root', small.storage]);
+      assert.equal(result.code, 3, result.stderr);
+      assert.match(result.stderr, /max_archive_size/);
+      assert.doesNotMatch(result.stderr, /gzip/);
+      assert.deepEqual({ remote: await runGit(small.remote, ['rev-parse', 'main']), claims: await runGit(small.remote, ['for-each-ref', 'refs/registry-claims']) }, before);
+      assert.deepEqual(await listFiles(small.storage), []);
+    } finally {
+      await small.cleanup();
+    }
   });
 
   it('publishes an archive over the default limit to an index whose max_archive_size allows it', async () => {
