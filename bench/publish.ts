@@ -5,7 +5,7 @@
  * (write one file, `git add`, `git commit`, `git push`) in the same clone, plus Node's own
  * start-up (`node -e 0`). Runs are interleaved so a slow moment on the machine hits all.
  * Floors, from the same run: Node loading the publish's modules and nothing else, plus the
- * git a traced publish had to wait for in turn; they show how much of a ratio no change to
+ * git traced publishes had to wait for in turn (median of three); they show how much of a ratio no change to
  * the code between those steps could remove.
  *
  *   npm run bench:publish [-- --quick] [-- --profile]
@@ -75,6 +75,19 @@ const nodeStart: number[] = [];
  */
 const LOAD_ONLY = `await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist', 'pesde-registry.js')).href)});`;
 const nodeLoad: number[] = [];
+/**
+ * What starting one git costs the CLI's main thread once the bundle is loaded: the
+ * `spawn()` call, i.e. the fork of a process of that size (it grows with the process, as a
+ * fork copies its page tables). Every git a publish runs pays at least this.
+ */
+const FORK_COST = `${LOAD_ONLY} const { spawn } = await import('node:child_process'); const times = [];
+for (let i = 0; i < 16; i++) { const t = performance.now(); const c = spawn('git', ['--version'], { stdio: ['pipe', 'pipe', 'pipe'] }); times.push(performance.now() - t); await new Promise((r) => c.on('close', r)); }
+times.sort((a, b) => a - b); console.log(times[8]);`;
+const forkMs: number[] = [];
+async function forkCost(): Promise<number> {
+  const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', FORK_COST], { cwd: ROOT });
+  return Number(stdout.trim());
+}
 for (const s of setups) {
   await publishWithCli(archives[0]!, s.clone, s.storage);
   await bareGitChange(s.clone, 0);
@@ -86,36 +99,50 @@ for (let i = 1; i <= runs; i++) {
   }
   nodeStart.push(await timed(process.execPath, ['-e', '0'], ROOT));
   nodeLoad.push(await timed(process.execPath, ['--input-type=module', '-e', LOAD_ONLY], ROOT));
+  forkMs.push(await forkCost());
   console.log(`  run ${i}: ${setups.map((s) => `${s.label} publish ${ms(s.publish.at(-1)!, 0)}, bare git ${ms(s.bareGit.at(-1)!, 0)}`).join('; ')}; node -e 0 ${ms(nodeStart.at(-1)!, 0)}`);
 }
 
-// one more publish into each, traced, to show which git processes the time goes to
+// more publishes into each, traced, to show which git processes the time goes to; the git a
+// publish waits for moves by tens of milliseconds from one publish to the next, so its median counts
+const tracedRuns = flags.quick ? 1 : 3;
 const breakdown: string[] = [];
 /**
  * What a publish must wait for git to do, one after the other, whatever runs beside them:
- * the claim's push (before the upload, so a version has one winner), the index push (after
- * it), then the checkout and the branch's move. The fetch and the object writes overlap
- * module loading and the claim's push, so they are left out: a lower bound.
+ * the claim's push (before the upload, so a version has one winner) and the tip check after
+ * it, the index push (after the upload), then the checkout and the branch's move. The fetch
+ * and the object writes overlap module loading and the claim's push, so they are left out:
+ * a lower bound.
  */
 const waitedGit: number[] = [];
-const isWaitedFor = (argv: string): boolean => argv.startsWith('push ') || argv.startsWith('checkout ') || argv.startsWith('update-ref -m merge');
+const waitedSamples: string[] = [];
+const gitCounts: number[] = [];
+const isWaitedFor = (argv: string): boolean => argv.startsWith('push ') || argv.startsWith('ls-remote ') || argv.startsWith('checkout ') || argv.startsWith('update-ref -m merge');
 const profile = flags.profile ? await profileDir('publish') : undefined;
 for (const [k, s] of setups.entries()) {
-  const traceFile = path.join(work, `trace-${k}.json`);
-  await rm(traceFile, { force: true });
-  const archive = path.join(work, 'archives', `traced-${k}.tar.gz`);
-  await writeFile(archive, await buildPackage({ name: NAME, version: `2.0.0`, description: 'Publish latency probe' }));
-  const run = await publishWithCli(archive, s.clone, s.storage, cpuProfArgs(k === 0 ? undefined : profile), { GIT_TRACE2_EVENT: traceFile });
-  const calls = await gitCalls(traceFile);
-  // the write's one `cat-file --batch` stays open beside the others, mostly waiting for a question
-  const longLived = calls.filter((c) => c.argv.startsWith('cat-file --batch'));
-  const gitMs = gitBusyMs(calls.filter((c) => !longLived.includes(c)));
-  waitedGit.push(calls.filter((c) => isWaitedFor(c.argv)).reduce((sum, c) => sum + c.ms, 0));
-  breakdown.push(
-    `Traced publish into the ${s.label} index: ${ms(run.ms, 0)} in all; ${calls.length - longLived.length} short git processes, at least one of them running for ${ms(gitMs, 0)}, so ${ms(run.ms - gitMs, 0)} with none running (Node start-up, module loading, archive checks, spawning)` +
-      (longLived.length > 0 ? `; beside them ${longLived.length} \`cat-file --batch\` open for ${ms(longLived.reduce((sum, c) => sum + c.ms, 0), 0)}: ` : ': ') +
-      calls.map((c) => `\`git ${c.argv.length > 60 ? `${c.argv.slice(0, 57)}...` : c.argv}\` ${c.ms.toFixed(0)}`).join(', ') + ' (ms).',
-  );
+  const waited: number[] = [];
+  for (let t = 0; t < tracedRuns; t++) {
+    const traceFile = path.join(work, `trace-${k}-${t}.json`);
+    await rm(traceFile, { force: true });
+    const archive = path.join(work, 'archives', `traced-${k}-${t}.tar.gz`);
+    await writeFile(archive, await buildPackage({ name: NAME, version: `2.0.${t}`, description: 'Publish latency probe' }));
+    const profiled = k === 1 && t === 0 ? profile : undefined;
+    const run = await publishWithCli(archive, s.clone, s.storage, cpuProfArgs(profiled), { GIT_TRACE2_EVENT: traceFile });
+    const calls = await gitCalls(traceFile);
+    waited.push(calls.filter((c) => isWaitedFor(c.argv)).reduce((sum, c) => sum + c.ms, 0));
+    if (t > 0) continue;
+    // the write's one `cat-file --batch` stays open beside the others, mostly waiting for a question
+    const longLived = calls.filter((c) => c.argv.startsWith('cat-file --batch'));
+    const gitMs = gitBusyMs(calls.filter((c) => !longLived.includes(c)));
+    gitCounts.push(calls.length);
+    breakdown.push(
+      `Traced publish into the ${s.label} index: ${ms(run.ms, 0)} in all; ${calls.length - longLived.length} short git processes, at least one of them running for ${ms(gitMs, 0)}, so ${ms(run.ms - gitMs, 0)} with none running (Node start-up, module loading, archive checks, spawning)` +
+        (longLived.length > 0 ? `; beside them ${longLived.length} \`cat-file --batch\` open for ${ms(longLived.reduce((sum, c) => sum + c.ms, 0), 0)}: ` : ': ') +
+        calls.map((c) => `\`git ${c.argv.length > 60 ? `${c.argv.slice(0, 57)}...` : c.argv}\` ${c.ms.toFixed(0)}`).join(', ') + ' (ms).',
+    );
+  }
+  waitedGit.push(median(waited));
+  waitedSamples.push(waited.map((w) => ms(w, 0)).join(', '));
 }
 
 const nodeMs = median(nodeStart);
@@ -136,11 +163,17 @@ for (const s of setups) {
 // Floors from this run: what a publish pays even if its own code took no time at all
 const loadMs = median(nodeLoad);
 figures.push({ name: 'floor: Node loading the publish\'s modules, nothing else', value: `${ms(loadMs, 0)} (node -e 0: ${ms(nodeMs, 0)})`, target: '', met: null });
+figures.push({
+  name: 'one git started from the CLI with its modules loaded: the spawn() call on its main thread (median)',
+  value: `${ms(median(forkMs), 1)}; a publish starts ${gitCounts.join(' (780) and ')} (50,000), so at least ${ms(median(forkMs) * Math.min(...gitCounts), 0)} of forks`,
+  target: '',
+  met: null,
+});
 for (const [k, s] of setups.entries()) {
   const floor = loadMs + waitedGit[k]!;
   figures.push({
-    name: `floor into ${s.label}: that + the git it waits for in turn (both pushes, checkout), / (bare git + node -e 0)`,
-    value: `${ratio(floor / (median(s.bareGit) + nodeMs))} ((${ms(loadMs, 0)} + ${ms(waitedGit[k]!, 0)}) / (${ms(median(s.bareGit), 0)} + ${ms(nodeMs, 0)}))`,
+    name: `floor into ${s.label}: that + the git it waits for in turn (both pushes, the claim's tip check, checkout), / (bare git + node -e 0)`,
+    value: `${ratio(floor / (median(s.bareGit) + nodeMs))} ((${ms(loadMs, 0)} + ${ms(waitedGit[k]!, 0)}) / (${ms(median(s.bareGit), 0)} + ${ms(nodeMs, 0)})); waited-for git of ${tracedRuns} traced publish(es): ${waitedSamples[k]}`,
     target: '',
     met: null,
   });
