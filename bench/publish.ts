@@ -5,8 +5,8 @@
  * (write one file, `git add`, `git commit`, `git push`) in the same clone, plus Node's own
  * start-up (`node -e 0`). Runs are interleaved so a slow moment on the machine hits all.
  * Floors, from the same run: Node loading the publish's modules and nothing else, plus the
- * git traced publishes had to wait for in turn (median of three); they show how much of a ratio no change to
- * the code between those steps could remove.
+ * git traced publishes had to wait for in turn (the median of three, one with --quick); they
+ * show how much of a ratio no change to the code between those steps could remove.
  *
  *   npm run bench:publish [-- --quick] [-- --profile]
  */
@@ -114,8 +114,9 @@ const breakdown: string[] = [];
  * and the object writes overlap module loading and the claim's push, so they are left out:
  * a lower bound.
  */
-const waitedGit: number[] = [];
-const waitedSamples: string[] = [];
+/** per index, what each traced publish waited for */
+const waitedGit: number[][] = [];
+/** per index, how many git processes its first traced publish started */
 const gitCounts: number[] = [];
 const isWaitedFor = (argv: string): boolean => argv.startsWith('push ') || argv.startsWith('ls-remote ') || argv.startsWith('checkout ') || argv.startsWith('update-ref -m merge');
 const profile = flags.profile ? await profileDir('publish') : undefined;
@@ -141,8 +142,7 @@ for (const [k, s] of setups.entries()) {
         calls.map((c) => `\`git ${c.argv.length > 60 ? `${c.argv.slice(0, 57)}...` : c.argv}\` ${c.ms.toFixed(0)}`).join(', ') + ' (ms).',
     );
   }
-  waitedGit.push(median(waited));
-  waitedSamples.push(waited.map((w) => ms(w, 0)).join(', '));
+  waitedGit.push(waited);
 }
 
 const nodeMs = median(nodeStart);
@@ -165,20 +165,21 @@ const loadMs = median(nodeLoad);
 figures.push({ name: 'floor: Node loading the publish\'s modules, nothing else', value: `${ms(loadMs, 0)} (node -e 0: ${ms(nodeMs, 0)})`, target: '', met: null });
 figures.push({
   name: 'one git started from the CLI with its modules loaded: the spawn() call on its main thread (median)',
-  value: `${ms(median(forkMs), 1)}; a publish starts ${gitCounts.join(' (780) and ')} (50,000), so at least ${ms(median(forkMs) * Math.min(...gitCounts), 0)} of forks`,
+  value: `${ms(median(forkMs), 1)}; a publish starts ${setups.map((s, k) => `${gitCounts[k]} (${s.label})`).join(' and ')}, so at least ${ms(median(forkMs) * Math.min(...gitCounts), 0)} of forks`,
   target: '',
   met: null,
 });
 for (const [k, s] of setups.entries()) {
-  const floor = loadMs + waitedGit[k]!;
+  const waited = median(waitedGit[k]!);
+  const floor = loadMs + waited;
   figures.push({
     name: `floor into ${s.label}: that + the git it waits for in turn (both pushes, the claim's tip check, checkout), / (bare git + node -e 0)`,
-    value: `${ratio(floor / (median(s.bareGit) + nodeMs))} ((${ms(loadMs, 0)} + ${ms(waitedGit[k]!, 0)}) / (${ms(median(s.bareGit), 0)} + ${ms(nodeMs, 0)})); waited-for git of ${tracedRuns} traced publish(es): ${waitedSamples[k]}`,
+    value: `${ratio(floor / (median(s.bareGit) + nodeMs))} ((${ms(loadMs, 0)} + ${ms(waited, 0)}) / (${ms(median(s.bareGit), 0)} + ${ms(nodeMs, 0)})); waited-for git of ${tracedRuns} traced publish(es): ${waitedGit[k]!.map((w) => ms(w, 0)).join(', ')}`,
     target: '',
     met: null,
   });
 }
-const extraGit = waitedGit[1]! - waitedGit[0]!;
+const extraGit = median(waitedGit[1]!) - median(waitedGit[0]!);
 figures.push({
   name: 'floor of 50,000 / 780: (this 780 publish + the waited-for git the 50,000 index adds) / this 780 publish',
   value: `${ratio((median(small.publish) + extraGit) / median(small.publish))} ((${ms(median(small.publish), 0)} + ${ms(extraGit, 0)}) / ${ms(median(small.publish), 0)})`,
